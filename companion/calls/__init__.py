@@ -1,0 +1,1 @@
+"""A call's lifecycle and the capture gate that consent alone opens."""
