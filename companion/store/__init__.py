@@ -1,0 +1,1 @@
+"""The local store: one SQLite file, SQLAlchemy models, Alembic migrations, audit chain."""
