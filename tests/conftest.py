@@ -1,0 +1,75 @@
+"""Fixtures shared by all tests: real peers (Secret Service, tray host, PulseAudio).
+
+Each peer fixture is session-scoped: it starts its daemons once, points the
+environment at them for the session and stops them at the end. A peer fixture
+skips its tests only when the peer's programs are not installed; `.ci/run`
+installs them all, so CI skips nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring.core
+import pytest
+from peers import pulse, require, tray
+from peers import secret_service as keyring_peer  # the fixture below takes the plain name
+
+# Qt widgets render offscreen unless a test starts its own X server (see tray_display).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh COMPANION_HOME per test, so no test touches the real user's files."""
+    home = tmp_path / "companion-home"
+    home.mkdir()
+    monkeypatch.setenv("COMPANION_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def secret_service(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[keyring_peer.SecretServicePeer]:
+    """A private D-Bus session bus with an unlocked gnome-keyring; keyring uses it."""
+    require(*keyring_peer.PROGRAMS)
+    root = tmp_path_factory.mktemp("secret-service")
+    with keyring_peer.running_secret_service(root) as peer, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBUS_SESSION_BUS_ADDRESS", peer.address)
+        mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+        keyring.core.init_backend()  # keyring caches its backend: choose again with this env
+        try:
+            yield peer
+        finally:
+            mp.undo()
+            keyring.core.init_backend()
+
+
+@pytest.fixture(scope="session")
+def tray_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An X server with a tray host; yields its DISPLAY (e.g. ":1").
+
+    os.environ is left alone: a test runs the app in a subprocess with
+    DISPLAY set to this and QT_QPA_PLATFORM=xcb.
+    """
+    require(*tray.PROGRAMS)
+    with tray.running_tray_host(tmp_path_factory.mktemp("tray")) as display:
+        yield display
+
+
+@pytest.fixture(scope="session")
+def pulse_testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pulse.PulsePeer]:
+    """PulseAudio with the Speakers/MicSink null sinks; its PULSE_* variables are exported."""
+    require(*pulse.PROGRAMS)
+    with (
+        pulse.running_pulse(tmp_path_factory.mktemp("pulse")) as peer,
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        for name in ("PULSE_SERVER", "PULSE_SINK", "PULSE_SOURCE"):
+            mp.delenv(name, raising=False)
+        for name, value in peer.env.items():
+            mp.setenv(name, value)
+        yield peer
