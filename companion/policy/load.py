@@ -67,7 +67,7 @@ def _problems(error: ValidationError) -> list[PolicyProblem]:
             message = "required but missing"
         if item["type"] == "value_error" and not item["loc"]:
             # Cross-reference errors carry their own field paths: split them out.
-            for part in message.split("; "):
+            for part in message.split("\n"):
                 field, _, detail = part.partition(": ")
                 problems.append(PolicyProblem(field, detail))
             continue

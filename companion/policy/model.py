@@ -110,7 +110,7 @@ class Policy(_Strict):
     def _check_references(self) -> Self:
         problems = list(_reference_problems(self))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))  # keys may contain "; "
         return self
 
     def consent_script(self, language: str | None = None) -> tuple[str, str]:

@@ -7,7 +7,6 @@ a plain, readable TOML file that anyone can diff.
 from __future__ import annotations
 
 import base64
-import binascii
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -71,7 +70,7 @@ def verify_policy_bytes(
         raise SignatureError("signature: missing (an organisation key is configured)")
     try:
         signature = base64.b64decode(signature_text.strip(), validate=True)
-    except binascii.Error as error:
+    except ValueError as error:  # binascii.Error, or non-ASCII text
         raise SignatureError(f"signature: not valid base64: {error}") from error
     try:
         public_key.verify(signature, raw)
@@ -83,5 +82,5 @@ def verify_policy_bytes(
 
 def verify_policy_file(policy_path: Path, public_key_path: Path) -> None:
     sig = signature_path(policy_path)
-    text = sig.read_text(encoding="ascii") if sig.exists() else None
+    text = sig.read_bytes().decode("ascii", errors="replace") if sig.exists() else None
     verify_policy_bytes(policy_path.read_bytes(), text, load_public_key(public_key_path))
