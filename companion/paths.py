@@ -40,6 +40,11 @@ class AppPaths:
         return self.data_dir / "companion.db"
 
     @property
+    def recordings_dir(self) -> Path:
+        """Encrypted audio only: one folder per call, one file per segment."""
+        return self.data_dir / "recordings"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "companion.log"
 

@@ -1,0 +1,1 @@
+"""Audio edge: devices and capture through PortAudio (sounddevice)."""

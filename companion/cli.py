@@ -1,0 +1,197 @@
+"""The `companion` command: the tray app with no verb, admin verbs otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from companion.paths import AppPaths
+
+
+def _policy_check(args: argparse.Namespace) -> int:
+    from companion.policy.source import check_policy_file
+
+    paths = AppPaths.from_environment()
+    key = args.public_key or (paths.organisation_key if paths.organisation_key.exists() else None)
+    active = check_policy_file(Path(args.file), key)
+    if active.error is not None:
+        print(active.error.describe(), file=sys.stderr)
+        return 1
+    assert active.policy is not None
+    signed = ", signature valid" if active.signed else ""
+    print(f"{args.file}: policy {active.policy.version} is valid{signed}")
+    return 0
+
+
+def _policy_keygen(args: argparse.Namespace) -> int:
+    from companion.policy.signing import generate_keypair
+
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    private, public = out / "organisation-private.pem", out / "organisation-key.pem"
+    if private.exists() and not args.force:
+        print(f"{private} exists; pass --force to replace it", file=sys.stderr)
+        return 1
+    generate_keypair(private, public)
+    print(f"private key: {private} (keep it secret)\npublic key:  {public} (give it to reps)")
+    return 0
+
+
+def _policy_sign(args: argparse.Namespace) -> int:
+    from companion.policy.load import PolicyError, load_policy
+    from companion.policy.signing import sign_policy
+
+    try:
+        load_policy(Path(args.file))  # never sign a policy the app would refuse
+    except PolicyError as error:
+        print(error.describe(), file=sys.stderr)
+        return 1
+    print(f"signed: {sign_policy(Path(args.file), Path(args.private_key))}")
+    return 0
+
+
+def _policy_verify(args: argparse.Namespace) -> int:
+    from companion.policy.signing import SignatureError, verify_policy_file
+
+    try:
+        verify_policy_file(Path(args.file), Path(args.public_key))
+    except (SignatureError, OSError) as error:
+        print(f"{args.file}: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: signature valid")
+    return 0
+
+
+def _audit_verify(_args: argparse.Namespace) -> int:
+    from companion.store import audit
+    from companion.store.database import open_store
+
+    paths = AppPaths.from_environment()
+    with open_store(paths.database)() as db:
+        problems = audit.verify(db)
+        count = sum(1 for _ in audit.entries(db))
+    if problems:
+        print(f"audit trail BROKEN: first bad entry: {problems[0]}", file=sys.stderr)
+        for problem in problems[1:]:
+            print(f"  also: {problem}", file=sys.stderr)
+        return 1
+    print(f"audit trail intact: {count} entries")
+    return 0
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    from companion.store import audit
+    from companion.store.database import open_store
+
+    paths = AppPaths.from_environment()
+    with open_store(paths.database)() as db:
+        if args.out == "-":
+            count = audit.export_jsonl(db, sys.stdout)
+        else:
+            with open(args.out, "w", encoding="utf-8") as out:
+                count = audit.export_jsonl(db, out)
+    print(f"exported {count} entries to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _doctor(_args: argparse.Namespace) -> int:
+    from companion.services.doctor import doctor
+
+    return doctor(AppPaths.from_environment())
+
+
+def _recover(_args: argparse.Namespace) -> int:
+    from companion.services.context import build_context
+    from companion.services.recovery import recover_interrupted
+
+    context = build_context()
+    report = recover_interrupted(context.store, context.audio_keys.master_key, context.rep)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from companion.services.audio_export import ExportError, export_audio
+    from companion.services.context import build_context
+
+    context = build_context()
+    try:
+        seconds = export_audio(
+            context.store, args.call, Path(args.audio), context.audio_keys.master_key, context.rep
+        )
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"exported {seconds:.1f} s of audio to {args.audio}")
+    return 0
+
+
+def _run_tray(_args: argparse.Namespace) -> int:
+    from companion.ui.app import run
+
+    return run(AppPaths.from_environment())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="companion", description="Rep Companion: records calls only with consent."
+    )
+    parser.set_defaults(handler=_run_tray)
+    verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
+    verbs.add_parser("doctor", help="check this machine can record").set_defaults(handler=_doctor)
+
+    policy = verbs.add_parser("policy", help="check, sign and verify policy files")
+    policy_verbs = policy.add_subparsers(required=True, metavar="ACTION")
+    check = policy_verbs.add_parser("check", help="validate a policy file")
+    check.add_argument("file")
+    check.add_argument("--public-key", type=Path, help="also require a valid signature")
+    check.set_defaults(handler=_policy_check)
+    keygen = policy_verbs.add_parser("keygen", help="make an organisation Ed25519 key pair")
+    keygen.add_argument("--out-dir", default=".")
+    keygen.add_argument("--force", action="store_true")
+    keygen.set_defaults(handler=_policy_keygen)
+    sign = policy_verbs.add_parser("sign", help="sign a policy (writes FILE.sig)")
+    sign.add_argument("file")
+    sign.add_argument("--private-key", required=True)
+    sign.set_defaults(handler=_policy_sign)
+    verify = policy_verbs.add_parser("verify", help="verify a policy's signature")
+    verify.add_argument("file")
+    verify.add_argument("--public-key", required=True)
+    verify.set_defaults(handler=_policy_verify)
+
+    verbs.add_parser("recover", help="repair recordings left by a crash").set_defaults(
+        handler=_recover
+    )
+    export = verbs.add_parser("export", help="export a call (audio: Ogg Opus)")
+    export.add_argument("call", help="call id, or the start of it")
+    export.add_argument("--audio", required=True, metavar="OUT.opus")
+    export.set_defaults(handler=_export)
+
+    audit = verbs.add_parser("audit", help="verify or export the audit trail")
+    audit_verbs = audit.add_subparsers(required=True, metavar="ACTION")
+    audit_verbs.add_parser("verify", help="check the hash chain").set_defaults(
+        handler=_audit_verify
+    )
+    audit_export = audit_verbs.add_parser("export", help="write the trail as JSON Lines")
+    audit_export.add_argument("--out", default="-", help="file, or - for standard output")
+    audit_export.set_defaults(handler=_audit_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except Exception as error:  # known store errors get a clean line, bugs a traceback
+        from companion.secrets import SecretStoreError
+        from companion.store.database import StoreError
+
+        if isinstance(error, SecretStoreError):
+            print(f"error: {error} ({error.fix})", file=sys.stderr)
+            return 2
+        if isinstance(error, StoreError):
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        raise

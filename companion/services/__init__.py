@@ -1,0 +1,1 @@
+"""Services own lifecycles and persistence; they know no widget."""

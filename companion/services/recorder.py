@@ -1,0 +1,48 @@
+"""What the call service needs from a recorder: open only with a grant, close always."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from companion.calls.grant import CaptureGrant
+
+
+class RecorderUnavailable(Exception):
+    """Capture cannot start (no device, locked keyring, full disk); the message says why."""
+
+
+@dataclass(frozen=True)
+class SegmentSummary:
+    """One continuous stretch of recording, from a grant to its pause or stop."""
+
+    path: Path
+    frames: int
+    overflows: int
+    sides: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecorderStatus:
+    recording: bool
+    seconds: float
+    levels_dbfs: tuple[float, float]  # mic, far end
+    silent_for: float  # both sides quiet for this long
+    lost_sides: tuple[str, ...]
+    overflows: int
+    error: str | None
+
+
+IDLE_STATUS = RecorderStatus(False, 0.0, (-120.0, -120.0), 0.0, (), 0, None)
+
+
+class Recorder(Protocol):
+    def start(self, grant: CaptureGrant) -> Path:
+        """Open the input streams; raise RecorderUnavailable with the reason if impossible."""
+
+    def stop(self) -> SegmentSummary | None:
+        """Close the streams and finish the segment; safe to call when not started."""
+
+    def status(self) -> RecorderStatus:
+        """Levels, length and trouble, read by the GUI's timer."""

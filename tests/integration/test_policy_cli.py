@@ -1,0 +1,107 @@
+"""`companion policy check|keygen|sign|verify` as an IT admin would run them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from companion.paths import AppPaths
+from companion.policy.source import default_policy_path
+
+
+def companion(home, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, COMPANION_HOME=str(home))
+    return subprocess.run(
+        [sys.executable, "-m", "companion", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def policy(tmp_path):
+    copy = tmp_path / "policy.toml"
+    shutil.copy(default_policy_path(), copy)
+    return copy
+
+
+def test_check_accepts_the_default_policy(tmp_path):
+    done = companion(tmp_path, "policy", "check", str(default_policy_path()))
+    assert done.returncode == 0
+    assert "policy 2026.11.1 is valid" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("[recording]", "[recording", "(syntax)"),
+        ("max_minutes = 120", "max_minutes = 120\nmax_minuts = 5", "recording.max_minuts"),
+        (
+            "organisation_days = 90",
+            "organisation_days = -90",
+            "retention.coaching.organisation_days",
+        ),
+        ('retention = "coaching"', 'retention = "weekly"', "call_types.handoff.retention"),
+        ("[jurisdictions.FR]", "[jurisdictions.QQ]", "jurisdictions.QQ"),
+    ],
+)
+def test_check_rejects_with_the_file_and_the_field(tmp_path, policy, old, new, field):
+    text = policy.read_text(encoding="utf-8")
+    assert old in text
+    policy.write_text(text.replace(old, new, 1), encoding="utf-8")
+    done = companion(tmp_path, "policy", "check", str(policy))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{policy}: policy rejected")
+    assert f"  {field}: " in done.stderr
+
+
+def test_keygen_sign_verify_and_tamper(tmp_path, policy):
+    keys = tmp_path / "keys"
+    assert companion(tmp_path, "policy", "keygen", "--out-dir", str(keys)).returncode == 0
+    private, public = keys / "organisation-private.pem", keys / "organisation-key.pem"
+    assert oct(private.stat().st_mode & 0o777) == "0o600"
+    signed = companion(tmp_path, "policy", "sign", str(policy), "--private-key", str(private))
+    assert signed.returncode == 0, signed.stderr
+    assert (
+        companion(tmp_path, "policy", "verify", str(policy), "--public-key", str(public)).returncode
+        == 0
+    )
+    checked = companion(tmp_path, "policy", "check", str(policy), "--public-key", str(public))
+    assert "signature valid" in checked.stdout
+    policy.write_text(policy.read_text(encoding="utf-8").replace("120", "480"), encoding="utf-8")
+    done = companion(tmp_path, "policy", "verify", str(policy), "--public-key", str(public))
+    assert done.returncode == 1 and "does not match the policy" in done.stderr
+    done = companion(tmp_path, "policy", "check", str(policy), "--public-key", str(public))
+    assert done.returncode == 1 and "  signature: does not match" in done.stderr
+
+
+def test_a_configured_organisation_key_makes_an_unsigned_policy_unusable(tmp_path, policy):
+    paths = AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)})
+    paths.ensure()
+    assert (
+        companion(tmp_path, "policy", "keygen", "--out-dir", str(paths.config_dir)).returncode == 0
+    )
+    done = companion(tmp_path, "policy", "check", str(policy))
+    assert done.returncode == 1
+    assert "  signature: missing (an organisation key is configured)" in done.stderr
+
+
+def test_sign_refuses_an_invalid_policy(tmp_path, policy):
+    companion(tmp_path, "policy", "keygen", "--out-dir", str(tmp_path))
+    policy.write_text("version = 1\n", encoding="utf-8")
+    done = companion(
+        tmp_path,
+        "policy",
+        "sign",
+        str(policy),
+        "--private-key",
+        str(tmp_path / "organisation-private.pem"),
+    )
+    assert done.returncode == 1
+    assert not (tmp_path / "policy.toml.sig").exists()
