@@ -90,3 +90,19 @@ class AuditAnchorRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RecordingSegmentRecord(Base):
+    """One encrypted audio file: a stretch of recording from a grant to a pause or stop."""
+
+    __tablename__ = "recording_segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    call_offset_ms: Mapped[int] = mapped_column(Integer)  # where it starts in the call
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    sides: Mapped[str] = mapped_column(String(32), default="")  # e.g. "mic,far_end"
+    overflows: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16))  # recording, complete, recovered, discarded
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,165 @@
+"""`AudioRecorder`: capture both sides into an encrypted Ogg Opus segment per grant.
+
+Threads: PortAudio callbacks only queue blocks; one writer thread per segment
+mixes, encodes, encrypts and flushes about once a second. The GUI never waits on
+either: it reads `status()` from a timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from companion.audio.capture import SAMPLE_RATE, Block, SourceStream
+from companion.audio.devices import AudioUnavailable
+from companion.audio.encoder import EncryptedOpusSink
+from companion.audio.mixer import StereoMixer
+from companion.audio.sources import Side, SourcePlan, plan_sources
+from companion.calls.grant import CaptureGrant
+from companion.secrets import SecretStoreError
+from companion.services.recorder import (
+    IDLE_STATUS,
+    RecorderStatus,
+    RecorderUnavailable,
+    SegmentSummary,
+)
+
+log = logging.getLogger(__name__)
+FLUSH_SECONDS = 1.0
+LOST_AFTER_SECONDS = 1.5
+CHANNEL = {Side.MIC: 0, Side.FAR_END: 1}
+
+
+class _SegmentWriter(threading.Thread):
+    def __init__(self, blocks: queue.SimpleQueue[Block], sink: EncryptedOpusSink) -> None:
+        super().__init__(name="segment-writer", daemon=True)
+        self.blocks = blocks
+        self.sink = sink
+        self.mixer = StereoMixer()
+        self.frames = 0
+        self.error: str | None = None
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        last_flush = time.monotonic()
+        try:
+            while not (self.stopping.is_set() and self.blocks.empty()):
+                try:
+                    block = self.blocks.get(timeout=0.05)
+                    self.mixer.add(block.source, block.data, block.at)
+                    self._write(self.mixer.take())
+                except queue.Empty:
+                    pass
+                if time.monotonic() - last_flush >= FLUSH_SECONDS:
+                    self.sink.flush()
+                    last_flush = time.monotonic()
+            self._write(self.mixer.take(flush_all=True))
+            self.sink.close()
+        except OSError as error:  # disk full, folder gone: keep what was flushed
+            self.error = f"cannot write the recording: {error.strerror or error}"
+            log.exception("segment writer failed")
+            self.sink.abandon()
+
+    def _write(self, frames: object) -> None:
+        if len(frames):  # type: ignore[arg-type]
+            self.sink.write(frames)
+            self.frames += len(frames)  # type: ignore[arg-type]
+
+
+class AudioRecorder:
+    """The real recorder: opens nothing without a live grant, closes everything on stop."""
+
+    def __init__(
+        self,
+        recordings_dir: Path,
+        master_key: Callable[[], bytes],
+        plan: Callable[[], SourcePlan] = plan_sources,
+    ) -> None:
+        self._dir = recordings_dir
+        self._master_key = master_key
+        self._plan = plan
+        self._streams: list[SourceStream] = []
+        self._writer: _SegmentWriter | None = None
+        self._started_at = 0.0
+        self.segment_path: Path | None = None
+
+    def start(self, grant: CaptureGrant) -> Path:
+        grant.require_active()
+        try:
+            plan = self._plan()
+            sources = plan.sources()
+            if not sources:
+                raise RecorderUnavailable(plan.explanation)
+            key = self._master_key()
+        except AudioUnavailable as error:
+            raise RecorderUnavailable(str(error)) from error
+        except SecretStoreError as error:  # locked or missing keyring: never plaintext
+            raise RecorderUnavailable(f"{error} ({error.fix})") from error
+        path = self._next_path(grant.call_id)
+        try:
+            sink = EncryptedOpusSink(path, key)
+        except OSError as error:
+            raise RecorderUnavailable(f"cannot create the recording: {error.strerror}") from error
+        blocks: queue.SimpleQueue[Block] = queue.SimpleQueue()
+        self._writer = _SegmentWriter(blocks, sink)
+        self._writer.start()
+        self.segment_path = path
+        self._started_at = time.monotonic()
+        try:
+            for source in sources:  # opened only now: after consent, no pre-roll
+                stream = SourceStream(CHANNEL[source.side], source, grant, blocks)
+                stream.open()
+                self._streams.append(stream)
+        except AudioUnavailable as error:
+            self.stop()
+            raise RecorderUnavailable(str(error)) from error
+        return path
+
+    def _next_path(self, call_id: str) -> Path:
+        folder = self._dir / call_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"segment-{len(list(folder.glob('segment-*.rca'))) + 1:03d}.rca"
+
+    def stop(self) -> SegmentSummary | None:
+        streams, self._streams = self._streams, []
+        for stream in streams:
+            stream.close()
+        writer, self._writer = self._writer, None
+        if writer is None or self.segment_path is None:
+            return None
+        writer.stopping.set()
+        writer.join()
+        sides = tuple(s.source.side.value for s in streams)
+        overflows = sum(s.overflows for s in streams)
+        return SegmentSummary(self.segment_path, writer.frames, overflows, sides)
+
+    def first_frame_at(self) -> float | None:
+        """When the first block arrived (time.monotonic), for the latency benchmark."""
+        times = [s.first_block_at for s in self._streams if s.first_block_at is not None]
+        return min(times) if times else None
+
+    def status(self) -> RecorderStatus:
+        writer = self._writer
+        if writer is None:
+            return IDLE_STATUS
+        now = time.monotonic()
+        levels = writer.mixer.levels
+        lost = tuple(
+            s.source.side.value
+            for s in self._streams
+            if now - (s.last_block_at or self._started_at) > LOST_AFTER_SECONDS
+        )
+        quiet_since = max(level.last_sound_at for level in levels)
+        return RecorderStatus(
+            recording=True,
+            seconds=writer.frames / SAMPLE_RATE,
+            levels_dbfs=(levels[0].dbfs, levels[1].dbfs),
+            silent_for=max(0.0, now - max(quiet_since, self._started_at)),
+            lost_sides=lost,
+            overflows=sum(s.overflows for s in self._streams),
+            error=writer.error,
+        )

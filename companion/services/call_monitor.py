@@ -1,0 +1,41 @@
+"""Checks a recording against the policy's limits and the machine's health.
+
+Called from the GUI's timer (and from tests directly) so no audio or writer
+thread ever calls back into the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from companion.policy.model import RecordingLimits
+from companion.services.recorder import RecorderStatus
+
+SILENT_SIDE_WARNING_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    stop_reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def judge(status: RecorderStatus, limits: RecordingLimits, earlier_seconds: float) -> Verdict:
+    if not status.recording:
+        return Verdict()
+    if status.error:
+        return Verdict(stop_reason=status.error)
+    total = earlier_seconds + status.seconds
+    if total >= limits.max_minutes * 60:
+        return Verdict(
+            stop_reason=f"the policy's maximum length ({limits.max_minutes} min) was reached"
+        )
+    if status.silent_for >= limits.silence_auto_stop_minutes * 60:
+        minutes = limits.silence_auto_stop_minutes
+        return Verdict(stop_reason=f"nothing was heard for {minutes} min (silence auto-stop)")
+    warnings = tuple(
+        f"the {'microphone' if side == 'mic' else 'call audio'} stopped delivering sound "
+        "(unplugged?); recording goes on with the other side"
+        for side in status.lost_sides
+    )
+    return Verdict(warnings=warnings)

@@ -1,0 +1,63 @@
+"""Sounds played into the testbed's sinks, and what a decoded recording contains."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+MIC = "micsink"  # what the rep's microphone hears (the virtmic source)
+FAR_END = "spk"  # what the speakers play (its monitor is the customer's side)
+
+
+def tone(folder: Path, hertz: int, seconds: float) -> Path:
+    path = folder / f"tone-{hertz}-{seconds}.wav"
+    if not path.exists():
+        subprocess.run(
+            [
+                "sox",
+                "-n",
+                "-r",
+                "48000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(path),
+                "synth",
+                str(seconds),
+                "sine",
+                str(hertz),
+                "vol",
+                "0.5",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return path
+
+
+def play(sink: str, sound: Path) -> None:
+    """Play to the end (paplay returns when the server has played it)."""
+    subprocess.run(["paplay", f"--device={sink}", str(sound)], check=True, env=os.environ.copy())
+
+
+def band_energy(samples: np.ndarray, rate: int, hertz: float, width: float = 15.0) -> float:
+    """Share of the signal's energy within `width` Hz of `hertz` (0..1)."""
+    x = samples.astype(np.float64)
+    if len(x) == 0:
+        return 0.0
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / rate)
+    total = spectrum[freqs > 50].sum()
+    near = spectrum[(freqs > hertz - width) & (freqs < hertz + width)].sum()
+    return float(near / total) if total > 0 else 0.0
+
+
+def dominant(samples: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(samples.astype(np.float64)))
+    freqs = np.fft.rfftfreq(len(samples), 1 / rate)
+    spectrum[freqs < 50] = 0
+    return float(freqs[int(np.argmax(spectrum))])
