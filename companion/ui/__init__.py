@@ -1,0 +1,1 @@
+"""PySide6 only here: thin windows that call services and show state."""

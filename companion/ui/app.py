@@ -1,0 +1,139 @@
+"""Wiring the tray app: context in, windows out. No logic of its own beyond routing."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+
+from companion.calls.session import CallSession, CallState
+from companion.paths import AppPaths
+from companion.services.context import AppContext, build_context
+from companion.store.database import StoreError
+from companion.ui.call_flow import CallFlow
+from companion.ui.control_window import ControlWindow
+from companion.ui.library_window import LibraryWindow
+from companion.ui.policy_window import PolicyWindow
+from companion.ui.settings_window import SettingsWindow
+from companion.ui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+
+class TrayApp:
+    def __init__(self, context: AppContext, quit_app: Callable[[], None]) -> None:
+        self.context = context
+        self._quit_app = quit_app
+        self.flow = CallFlow(context.calls, context.active_policy, context.messages)
+        self.tray = TrayController(self._handlers())
+        self.windows: dict[str, QWidget] = {}
+        self.control: ControlWindow | None = None
+        context.calls.subscribe(self._call_changed)
+        context.messages.subscribe(self.tray.show_message)
+
+    def _handlers(self) -> dict[str, Callable[[], None]]:
+        calls, flow = self.context.calls, self.flow
+        return {
+            "start_call": flow.start,
+            "ask_again": flow.ask_consent,
+            "mark_moment": self.mark_moment,
+            "pause_resume": self.pause_or_resume,
+            "participant_joined": lambda: flow.run_safely("pause", calls.participant_joined),
+            "withdraw": lambda: flow.run_safely("stop", calls.withdraw_consent),
+            "end_call": lambda: flow.run_safely("end the call", calls.end_call),
+            "library": lambda: self.open_window("library"),
+            "policy": lambda: self.open_window("policy"),
+            "settings": lambda: self.open_window("settings"),
+            "quit": self.quit,
+        }
+
+    def show(self) -> None:
+        self.tray.icon.show()
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            # No tray host (some desktops): the same actions in a small window.
+            self.control = ControlWindow(self.tray.actions)
+            self.tray.state_shown.connect(lambda _n: self._update_control())
+            self.control.show()
+        self.announce_start_state()
+
+    def announce_start_state(self) -> None:
+        messages = self.context.messages
+        closed = self.context.calls.close_abandoned_calls()
+        if closed:
+            messages.warning("Unfinished call closed", f"{closed} call(s) left open were ended.")
+        active = self.context.active_policy()
+        if active.error is not None:
+            first = active.error.problems[0]
+            messages.error(
+                "Policy cannot be used: notes only",
+                f"{active.path}: {first.field}: {first.message}",
+            )
+
+    def _update_control(self) -> None:
+        if self.control is not None:
+            self.control.show_state(self.tray.look.words)
+
+    def _call_changed(self, session: CallSession | None) -> None:
+        self.tray.show_state(session)
+        library = self.windows.get("library")
+        if isinstance(library, LibraryWindow):
+            library.refresh()
+
+    def mark_moment(self) -> None:
+        def mark() -> None:
+            moment = self.context.calls.mark_moment()
+            minutes, seconds = divmod(moment.offset_ms // 1000, 60)
+            self.context.messages.info("Moment marked", f"at {minutes:02d}:{seconds:02d}")
+
+        self.flow.run_safely("mark the moment", mark)
+
+    def pause_or_resume(self) -> None:
+        calls = self.context.calls
+        paused = calls.current is not None and calls.current.state is CallState.PAUSED
+        self.flow.run_safely(
+            "resume" if paused else "pause", calls.resume if paused else calls.pause
+        )
+
+    def open_window(self, name: str) -> QWidget:
+        window = self.windows.get(name)
+        if window is None:
+            window = self._make_window(name)
+            self.windows[name] = window
+        elif isinstance(window, LibraryWindow):
+            window.refresh()
+        window.show()
+        window.raise_()
+        return window
+
+    def _make_window(self, name: str) -> QWidget:
+        context = self.context
+        if name == "library":
+            return LibraryWindow(context.store)
+        active = context.active_policy()
+        if name == "policy":
+            return PolicyWindow(active)
+        return SettingsWindow(context.paths, context.rep, str(active.path))
+
+    def quit(self) -> None:
+        calls = self.context.calls
+        if calls.current is not None and calls.current.state is not CallState.ENDED:
+            self.flow.run_safely("end the call", calls.end_call)
+        self.tray.icon.hide()
+        self._quit_app()
+
+
+def run(paths: AppPaths) -> int:
+    app = QApplication(sys.argv)
+    app.setApplicationName("Rep Companion")
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        context = build_context(paths)
+    except StoreError as error:
+        log.exception("cannot open the store")
+        QMessageBox.critical(None, "Rep Companion cannot start", str(error))
+        return 2
+    companion = TrayApp(context, app.quit)
+    companion.show()
+    return app.exec()

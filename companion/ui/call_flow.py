@@ -1,0 +1,92 @@
+"""The start-of-call conversation: details, then either the block reason or the script.
+
+Dialogs are opened non-modally (`open()`), so the tray stays responsive and tests
+can drive each step with real clicks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog
+
+from companion.calls.session import CallState, InvalidTransition
+from companion.messages import MessageChannel
+from companion.services.calls import CallRequest, CallService
+from companion.store.database import StoreError
+from companion.ui.blocked_dialog import BlockedDialog
+from companion.ui.consent_dialog import ConsentAnswer, ConsentDialog
+from companion.ui.start_call_dialog import StartCallDialog
+
+log = logging.getLogger(__name__)
+D = TypeVar("D", bound=QDialog)
+
+
+class CallFlow(QObject):
+    def __init__(
+        self,
+        calls: CallService,
+        policy: Callable[[], object],
+        messages: MessageChannel,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._calls = calls
+        self._policy = policy
+        self._messages = messages
+        self.dialog: QDialog | None = None
+        self._language: str | None = None
+
+    def start(self) -> StartCallDialog:
+        active = self._policy()
+        dialog = StartCallDialog(getattr(active, "policy", None))
+        dialog.accepted.connect(lambda: self._begin(dialog.request()))
+        return self._show(dialog)
+
+    def ask_consent(self) -> ConsentDialog | None:
+        """Open the script for the current call (also used to ask again after a join)."""
+        try:
+            script, language, version = self._calls.consent_script(self._language)
+            decline = self._calls.decline_script(language)
+        except InvalidTransition as error:
+            self._messages.error("Cannot ask for consent", str(error))
+            return None
+        dialog = ConsentDialog(script, decline, version, language)
+        dialog.answered.connect(lambda answer: self._answered(answer, language))
+        return self._show(dialog)
+
+    def run_safely(self, what: str, action: Callable[[], object]) -> None:
+        """Run a service action; known failures reach the rep through the one channel."""
+        try:
+            action()
+        except (InvalidTransition, StoreError) as error:
+            self._messages.error(f"Could not {what}", str(error))
+
+    def _begin(self, request: CallRequest) -> None:
+        self._language = request.language
+        try:
+            session = self._calls.start_call(request)
+        except (InvalidTransition, StoreError) as error:
+            self._messages.error("Could not start the call", str(error))
+            return
+        if session.state is CallState.BLOCKED:
+            self._show(BlockedDialog(session.transitions[-1].reason))
+        else:
+            self.ask_consent()
+
+    def _answered(self, answer: ConsentAnswer, language: str) -> None:
+        if answer is ConsentAnswer.AGREED:
+            self.run_safely("mark consent", lambda: self._calls.mark_consent(language))
+        elif answer is ConsentAnswer.DECLINED:
+            self.run_safely("mark the decline", lambda: self._calls.mark_decline(language))
+
+    def _show(self, dialog: D) -> D:
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.open()
+        dialog.raise_()
+        return dialog

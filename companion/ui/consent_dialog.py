@@ -1,0 +1,102 @@
+"""The consent script, large and readable, and the customer's answer in two clear buttons."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class ConsentAnswer(Enum):
+    NONE = "none"
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+
+def _big_label(text: str, points: int) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    font = QFont(label.font())
+    font.setPointSize(points)
+    label.setFont(font)
+    return label
+
+
+class ConsentDialog(QDialog):
+    """Page 1: read the script, mark the answer. Page 2 (decline): the decline script.
+
+    `answered` fires the moment the rep clicks, so a decline is logged even if the
+    rep never closes the second page.
+    """
+
+    answered = Signal(object)
+
+    def __init__(
+        self,
+        script: str,
+        decline_script: str,
+        script_version: str,
+        language: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Ask for consent")
+        self.setMinimumWidth(560)
+        self.answer = ConsentAnswer.NONE
+        self.pages = QStackedWidget()
+        self.script_label = _big_label(script, 18)
+        self.decline_label = _big_label(decline_script, 18)
+        self.agree_button = QPushButton("The customer agreed: start recording")
+        self.decline_button = QPushButton("The customer declined: continue without recording")
+        self.continue_button = QPushButton("Continue with notes only")
+        self.pages.addWidget(self._ask_page(script_version, language))
+        self.pages.addWidget(self._declined_page())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self.agree_button.clicked.connect(self._agreed)
+        self.decline_button.clicked.connect(self._declined)
+        self.continue_button.clicked.connect(self.accept)
+
+    def _ask_page(self, version: str, language: str) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel("Read this to the customer:"))
+        layout.addWidget(self.script_label)
+        layout.addWidget(QLabel(f"Approved script version {version} ({language})"))
+        for button in (self.agree_button, self.decline_button):
+            # Neither is a default button: Enter must never answer for the customer.
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            button.setMinimumHeight(44)
+            layout.addWidget(button)
+        return page
+
+    def _declined_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel("Say to the customer:"))
+        layout.addWidget(self.decline_label)
+        layout.addWidget(QLabel("Nothing is being recorded. Your notes and moments still work."))
+        self.continue_button.setMinimumHeight(44)
+        layout.addWidget(self.continue_button)
+        return page
+
+    def _agreed(self) -> None:
+        self.answer = ConsentAnswer.AGREED
+        self.answered.emit(self.answer)
+        self.accept()
+
+    def _declined(self) -> None:
+        self.answer = ConsentAnswer.DECLINED
+        self.answered.emit(self.answer)
+        self.pages.setCurrentIndex(1)

@@ -1,0 +1,22 @@
+"""A small window with the tray's actions, for desktops that have no system tray."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
+
+
+class ControlWindow(QWidget):
+    def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Rep Companion")
+        layout = QVBoxLayout(self)
+        self.state_label = QLabel("No call")
+        layout.addWidget(self.state_label)
+        for action in actions.values():
+            button = QToolButton()
+            button.setDefaultAction(action)
+            layout.addWidget(button)
+
+    def show_state(self, words: str) -> None:
+        self.state_label.setText(words)

@@ -1,0 +1,94 @@
+"""The tray icon: its look tells the state; its menu offers what makes sense now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from companion.calls.session import CONSENT_HELD, CallSession, CallState
+from companion.messages import Level, Message
+from companion.ui.looks import TrayLook, icon, look_for
+
+_TRAY_ICONS = {
+    Level.INFO: QSystemTrayIcon.MessageIcon.Information,
+    Level.WARNING: QSystemTrayIcon.MessageIcon.Warning,
+    Level.ERROR: QSystemTrayIcon.MessageIcon.Critical,
+}
+ACTION_NAMES = (
+    "start_call",
+    "ask_again",
+    "mark_moment",
+    "pause_resume",
+    "participant_joined",
+    "withdraw",
+    "end_call",
+    "library",
+    "policy",
+    "settings",
+    "quit",
+)
+
+
+class TrayController(QObject):
+    """Owns the icon and the menu; every action is a plain QAction others can reuse."""
+
+    state_shown = Signal(str)
+
+    def __init__(
+        self, handlers: dict[str, Callable[[], None]], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.menu = QMenu()
+        self.actions: dict[str, QAction] = {}
+        labels = {
+            "start_call": "Start call…",
+            "ask_again": "Ask for consent again…",
+            "mark_moment": "Mark moment",
+            "pause_resume": "Pause recording",
+            "participant_joined": "Participant joined (pause for consent)",
+            "withdraw": "Customer withdrew consent",
+            "end_call": "End call",
+            "library": "Library",
+            "policy": "Policy",
+            "settings": "Settings",
+            "quit": "Quit",
+        }
+        for name in ACTION_NAMES:
+            action = QAction(labels[name], self.menu)
+            action.triggered.connect(handlers[name])
+            self.actions[name] = action
+            if name in ("library", "quit"):
+                self.menu.addSeparator()
+            self.menu.addAction(action)
+        self.icon = QSystemTrayIcon(self)
+        self.icon.setContextMenu(self.menu)
+        self.look = TrayLook.IDLE
+        self.show_state(None)
+
+    def show_state(self, session: CallSession | None) -> None:
+        self.look = look_for(session)
+        self.icon.setIcon(icon(self.look))
+        self.icon.setToolTip(f"Rep Companion: {self.look.words}")
+        state = session.state if session else CallState.ENDED
+        in_call = state is not CallState.ENDED
+        enabled = {
+            "start_call": not in_call,
+            "ask_again": state is CallState.AWAITING_RECONSENT or state is CallState.ASKING,
+            "mark_moment": in_call,
+            "pause_resume": state in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED),
+            "participant_joined": state
+            in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED),
+            "withdraw": state in CONSENT_HELD,
+            "end_call": in_call,
+        }
+        for name, on in enabled.items():
+            self.actions[name].setEnabled(on)
+        paused = state is CallState.PAUSED
+        self.actions["pause_resume"].setText("Resume recording" if paused else "Pause recording")
+        self.state_shown.emit(self.look.icon_name)
+
+    def show_message(self, message: Message) -> None:
+        self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], 8000)

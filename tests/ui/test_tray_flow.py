@@ -1,0 +1,170 @@
+"""The rep's path through the tray, offscreen, with real clicks on real dialogs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from companion.calls.session import CallState
+from companion.paths import AppPaths
+from companion.services.context import build_context
+from companion.store.models import ConsentEventRecord, MomentRecord
+from companion.ui.app import TrayApp
+from companion.ui.blocked_dialog import BlockedDialog
+from companion.ui.consent_dialog import ConsentDialog
+from companion.ui.library_window import LibraryWindow
+from companion.ui.looks import TrayLook
+from companion.ui.policy_window import PolicyWindow
+from companion.ui.start_call_dialog import StartCallDialog
+
+
+@pytest.fixture
+def companion(qtbot, tmp_path):
+    context = build_context(AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)}))
+    quits = []
+    app = TrayApp(context, lambda: quits.append(True))
+    app.quits = quits
+    yield app
+    for window in app.windows.values():
+        window.close()
+    if app.flow.dialog is not None:
+        app.flow.dialog.close()
+    app.tray.icon.hide()
+
+
+def start_call(qtbot, companion, account: str, call_type: str, region: str):
+    companion.tray.actions["start_call"].trigger()
+    dialog = companion.flow.dialog
+    assert isinstance(dialog, StartCallDialog)
+    qtbot.keyClicks(dialog.account, account)
+    dialog.call_type.setCurrentIndex(dialog.call_type.findData(call_type))
+    dialog.region.setCurrentIndex(dialog.region.findData(region))
+    qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    return companion.flow.dialog
+
+
+def enabled(companion) -> set[str]:
+    return {name for name, action in companion.tray.actions.items() if action.isEnabled()}
+
+
+def test_idle_menu_offers_only_what_makes_sense(companion):
+    assert companion.tray.look is TrayLook.IDLE
+    assert enabled(companion) == {"start_call", "library", "policy", "settings", "quit"}
+
+
+def test_start_call_needs_an_account(qtbot, companion):
+    companion.tray.actions["start_call"].trigger()
+    dialog = companion.flow.dialog
+    ok = dialog.buttons.buttons()[0]
+    assert not ok.isEnabled()
+    qtbot.keyClicks(dialog.account, "Acme")
+    assert ok.isEnabled()
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_consent_flow_shows_the_script_and_starts_recording(qtbot, companion):
+    consent = start_call(qtbot, companion, "Acme GmbH", "discovery", "DE")
+    assert isinstance(consent, ConsentDialog)
+    assert consent.script_label.text().startswith("Before we begin, is it okay if I record")
+    assert consent.script_label.font().pointSize() >= 18
+    assert companion.tray.look is TrayLook.ASKING
+    qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
+    assert companion.context.calls.current.state is CallState.RECORDING
+    assert companion.tray.look is TrayLook.RECORDING
+    assert {"mark_moment", "pause_resume", "withdraw", "end_call"} <= enabled(companion)
+    assert "start_call" not in enabled(companion)
+    companion.tray.actions["pause_resume"].trigger()
+    assert companion.tray.look is TrayLook.PAUSED
+    assert companion.tray.actions["pause_resume"].text() == "Resume recording"
+    companion.tray.actions["end_call"].trigger()
+    assert companion.tray.look is TrayLook.IDLE
+    with companion.context.store() as db:
+        assert db.scalars(select(ConsentEventRecord.kind)).all() == ["granted"]
+
+
+@pytest.mark.usefixtures("pulse_testbed")
+def test_consent_without_a_keyring_records_nothing_and_says_why(qtbot, companion, monkeypatch):
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    import keyring.core
+
+    keyring.core.init_backend()
+    consent = start_call(qtbot, companion, "Acme", "demo", "DE")
+    qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
+    keyring.core.init_backend()
+    assert companion.context.calls.current.state is CallState.STOPPED
+    assert companion.tray.look is TrayLook.NOTES
+    message = companion.context.messages.history[-1]
+    assert message.title == "Not recording" and "keyring" in message.text.lower()
+    assert not list(companion.context.paths.recordings_dir.rglob("*.rca"))
+
+
+def test_decline_shows_the_decline_script_and_continues_with_notes(qtbot, companion):
+    consent = start_call(qtbot, companion, "Globex", "demo", "GB")
+    qtbot.mouseClick(consent.decline_button, Qt.MouseButton.LeftButton)
+    assert consent.pages.currentIndex() == 1
+    assert consent.decline_label.text() == "No problem, we'll continue without it."
+    assert companion.context.calls.current.state is CallState.DECLINED
+    assert companion.tray.look is TrayLook.NOTES
+    qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
+    companion.tray.actions["mark_moment"].trigger()
+    assert companion.context.messages.history[-1].title == "Moment marked"
+    with companion.context.store() as db:
+        assert db.scalars(select(MomentRecord.had_audio)).all() == [False]
+        assert db.scalars(select(ConsentEventRecord.kind)).all() == ["declined"]
+
+
+def test_blocked_call_explains_why_and_offers_notes_only(qtbot, companion):
+    blocked = start_call(qtbot, companion, "Initech", "internal_escalation", "US")
+    assert isinstance(blocked, BlockedDialog)
+    assert blocked.reason_label.text() == "Internal escalations are never recorded."
+    assert companion.tray.look is TrayLook.NOTES
+    assert "pause_resume" not in enabled(companion)
+    qtbot.mouseClick(blocked.notes_button, Qt.MouseButton.LeftButton)
+    companion.tray.actions["end_call"].trigger()
+    assert companion.tray.look is TrayLook.IDLE
+
+
+def test_library_lists_calls_with_outcome_and_reason(qtbot, companion):
+    start_call(qtbot, companion, "Initech", "legal", "US")
+    companion.tray.actions["end_call"].trigger()
+    companion.tray.actions["library"].trigger()
+    library = companion.windows["library"]
+    assert isinstance(library, LibraryWindow)
+    row = [library.table.item(0, c).text() for c in range(library.table.columnCount())]
+    assert row[1:] == ["Initech", "legal", "blocked", "Legal discussions are never recorded."]
+
+
+def test_policy_window_puts_the_purpose_first(companion):
+    companion.tray.actions["policy"].trigger()
+    window = companion.windows["policy"]
+    assert isinstance(window, PolicyWindow)
+    text = window.body.toPlainText()
+    assert text.startswith("Why we record")
+    assert "coaching, not scoring" in text
+
+
+def test_bad_policy_tells_the_rep_and_every_call_is_notes_only(qtbot, companion):
+    companion.context.paths.policy_override.write_text("version = 'x'\n", encoding="utf-8")
+    companion.announce_start_state()
+    message = companion.context.messages.history[-1]
+    assert message.title == "Policy cannot be used: notes only"
+    blocked = start_call(qtbot, companion, "Acme", "unknown", "unknown")
+    assert isinstance(blocked, BlockedDialog)
+    assert "policy could not be used" in blocked.reason_label.text()
+
+
+def test_quit_during_a_call_ends_it_first(qtbot, companion):
+    start_call(qtbot, companion, "Acme", "legal", "US")
+    companion.tray.actions["quit"].trigger()
+    assert companion.context.calls.current.state is CallState.ENDED
+    assert companion.quits == [True]
+
+
+def test_enter_never_answers_for_the_customer(qtbot, companion):
+    consent = start_call(qtbot, companion, "Acme", "demo", "DE")
+    qtbot.keyClick(consent, Qt.Key.Key_Return)
+    qtbot.keyClick(consent.agree_button, Qt.Key.Key_Return)
+    assert companion.context.calls.current.state is CallState.ASKING
+    with companion.context.store() as db:
+        assert db.scalars(select(ConsentEventRecord)).all() == []
