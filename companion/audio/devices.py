@@ -19,13 +19,22 @@ class InputDevice:
     is_default: bool
 
 
-def list_inputs() -> list[InputDevice]:
+def list_inputs(rescan: bool = False) -> list[InputDevice]:
+    """Input devices PortAudio sees.
+
+    PortAudio lists devices once, when it starts: a headset plugged in (or a sound
+    server started) later stays invisible until it is re-initialised. `rescan` does
+    that; call it only while no stream is open, as re-initialising closes them.
+    """
     try:
         import sounddevice as sd
     except OSError as error:  # the wheel on Linux needs the system PortAudio
         raise AudioUnavailable(
             f"PortAudio is not installed ({error}); on Debian/Ubuntu: apt install libportaudio2"
         ) from error
+    if rescan:
+        sd._terminate()  # sounddevice's documented way to refresh the device list
+        sd._initialize()
     try:
         devices = sd.query_devices()
         host_apis = sd.query_hostapis()

@@ -120,9 +120,11 @@ def _explain(mic: CaptureSource | None, far: CaptureSource | None) -> str:
     return "nothing: no microphone and no system-audio source found"
 
 
-def plan_sources(mic_choice: str | None = None, far_choice: str | None = None) -> SourcePlan:
+def plan_sources(
+    mic_choice: str | None = None, far_choice: str | None = None, rescan: bool = False
+) -> SourcePlan:
     """What a recording would capture now; raises AudioUnavailable without PortAudio."""
-    inputs = list_inputs()
+    inputs = list_inputs(rescan)
     if not inputs:
         raise AudioUnavailable("no audio input device found; connect a microphone or headset")
     return _pulse_plan(inputs, mic_choice, far_choice) or _device_plan(

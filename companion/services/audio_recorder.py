@@ -77,7 +77,7 @@ class AudioRecorder:
         self,
         recordings_dir: Path,
         master_key: Callable[[], bytes],
-        plan: Callable[[], SourcePlan] = plan_sources,
+        plan: Callable[[], SourcePlan] = lambda: plan_sources(rescan=True),
     ) -> None:
         self._dir = recordings_dir
         self._master_key = master_key

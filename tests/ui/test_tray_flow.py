@@ -84,19 +84,20 @@ def test_consent_flow_shows_the_script_and_starts_recording(qtbot, companion):
 
 
 @pytest.mark.usefixtures("pulse_testbed")
-def test_consent_without_a_keyring_records_nothing_and_says_why(qtbot, companion, monkeypatch):
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    import keyring.core
-
-    keyring.core.init_backend()
+def test_a_locked_keyring_records_nothing_and_says_why(qtbot, companion, secret_service):
     consent = start_call(qtbot, companion, "Acme", "demo", "DE")
-    qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
-    keyring.core.init_backend()
+    secret_service.lock()
+    try:
+        qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
+    finally:
+        secret_service.unlock()
     assert companion.context.calls.current.state is CallState.STOPPED
     assert companion.tray.look is TrayLook.NOTES
     message = companion.context.messages.history[-1]
-    assert message.title == "Not recording" and "keyring" in message.text.lower()
+    assert message.title == "Not recording" and "locked" in message.text.lower()
     assert not list(companion.context.paths.recordings_dir.rglob("*.rca"))
+    companion.tray.actions["mark_moment"].trigger()  # notes still work
+    assert companion.context.messages.history[-1].title == "Moment marked"
 
 
 def test_decline_shows_the_decline_script_and_continues_with_notes(qtbot, companion):
