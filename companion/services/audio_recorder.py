@@ -142,6 +142,11 @@ class AudioRecorder:
         times = [s.first_block_at for s in self._streams if s.first_block_at is not None]
         return min(times) if times else None
 
+    def _quiet(self, writer: _SegmentWriter, side: int, now: float) -> float:
+        if not writer.mixer.active[side]:
+            return 0.0  # a side this machine cannot record is not "quiet"
+        return max(0.0, now - max(writer.mixer.levels[side].last_sound_at, self._started_at))
+
     def status(self) -> RecorderStatus:
         writer = self._writer
         if writer is None:
@@ -159,6 +164,7 @@ class AudioRecorder:
             seconds=writer.frames / SAMPLE_RATE,
             levels_dbfs=(levels[0].dbfs, levels[1].dbfs),
             silent_for=max(0.0, now - max(quiet_since, self._started_at)),
+            quiet_for=(self._quiet(writer, 0, now), self._quiet(writer, 1, now)),
             lost_sides=lost,
             overflows=sum(s.overflows for s in self._streams),
             error=writer.error,

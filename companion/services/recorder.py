@@ -29,12 +29,13 @@ class RecorderStatus:
     seconds: float
     levels_dbfs: tuple[float, float]  # mic, far end
     silent_for: float  # both sides quiet for this long
+    quiet_for: tuple[float, float]  # each side (mic, far end) quiet for this long
     lost_sides: tuple[str, ...]
     overflows: int
     error: str | None
 
 
-IDLE_STATUS = RecorderStatus(False, 0.0, (-120.0, -120.0), 0.0, (), 0, None)
+IDLE_STATUS = RecorderStatus(False, 0.0, (-120.0, -120.0), 0.0, (0.0, 0.0), (), 0, None)
 
 
 class Recorder(Protocol):

@@ -13,6 +13,7 @@ from companion.paths import AppPaths
 from companion.services.context import AppContext, build_context
 from companion.store.database import StoreError
 from companion.ui.call_flow import CallFlow
+from companion.ui.call_window import CallWindow
 from companion.ui.control_window import ControlWindow
 from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
@@ -30,6 +31,7 @@ class TrayApp:
         self.tray = TrayController(self._handlers())
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
+        self.call_window: CallWindow | None = None
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
@@ -77,11 +79,35 @@ class TrayApp:
 
     def _call_changed(self, session: CallSession | None) -> None:
         self.tray.show_state(session)
+        self._follow_call_window(session)
         library = self.windows.get("library")
         if isinstance(library, LibraryWindow):
             library.refresh()
 
+    def _follow_call_window(self, session: CallSession | None) -> None:
+        """The call window opens with a call and closes when it ends."""
+        in_call = session is not None and session.state is not CallState.ENDED
+        if in_call and self.call_window is None and session.state is not CallState.PREPARING:
+            policy = self.context.calls.policy_in_use
+            self.call_window = CallWindow(
+                self.context.calls,
+                policy.policy if policy else None,
+                lambda what, error: self.context.messages.error(f"Could not {what}", str(error)),
+            )
+            self.call_window.show()
+        elif not in_call and self.call_window is not None:
+            window, self.call_window = self.call_window, None
+            window.timer.stop()
+            window.close()
+            window.deleteLater()
+
     def mark_moment(self) -> None:
+        if self.call_window is not None:
+            line = self.call_window.mark(None)
+            if line:  # marked from the tray: the window may be hidden, so confirm
+                self.context.messages.info("Moment marked", line)
+            return
+
         def mark() -> None:
             moment = self.context.calls.mark_moment()
             minutes, seconds = divmod(moment.offset_ms // 1000, 60)

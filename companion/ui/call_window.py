@@ -1,0 +1,197 @@
+"""The in-call window: time, both sides' levels, one key per tag, a quick note.
+
+Marking must be as fast as a keystroke without looking away from the customer:
+digits (or Ctrl+digit while typing a note) mark a tagged moment at once.
+The window polls the call service on a timer; it never waits on audio or disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from companion.calls.session import CallState, InvalidTransition
+from companion.policy.model import Policy
+from companion.services.calls import CallService
+from companion.services.recorder import RecorderStatus
+from companion.store.database import StoreError
+
+QUIET_WARNING_SECONDS = 30.0
+METER_FLOOR_DBFS = -60
+
+
+def clock_text(milliseconds: int) -> str:
+    minutes, seconds = divmod(milliseconds // 1000, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+class LevelMeter(QWidget):
+    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(label))
+        self.bar = QProgressBar()
+        self.bar.setRange(METER_FLOOR_DBFS, 0)
+        self.bar.setTextVisible(False)
+        layout.addWidget(self.bar)
+
+    def show_level(self, dbfs: float) -> None:
+        self.bar.setValue(int(max(METER_FLOOR_DBFS, min(0.0, dbfs))))
+
+
+class CallWindow(QWidget):
+    moment_marked = Signal(str)  # the line shown for the new moment
+
+    def __init__(
+        self,
+        calls: CallService,
+        policy: Policy | None,
+        on_error: Callable[[str, Exception], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._calls = calls
+        self._on_error = on_error
+        self.setWindowTitle("Call")
+        self.elapsed = QLabel("00:00")
+        self.state = QLabel("")
+        self.mic_meter, self.far_meter = LevelMeter("You"), LevelMeter("Customer")
+        self.audio_warning = QLabel("")
+        self.audio_warning.setWordWrap(True)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Quick note, Enter to mark (digits tag while not typing)")
+        self.note.returnPressed.connect(lambda: self.mark(None))
+        self.moments = QListWidget()
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self._pause_or_resume)
+        self.end_button = QPushButton("End call")
+        self.end_button.clicked.connect(self._end)
+        self.on_top = QCheckBox("Keep on top")
+        self.on_top.toggled.connect(self._keep_on_top)
+        self.tag_buttons: dict[str, QPushButton] = {}
+        self._layout(self._tag_grid(policy))
+        self.timer = QTimer(self)
+        self.timer.setInterval(250)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.refresh()
+
+    def _tag_grid(self, policy: Policy | None) -> QGridLayout:
+        grid = QGridLayout()
+        tags = policy.tags.items() if policy else []
+        for position, (key, tag) in enumerate(tags):
+            shortcut = f" [{tag.shortcut}]" if tag.shortcut else ""
+            button = QPushButton(tag.label + shortcut)
+            button.setStyleSheet(f"border-left: 6px solid {tag.color}; padding: 4px;")
+            button.clicked.connect(lambda _=False, k=key: self.mark(k))
+            grid.addWidget(button, position // 2, position % 2)
+            self.tag_buttons[key] = button
+            if tag.shortcut:
+                for sequence in (tag.shortcut, f"Ctrl+{tag.shortcut}"):
+                    keys = QShortcut(QKeySequence(sequence), self)
+                    keys.activated.connect(lambda k=key: self.mark(k))
+        return grid
+
+    def _layout(self, tags: QGridLayout) -> None:
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(self.elapsed)
+        top.addStretch()
+        top.addWidget(self.state)
+        layout.addLayout(top)
+        layout.addWidget(self.mic_meter)
+        layout.addWidget(self.far_meter)
+        layout.addWidget(self.audio_warning)
+        layout.addLayout(tags)
+        layout.addWidget(self.note)
+        layout.addWidget(self.moments)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.end_button)
+        buttons.addWidget(self.on_top)
+        layout.addLayout(buttons)
+
+    def mark(self, tag: str | None) -> str | None:
+        """Save a moment now; returns the line shown for it (None if it failed)."""
+        try:
+            moment = self._calls.mark_moment(tag=tag, note=self.note.text())
+        except (InvalidTransition, StoreError) as error:
+            self._on_error("mark the moment", error)
+            return None
+        label = self.tag_buttons[tag].text().split(" [")[0] if tag in self.tag_buttons else "Note"
+        line = f"{clock_text(moment.offset_ms)}  {label}  {moment.note}".rstrip()
+        self.moments.addItem(line)
+        self.moments.scrollToBottom()
+        self.note.clear()
+        self.moment_marked.emit(line)
+        return line
+
+    def refresh(self) -> None:
+        session = self._calls.current
+        if session is None:
+            return
+        started = session.started_at
+        if started is not None and session.state is not CallState.ENDED:
+            now = session.clock()
+            self.elapsed.setText(clock_text(int((now - started).total_seconds() * 1000)))
+        status = self._calls.tick()
+        self._show_audio(status, session.state)
+        self.state.setText(session.state.value.replace("_", " "))
+        self.pause_button.setEnabled(
+            session.state in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED)
+        )
+        self.pause_button.setText("Resume" if session.state is CallState.PAUSED else "Pause")
+        self.end_button.setEnabled(session.state is not CallState.ENDED)
+
+    def _show_audio(self, status: RecorderStatus, state: CallState) -> None:
+        self.mic_meter.show_level(status.levels_dbfs[0])
+        self.far_meter.show_level(status.levels_dbfs[1])
+        if state is not CallState.RECORDING:
+            self.audio_warning.setText("" if state is not CallState.STOPPED else "Not recording.")
+            return
+        quiet = [
+            name
+            for name, seconds in zip(
+                ("your microphone", "the customer's side"), status.quiet_for, strict=True
+            )
+            if seconds >= QUIET_WARNING_SECONDS
+        ]
+        warning = f"Nothing heard from {' or '.join(quiet)} for 30 s or more." if quiet else ""
+        self.audio_warning.setText(warning)
+
+    def _pause_or_resume(self) -> None:
+        session = self._calls.current
+        try:
+            if session is not None and session.state is CallState.PAUSED:
+                self._calls.resume()
+            else:
+                self._calls.pause()
+        except (InvalidTransition, StoreError) as error:
+            self._on_error("pause or resume", error)
+        self.refresh()
+
+    def _end(self) -> None:
+        try:
+            self._calls.end_call()
+        except (InvalidTransition, StoreError) as error:
+            self._on_error("end the call", error)
+
+    def _keep_on_top(self, on: bool) -> None:
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
+        self.show()

@@ -1,0 +1,101 @@
+"""The in-call window driven with real key presses, offscreen."""
+
+from __future__ import annotations
+
+import pytest
+from peers.sounds import MIC, play, tone
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from companion.calls.session import CallState
+from companion.services.calls import CallRequest
+from companion.services.context import build_context
+from companion.store.models import MomentRecord
+from companion.ui.app import TrayApp
+from companion.ui.call_window import CallWindow
+
+
+@pytest.fixture
+def companion(qtbot):
+    app = TrayApp(build_context(), lambda: None)
+    yield app
+    if app.call_window is not None:
+        app.call_window.timer.stop()
+        app.call_window.close()
+    app.tray.icon.hide()
+
+
+def moments(app) -> list[tuple[str | None, str, bool]]:
+    with app.context.store() as db:
+        rows = db.scalars(select(MomentRecord).order_by(MomentRecord.id)).all()
+    return [(m.tag, m.note, m.had_audio) for m in rows]
+
+
+def active(qtbot, window: CallWindow) -> CallWindow:
+    """Shortcuts reach the active window only, as on a desktop."""
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def declined_call(qtbot, app) -> CallWindow:
+    app.context.calls.start_call(CallRequest("Acme", "discovery", "DE"))
+    app.context.calls.mark_decline()
+    assert isinstance(app.call_window, CallWindow)
+    return active(qtbot, app.call_window)
+
+
+def test_digit_keys_mark_tagged_moments_and_show_them(qtbot, companion):
+    window = declined_call(qtbot, companion)
+    window.moments.setFocus()
+    qtbot.keyClick(window.moments, Qt.Key.Key_3)
+    qtbot.keyClick(window.moments, Qt.Key.Key_7)
+    assert moments(companion) == [("pain_point", "", False), ("decision_criteria", "", False)]
+    shown = [window.moments.item(i).text() for i in range(window.moments.count())]
+    assert shown[0].endswith("Pain point") and shown[1].endswith("Decision criteria")
+
+
+def test_typing_a_note_keeps_digits_and_ctrl_digit_tags_it(qtbot, companion):
+    window = declined_call(qtbot, companion)
+    window.note.setFocus()
+    qtbot.keyClicks(window.note, "budget 2027")
+    assert moments(companion) == []
+    qtbot.keyClick(window.note, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert moments(companion) == [("objection", "budget 2027", False)]
+    assert window.note.text() == ""
+    qtbot.keyClicks(window.note, "sent deck")
+    qtbot.keyClick(window.note, Qt.Key.Key_Return)
+    assert moments(companion)[-1] == (None, "sent deck", False)
+
+
+def test_tag_buttons_come_from_the_policy_with_their_shortcuts(qtbot, companion):
+    window = declined_call(qtbot, companion)
+    labels = [b.text() for b in window.tag_buttons.values()]
+    assert labels[0] == "Discovery [1]" and labels[-1] == "Decision criteria [7]"
+    assert len(labels) == 7
+
+
+def test_window_closes_when_the_call_ends(qtbot, companion):
+    declined_call(qtbot, companion)
+    companion.context.calls.end_call()
+    assert companion.call_window is None
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_meters_show_the_mic_and_moments_know_there_was_audio(qtbot, companion, tmp_path):
+    calls = companion.context.calls
+    calls.start_call(CallRequest("Acme", "demo", "DE"))
+    calls.mark_consent()
+    window = active(qtbot, companion.call_window)
+    assert calls.current.state is CallState.RECORDING
+    assert window.mic_meter.bar.value() <= -59
+    play(MIC, tone(tmp_path, 1000, 0.6))
+    window.refresh()
+    assert window.mic_meter.bar.value() > -20
+    qtbot.keyClick(window.moments, Qt.Key.Key_1)
+    assert moments(companion) == [("discovery", "", True)]
+    qtbot.mouseClick(window.pause_button, Qt.MouseButton.LeftButton)
+    assert calls.current.state is CallState.PAUSED and window.pause_button.text() == "Resume"
+    qtbot.mouseClick(window.end_button, Qt.MouseButton.LeftButton)
+    assert calls.current.state is CallState.ENDED
