@@ -60,7 +60,7 @@ class AppPaths:
 
     @property
     def settings_file(self) -> Path:
-        return self.config_dir / "settings.toml"
+        return self.config_dir / "settings.json"
 
     def ensure(self) -> None:
         for folder in (self.data_dir, self.config_dir, self.log_dir):

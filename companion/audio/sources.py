@@ -130,3 +130,28 @@ def plan_sources(
     return _pulse_plan(inputs, mic_choice, far_choice) or _device_plan(
         inputs, mic_choice, far_choice
     )
+
+
+def source_options() -> tuple[list[CaptureSource], list[CaptureSource]]:
+    """Every microphone and every call-audio source the rep could choose from."""
+    inputs = list_inputs()
+    device = next((d for d in inputs if d.name == "pulse"), None)
+    names = pulse_sources() if device is not None else None
+    if device is not None and names is not None:
+        return (
+            [
+                CaptureSource(Side.MIC, n, device.index, n)
+                for n in names
+                if not n.endswith(".monitor")
+            ],
+            [
+                CaptureSource(Side.FAR_END, n, device.index, n)
+                for n in names
+                if n.endswith(".monitor")
+            ],
+        )
+    loopbacks = [d for d in inputs if any(h in d.name.lower() for h in LOOPBACK_HINTS)]
+    return (
+        [CaptureSource(Side.MIC, d.name, d.index) for d in inputs if d not in loopbacks],
+        [CaptureSource(Side.FAR_END, d.name, d.index) for d in loopbacks],
+    )

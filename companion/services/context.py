@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.audio.keys import AudioKeys
+from companion.audio.sources import SourcePlan, plan_sources
 from companion.logs import configure_logging
 from companion.messages import MessageChannel
 from companion.paths import AppPaths
@@ -16,6 +17,7 @@ from companion.policy.source import ActivePolicy, load_active_policy
 from companion.secrets import SecretStore
 from companion.services.audio_recorder import AudioRecorder
 from companion.services.calls import CallService
+from companion.settings import SettingsFile
 from companion.store.database import open_store
 
 
@@ -27,6 +29,7 @@ class AppContext:
     calls: CallService
     rep: str
     audio_keys: AudioKeys
+    settings: SettingsFile
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -48,6 +51,12 @@ def build_context(paths: AppPaths | None = None, log_level: int = logging.INFO) 
     store = open_store(paths.database)
     rep = current_rep()
     keys = AudioKeys(SecretStore())
-    recorder = AudioRecorder(paths.recordings_dir, keys.master_key)
+    settings = SettingsFile(paths.settings_file)
+
+    def chosen_sources() -> SourcePlan:
+        choice = settings.load()
+        return plan_sources(choice.mic_source, choice.far_end_source, rescan=True)
+
+    recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
     calls = CallService(store, lambda: load_active_policy(paths), messages, rep, recorder)
-    return AppContext(paths, messages, store, calls, rep, keys)
+    return AppContext(paths, messages, store, calls, rep, keys, settings)

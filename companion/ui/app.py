@@ -140,7 +140,7 @@ class TrayApp:
         active = context.active_policy()
         if name == "policy":
             return PolicyWindow(active)
-        return SettingsWindow(context.paths, context.rep, str(active.path))
+        return SettingsWindow(context.paths, context.rep, str(active.path), context.settings)
 
     def quit(self) -> None:
         calls = self.context.calls

@@ -1,21 +1,41 @@
-"""Settings: where the rep's data lives and what protects it (read-only for now)."""
+"""Settings: which microphone and call-audio source to record, and where data lives."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QWidget
 
+from companion.audio.devices import AudioUnavailable
+from companion.audio.sources import CaptureSource, source_options
 from companion.paths import AppPaths
+from companion.settings import SettingsFile
+
+AUTOMATIC = "Automatic (the system default)"
 
 
 class SettingsWindow(QWidget):
     def __init__(
-        self, paths: AppPaths, rep: str, policy_path: str, parent: QWidget | None = None
+        self,
+        paths: AppPaths,
+        rep: str,
+        policy_path: str,
+        settings: SettingsFile,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self._settings = settings
         form = QFormLayout(self)
+        self.mic = QComboBox()
+        self.far_end = QComboBox()
+        self.audio_problem = QLabel("")
+        self._fill_devices()
+        form.addRow("Microphone", self.mic)
+        form.addRow("Call audio (customer)", self.far_end)
+        form.addRow(self.audio_problem)
+        self.mic.currentIndexChanged.connect(self._save)
+        self.far_end.currentIndexChanged.connect(self._save)
         self.rows = {
             "Rep": rep,
             "Data folder": str(paths.data_dir),
@@ -34,3 +54,33 @@ class SettingsWindow(QWidget):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir)))
         )
         form.addRow(self.open_logs)
+
+    def _fill_devices(self) -> None:
+        chosen = self._settings.load()
+        try:
+            mics, far_ends = source_options()
+        except AudioUnavailable as error:
+            mics, far_ends = [], []
+            self.audio_problem.setText(str(error))
+        _fill(self.mic, mics, chosen.mic_source)
+        _fill(self.far_end, far_ends, chosen.far_end_source)
+        if not far_ends:
+            self.audio_problem.setText(
+                self.audio_problem.text() + " No call-audio source: only your side is recorded."
+            )
+
+    def _save(self) -> None:
+        settings = self._settings.load().with_changes(
+            mic_source=self.mic.currentData(), far_end_source=self.far_end.currentData()
+        )
+        self._settings.save(settings)
+
+
+def _fill(box: QComboBox, sources: list[CaptureSource], chosen: str | None) -> None:
+    box.blockSignals(True)  # filling is not choosing
+    box.addItem(AUTOMATIC, None)
+    for source in sources:
+        box.addItem(source.label, source.key)
+    index = box.findData(chosen) if chosen else 0
+    box.setCurrentIndex(max(index, 0))
+    box.blockSignals(False)
