@@ -6,12 +6,15 @@ import logging
 import sys
 from collections.abc import Callable
 
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from companion.calls.session import CallSession, CallState
 from companion.paths import AppPaths
 from companion.services.context import AppContext, build_context
+from companion.services.recovery import RecoveryReport, recover_interrupted
 from companion.store.database import StoreError
+from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_window import CallWindow
 from companion.ui.control_window import ControlWindow
@@ -23,8 +26,11 @@ from companion.ui.tray import TrayController
 log = logging.getLogger(__name__)
 
 
-class TrayApp:
+class TrayApp(QObject):
+    recovery_finished = Signal()
+
     def __init__(self, context: AppContext, quit_app: Callable[[], None]) -> None:
+        super().__init__()
         self.context = context
         self._quit_app = quit_app
         self.flow = CallFlow(context.calls, context.active_policy, context.messages)
@@ -32,6 +38,8 @@ class TrayApp:
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
         self.call_window: CallWindow | None = None
+        self.pool = QThreadPool(self.tray)
+        self._relays: list[QObject] = []
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
@@ -65,6 +73,7 @@ class TrayApp:
         closed = self.context.calls.close_abandoned_calls()
         if closed:
             messages.warning("Unfinished call closed", f"{closed} call(s) left open were ended.")
+        self.recover_recordings()
         active = self.context.active_policy()
         if active.error is not None:
             first = active.error.problems[0]
@@ -72,6 +81,26 @@ class TrayApp:
                 "Policy cannot be used: notes only",
                 f"{active.path}: {first.field}: {first.message}",
             )
+
+    def recover_recordings(self) -> None:
+        """Repair recordings a crash left behind, off the GUI thread; tell the rep."""
+        context = self.context
+
+        def work() -> RecoveryReport:
+            return recover_interrupted(context.store, context.audio_keys.master_key, context.rep)
+
+        def done(report: object) -> None:
+            assert isinstance(report, RecoveryReport)
+            if report.recovered or report.failed:
+                level = context.messages.warning if report.failed else context.messages.info
+                level("Recording recovered after a crash", report.summary())
+            self.recovery_finished.emit()
+
+        def failed(reason: str) -> None:
+            context.messages.error("Could not recover interrupted recordings", reason)
+            self.recovery_finished.emit()
+
+        self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
 
     def _update_control(self) -> None:
         if self.control is not None:
@@ -147,6 +176,7 @@ class TrayApp:
         if calls.current is not None and calls.current.state is not CallState.ENDED:
             self.flow.run_safely("end the call", calls.end_call)
         self.tray.icon.hide()
+        self.pool.waitForDone(10_000)  # let a running recovery finish its rename
         self._quit_app()
 
 

@@ -37,7 +37,8 @@ def companion(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_sigkill_mid_call_then_recover(tmp_path):
+def kill_mid_call(tmp_path) -> None:
+    """A recording process, SIGKILLed after a 3 s tone and a 1 s tone."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -51,6 +52,9 @@ def test_sigkill_mid_call_then_recover(tmp_path):
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
 
+
+def test_sigkill_mid_call_then_recover(tmp_path):
+    kill_mid_call(tmp_path)
     done = companion("recover")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("recovered 1 interrupted recording(s)")
@@ -94,3 +98,16 @@ def test_export_writes_a_standard_ogg_opus_file(tmp_path):
         assert [e["kind"] for e in audit.entries(db)][-1] == "recording.exported"
     missing = companion("export", "zzzz", "--audio", str(tmp_path / "x.opus"))
     assert missing.returncode == 1 and "no call with an id starting 'zzzz'" in missing.stderr
+
+
+def test_the_tray_app_recovers_at_start_and_tells_the_rep(qtbot, tmp_path):
+    from companion.ui.app import TrayApp
+
+    kill_mid_call(tmp_path)
+    app = TrayApp(build_context(), lambda: None)
+    with qtbot.waitSignal(app.recovery_finished, timeout=30_000):
+        app.announce_start_state()
+    titles = [m.title for m in app.context.messages.history]
+    assert "Unfinished call closed" in titles
+    assert "Recording recovered after a crash" in titles
+    app.tray.icon.hide()
