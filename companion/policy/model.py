@@ -91,6 +91,28 @@ class CrmField(_Strict):
     required: bool = True
 
 
+class LegalHold(_Strict):
+    """Calls never deleted while the hold stands: one call, or every call with an account."""
+
+    reason: Text
+    call_id: str | None = None
+    account: str | None = None
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not (self.call_id or self.account):
+            raise ValueError("a legal hold names a 'call_id' or an 'account'")
+        return self
+
+
+class SyncRules(_Strict):
+    # age X25519 public keys: packages leave the laptop encrypted to these only.
+    recipients: list[Annotated[str, StringConstraints(pattern=r"^age1[0-9a-z]{58}$")]] = Field(
+        default_factory=list
+    )
+    delete_unsynced_audio: bool = False  # retention may delete audio that never synced
+
+
 class Policy(_Strict):
     schema_version: int
     version: Text
@@ -105,6 +127,8 @@ class Policy(_Strict):
     call_types: dict[Key, CallType] = Field(min_length=1)
     jurisdictions: dict[str, Jurisdiction] = Field(min_length=1)
     crm_fields: list[CrmField] = Field(default_factory=list)
+    sync: SyncRules = Field(default_factory=SyncRules)
+    legal_holds: list[LegalHold] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
