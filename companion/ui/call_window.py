@@ -152,7 +152,8 @@ class CallWindow(QWidget):
             self.elapsed.setText(clock_text(int((now - started).total_seconds() * 1000)))
         status = self._calls.tick()
         self._show_audio(status, session.state)
-        self.state.setText(session.state.value.replace("_", " "))
+        words = session.state.value.replace("_", " ")
+        self.state.setText(f"Notes only ({words}), not recording" if session.notes_only else words)
         self.pause_button.setEnabled(
             session.state in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED)
         )

@@ -1,0 +1,103 @@
+"""Run the real tray app on an X server with a tray host; right-click its icon.
+
+Started by test_tray_host.py in a subprocess (DISPLAY, QT_QPA_PLATFORM=xcb). Prints
+one JSON line with what it saw and writes screenshots to the folder in argv[1].
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from companion.services.calls import CallRequest
+from companion.services.context import build_context
+from companion.ui.app import TrayApp
+
+shots = Path(sys.argv[1])
+app = QApplication([])
+companion = TrayApp(build_context(), app.quit)
+companion.show()
+seen: dict[str, object] = {"tray_available": QSystemTrayIcon.isSystemTrayAvailable()}
+deadline_ticks = {"left": 400}  # 400 x 25 ms: a bounded wait, never a fixed sleep
+
+
+def save(name: str) -> None:
+    app.primaryScreen().grabWindow(0).save(str(shots / f"{name}.png"))
+
+
+def icon_window() -> str | None:
+    """Our process's small, visible window: the icon the tray host embedded."""
+    found = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--pid", str(os.getpid())],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    for window in found:
+        shape = subprocess.run(
+            ["xdotool", "getwindowgeometry", "--shell", window],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        size = dict(line.split("=") for line in shape.split())
+        if int(size.get("WIDTH", 999)) <= 64 and int(size.get("HEIGHT", 999)) <= 64:
+            seen["icon_geometry"] = [int(size[k]) for k in ("X", "Y", "WIDTH", "HEIGHT")]
+            return window
+    return None
+
+
+def click_icon() -> None:
+    window = icon_window()
+    deadline_ticks["left"] -= 1
+    if window is None and deadline_ticks["left"] > 0:
+        QTimer.singleShot(25, click_icon)
+        return
+    assert window is not None, "the tray icon never appeared"
+    subprocess.run(["xdotool", "mousemove", "--window", window, "5", "5", "click", "3"], check=True)
+    QTimer.singleShot(25, wait_for_menu)
+
+
+def wait_for_menu() -> None:
+    deadline_ticks["left"] -= 1
+    if not companion.tray.menu.isVisible() and deadline_ticks["left"] > 0:
+        QTimer.singleShot(25, wait_for_menu)
+        return
+    seen["menu_visible"] = companion.tray.menu.isVisible()
+    seen["menu_items"] = [a.text() for a in companion.tray.menu.actions() if a.text()]
+    save("tray-menu")
+    companion.tray.menu.hide()
+    show_windows()
+
+
+def show_windows() -> None:
+    calls = companion.context.calls
+    calls._recorder = None  # no audio peer here: the windows are what this run shows
+    calls.start_call(CallRequest("Acme GmbH", "discovery", "DE"))
+    calls.mark_decline()
+    window = companion.call_window
+    assert window is not None
+    window.note.setText("Budget approved for Q3")
+    window.mark("pain_point")
+    window.mark("competitor_mention")
+    window.move(40, 60)
+    QTimer.singleShot(300, lambda: finish(window))
+
+
+def finish(window: object) -> None:
+    save("call-window")
+    window.grab().save(str(shots / "call-window-only.png"))  # type: ignore[attr-defined]
+    library = companion.open_window("library")
+    library.grab().save(str(shots / "library.png"))
+    print(json.dumps(seen), flush=True)
+    companion.quit()
+
+
+QTimer.singleShot(0, click_icon)
+app.exec()
