@@ -169,3 +169,24 @@ def test_enter_never_answers_for_the_customer(qtbot, companion):
     assert companion.context.calls.current.state is CallState.ASKING
     with companion.context.store() as db:
         assert db.scalars(select(ConsentEventRecord)).all() == []
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_participant_joined_pauses_until_consent_is_asked_again(qtbot, companion):
+    consent = start_call(qtbot, companion, "Acme", "demo", "DE")
+    qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
+    companion.tray.actions["participant_joined"].trigger()
+    calls = companion.context.calls
+    assert calls.current.state is CallState.AWAITING_RECONSENT
+    assert calls.current.capture_grant() is None
+    assert companion.tray.look is TrayLook.ASKING
+    assert companion.context.messages.history[-1].title == "Recording paused"
+    companion.tray.actions["ask_again"].trigger()
+    again = companion.flow.dialog
+    assert isinstance(again, ConsentDialog)
+    qtbot.mouseClick(again.agree_button, Qt.MouseButton.LeftButton)
+    assert calls.current.state is CallState.RECORDING
+    companion.tray.actions["withdraw"].trigger()
+    assert calls.current.state is CallState.STOPPED
+    assert not list(companion.context.paths.recordings_dir.rglob("*.rca"))  # discarded
+    companion.tray.actions["end_call"].trigger()
