@@ -64,29 +64,40 @@ def backup_database(path: Path, label: str) -> Path:
     return target
 
 
+def _revisions_on_disk(migrations: Path) -> set[str]:
+    """Revision ids by file name (`NNNN_*.py`): enough to skip Alembic when up to date."""
+    return {p.name.split("_", 1)[0] for p in (migrations / "versions").glob("[0-9]*_*.py")}
+
+
 def open_store(path: Path, migrations: Path = MIGRATIONS) -> sessionmaker:
     """Migrate (after a backup) and return a session factory; raise StoreError if refused."""
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path)
-    config = _alembic_config(engine, migrations)
-    scripts = ScriptDirectory.from_config(config)
-    head = scripts.get_current_head()
     try:
         current = _current_revision(engine)
-        if current is not None and current != head:
-            if current not in {rev.revision for rev in scripts.walk_revisions()}:
-                raise StoreError(
-                    f"{path} was written by a newer Rep Companion (schema {current}); "
-                    "update the app to open it. Nothing was changed."
-                )
-            kept = backup_database(path, f"before-{head}")
-            log.info("backed up %s to %s before migrating %s -> %s", path, kept, current, head)
-        if current != head:
-            command.upgrade(config, "head")
+        if current is None or current != max(_revisions_on_disk(migrations)):
+            _migrate(path, engine, migrations, current)
     except (sqlite3.DatabaseError, DatabaseError) as error:
         engine.dispose()
         raise StoreError(f"{path}: cannot open the database: {error}") from error
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def _migrate(path: Path, engine: Engine, migrations: Path, current: str | None) -> None:
+    """Alembic is imported only here: most starts find the store up to date."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(engine, migrations)
+    scripts = ScriptDirectory.from_config(config)
+    head = scripts.get_current_head()
+    if current is not None and current != head:
+        if current not in {rev.revision for rev in scripts.walk_revisions()}:
+            raise StoreError(
+                f"{path} was written by a newer Rep Companion (schema {current}); "
+                "update the app to open it. Nothing was changed."
+            )
+        kept = backup_database(path, f"before-{head}")
+        log.info("backed up %s to %s before migrating %s -> %s", path, kept, current, head)
+    if current != head:
+        command.upgrade(config, "head")

@@ -99,3 +99,16 @@ def test_migrating_an_existing_database_keeps_a_backup_first(tmp_path):
     old = sqlite3.connect(backups[0])
     assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
     assert old.execute("SELECT account FROM calls").fetchall() == [("Acme",)]
+
+
+def test_the_quick_up_to_date_check_agrees_with_alembic():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from companion.store.database import MIGRATIONS, _revisions_on_disk
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    assert max(_revisions_on_disk(MIGRATIONS)) == scripts.get_current_head()
+    assert _revisions_on_disk(MIGRATIONS) == {r.revision for r in scripts.walk_revisions()}
