@@ -12,7 +12,6 @@ from pathlib import Path
 from companion.paths import AppPaths, resources_dir
 from companion.policy.load import PolicyError, PolicyProblem, load_policy
 from companion.policy.model import Policy
-from companion.policy.signing import SignatureError, verify_policy_file
 
 
 def default_policy_path() -> Path:
@@ -45,6 +44,8 @@ def load_active_policy(paths: AppPaths, path: Path | None = None) -> ActivePolic
 
 def check_policy_file(path: Path, public_key: Path | None) -> ActivePolicy:
     """Validate `path` and, where a key is given, its signature."""
+    from companion.policy.signing import SignatureError, verify_policy_file  # only with a key
+
     try:
         policy = load_policy(path)
         if public_key is not None:

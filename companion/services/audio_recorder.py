@@ -13,11 +13,10 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from companion.audio.capture import SAMPLE_RATE, Block, SourceStream
 from companion.audio.devices import AudioUnavailable
-from companion.audio.encoder import EncryptedOpusSink
-from companion.audio.mixer import StereoMixer
 from companion.audio.sources import Side, SourcePlan, plan_sources
 from companion.calls.grant import CaptureGrant
 from companion.secrets import SecretStoreError
@@ -28,6 +27,9 @@ from companion.services.recorder import (
     SegmentSummary,
 )
 
+if TYPE_CHECKING:  # numpy, libsndfile and the AEAD load with the first recording
+    from companion.audio.encoder import EncryptedOpusSink
+
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 LOST_AFTER_SECONDS = 1.5
@@ -37,6 +39,8 @@ CHANNEL = {Side.MIC: 0, Side.FAR_END: 1}
 class _SegmentWriter(threading.Thread):
     def __init__(self, blocks: queue.SimpleQueue[Block], sink: EncryptedOpusSink) -> None:
         super().__init__(name="segment-writer", daemon=True)
+        from companion.audio.mixer import StereoMixer
+
         self.blocks = blocks
         self.sink = sink
         self.mixer = StereoMixer()
@@ -100,6 +104,8 @@ class AudioRecorder:
         except SecretStoreError as error:  # locked or missing keyring: never plaintext
             raise RecorderUnavailable(f"{error} ({error.fix})") from error
         path = self._next_path(grant.call_id)
+        from companion.audio.encoder import EncryptedOpusSink
+
         try:
             sink = EncryptedOpusSink(path, key)
         except OSError as error:

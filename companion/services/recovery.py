@@ -18,9 +18,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.audio.container import ContainerError
-from companion.audio.decode import decode_segment
-from companion.audio.encoder import EncryptedOpusSink
 from companion.store import audit
 from companion.store.models import RecordingSegmentRecord
 
@@ -44,6 +41,9 @@ class RecoveryReport:
 
 
 def _rewrite(path: Path, master_key: bytes) -> tuple[int, float]:
+    from companion.audio.decode import decode_segment
+    from companion.audio.encoder import EncryptedOpusSink
+
     segment = decode_segment(path, master_key)
     repaired = path.with_name(path.name + ".repaired")
     repaired.unlink(missing_ok=True)
@@ -63,6 +63,8 @@ def recover_interrupted(
         ).all()
     if not stuck:
         return RecoveryReport([], [])
+    from companion.audio.container import ContainerError
+
     key = master_key()
     recovered, failed = [], []
     for segment in stuck:
