@@ -17,6 +17,7 @@ from companion.policy.source import ActivePolicy, load_active_policy
 from companion.secrets import SecretStore
 from companion.services.audio_recorder import AudioRecorder
 from companion.services.calls import CallService
+from companion.services.review import ReviewService
 from companion.settings import SettingsFile
 from companion.store.database import open_store
 
@@ -30,6 +31,7 @@ class AppContext:
     rep: str
     audio_keys: AudioKeys
     settings: SettingsFile
+    review: ReviewService
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -59,4 +61,5 @@ def build_context(paths: AppPaths | None = None, log_level: int = logging.INFO) 
 
     recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
     calls = CallService(store, lambda: load_active_policy(paths), messages, rep, recorder)
-    return AppContext(paths, messages, store, calls, rep, keys, settings)
+    review = ReviewService(store, lambda: load_active_policy(paths), rep)
+    return AppContext(paths, messages, store, calls, rep, keys, settings, review)

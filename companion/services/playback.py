@@ -10,10 +10,12 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.audio.devices import AudioUnavailable
 from companion.services.audio_export import call_audio
+from companion.store.models import RecordingSegmentRecord
 
 
 class CallPlayback:
@@ -21,6 +23,15 @@ class CallPlayback:
         self, store: sessionmaker[Session], call_id: str, master_key: Callable[[], bytes]
     ) -> None:
         self.frames, self.rate = call_audio(store, call_id, master_key())
+        with store() as db:
+            self._segments = db.execute(
+                select(RecordingSegmentRecord.call_offset_ms, RecordingSegmentRecord.frames)
+                .where(
+                    RecordingSegmentRecord.call_id == call_id,
+                    RecordingSegmentRecord.state != "discarded",
+                )
+                .order_by(RecordingSegmentRecord.call_offset_ms)
+            ).all()
         self._position = 0
         self._lock = threading.Lock()
         self._stream: object | None = None
@@ -33,6 +44,21 @@ class CallPlayback:
     @property
     def position(self) -> float:
         return self._position / self.rate
+
+    def audio_seconds(self, call_seconds: float) -> float:
+        """Where a moment in the call (paused stretches included) is in the audio."""
+        before = 0.0
+        for offset_ms, frames in self._segments:
+            start, length = offset_ms / 1000, frames / self.rate
+            if call_seconds < start:
+                return before  # in a gap (paused, or before consent): the next audio
+            if call_seconds < start + length:
+                return before + call_seconds - start
+            before += length
+        return before
+
+    def play_call_time(self, call_seconds: float) -> None:
+        self.play(self.audio_seconds(call_seconds))
 
     def seek(self, seconds: float) -> None:
         with self._lock:

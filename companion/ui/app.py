@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 from companion.calls.session import CallSession, CallState
 from companion.paths import AppPaths
 from companion.services.context import AppContext, build_context
+from companion.services.playback import CallPlayback
 from companion.services.recovery import RecoveryReport, recover_interrupted
 from companion.store.database import StoreError
 from companion.ui.background import run_in_background
@@ -20,6 +21,7 @@ from companion.ui.call_window import CallWindow
 from companion.ui.control_window import ControlWindow
 from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
+from companion.ui.review_window import ReviewWindow
 from companion.ui.settings_window import SettingsWindow
 from companion.ui.tray import TrayController
 
@@ -38,6 +40,7 @@ class TrayApp(QObject):
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
         self.call_window: CallWindow | None = None
+        self._players: dict[str, CallPlayback] = {}
         self.pool = QThreadPool(self.tray)
         self._relays: list[QObject] = []
         context.calls.subscribe(self._call_changed)
@@ -129,6 +132,28 @@ class TrayApp(QObject):
             window.timer.stop()
             window.close()
             window.deleteLater()
+            if session is not None:  # review right after the call, while it is fresh
+                self.open_review(session.details.call_id)
+
+    def open_review(self, call_id: str) -> ReviewWindow:
+        """One review window per call; playback loads only when the rep plays."""
+        context = self.context
+
+        def play(call_seconds: float) -> None:
+            def start() -> None:
+                player = self._players.get(call_id)
+                if player is None:
+                    player = CallPlayback(context.store, call_id, context.audio_keys.master_key)
+                    self._players[call_id] = player
+                player.play_call_time(call_seconds)
+
+            self.flow.run_safely("play the call", start)
+
+        window = ReviewWindow(context.review, call_id, context.active_policy().policy, play)
+        self.windows[f"review:{call_id}"] = window
+        window.show()
+        window.raise_()
+        return window
 
     def mark_moment(self) -> None:
         if self.call_window is not None:
@@ -164,9 +189,9 @@ class TrayApp(QObject):
 
     def _make_window(self, name: str) -> QWidget:
         context = self.context
-        if name == "library":
-            return LibraryWindow(context.store)
         active = context.active_policy()
+        if name == "library":
+            return LibraryWindow(context.store, active.policy, self.open_review)
         if name == "policy":
             return PolicyWindow(active)
         return SettingsWindow(context.paths, context.rep, str(active.path), context.settings)

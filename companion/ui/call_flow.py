@@ -13,8 +13,12 @@ from typing import TypeVar
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
+from companion.audio.container import ContainerError
+from companion.audio.devices import AudioUnavailable
 from companion.calls.session import CallState, InvalidTransition
 from companion.messages import MessageChannel
+from companion.secrets import SecretStoreError
+from companion.services.audio_export import ExportError
 from companion.services.calls import CallRequest, CallService
 from companion.store.database import StoreError
 from companion.ui.blocked_dialog import BlockedDialog
@@ -23,6 +27,15 @@ from companion.ui.start_call_dialog import StartCallDialog
 
 log = logging.getLogger(__name__)
 D = TypeVar("D", bound=QDialog)
+# Failures the rep can act on; anything else is a bug and keeps its traceback.
+KNOWN_FAILURES = (
+    InvalidTransition,
+    StoreError,
+    AudioUnavailable,
+    ExportError,
+    ContainerError,
+    SecretStoreError,
+)
 
 
 class CallFlow(QObject):
@@ -62,7 +75,7 @@ class CallFlow(QObject):
         """Run a service action; known failures reach the rep through the one channel."""
         try:
             action()
-        except (InvalidTransition, StoreError) as error:
+        except KNOWN_FAILURES as error:
             self._messages.error(f"Could not {what}", str(error))
 
     def _begin(self, request: CallRequest) -> None:

@@ -1,41 +1,133 @@
-"""The rep's calls: when, with whom, and whether (and why not) they were recorded."""
+"""The rep's calls: search notes and moments, filter, and open one for review."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
-from sqlalchemy import select
+from collections.abc import Callable
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.store.models import CallRecord
+from companion.policy.model import Policy
+from companion.services.library import LibraryQuery, LibraryRow, search_calls
 
-COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why")
+COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
+OUTCOMES = ("recorded", "consented", "declined", "blocked", "pending")
+
+
+def row_values(row: LibraryRow) -> tuple[str, ...]:
+    return (
+        row.started_at.strftime("%Y-%m-%d %H:%M"),
+        row.account,
+        row.call_type_label,
+        row.outcome,
+        row.outcome_reason,
+        ", ".join(row.tags),
+        row.sync_state + (" (ready)" if row.ready_to_sync and row.sync_state == "local" else ""),
+        row.delete_on.isoformat() if row.delete_on else "",
+    )
+
+
+def _combo(first: str, items: list[tuple[str, str]]) -> QComboBox:
+    box = QComboBox()
+    box.addItem(first, None)
+    for label, key in items:
+        box.addItem(label, key)
+    return box
 
 
 class LibraryWindow(QWidget):
-    def __init__(self, store: sessionmaker[Session], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: sessionmaker[Session],
+        policy: Policy | None,
+        open_review: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Library")
-        self.resize(820, 480)
-        self._store = store
+        self.resize(1000, 560)
+        self._store, self._policy, self._open_review = store, policy, open_review
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
+        tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
+        kinds = [(c.label, k) for k, c in policy.call_types.items()] if policy else []
+        self.tag = _combo("Any tag", tags)
+        self.call_type = _combo("Any call type", kinds)
+        self.outcome = _combo("Any outcome", [(o, o) for o in OUTCOMES])
+        self.use_dates = QCheckBox("From")
+        self.date_from, self.date_to = (
+            QDateEdit(QDate.currentDate().addMonths(-1)),
+            QDateEdit(QDate.currentDate()),
+        )
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.cellActivated.connect(self._activated)
+        self._debounce = QTimer(self)  # search as the rep types, not on every key
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.refresh)
+        self._layout()
+        self.rows: list[LibraryRow] = []
         self.refresh()
 
+    def _layout(self) -> None:
+        filters = QHBoxLayout()
+        for widget in (
+            self.search,
+            self.tag,
+            self.call_type,
+            self.outcome,
+            self.use_dates,
+            self.date_from,
+            self.date_to,
+        ):
+            filters.addWidget(widget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for box in (self.tag, self.call_type, self.outcome):
+            box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.use_dates.toggled.connect(lambda _on: self.refresh())
+        self.date_from.dateChanged.connect(lambda _d: self.refresh())
+        self.date_to.dateChanged.connect(lambda _d: self.refresh())
+
+    def query(self) -> LibraryQuery:
+        def chosen(box: QComboBox) -> tuple[str, ...]:
+            return (box.currentData(),) if box.currentData() else ()
+
+        dates = self.use_dates.isChecked()
+        return LibraryQuery(
+            text=self.search.text(),
+            tags=chosen(self.tag),
+            call_types=chosen(self.call_type),
+            outcomes=chosen(self.outcome),
+            date_from=self.date_from.date().toPython() if dates else None,
+            date_to=self.date_to.date().toPython() if dates else None,
+        )
+
     def refresh(self) -> None:
-        with self._store() as db:
-            calls = db.scalars(select(CallRecord).order_by(CallRecord.started_at.desc())).all()
-        self.table.setRowCount(len(calls))
-        for row, call in enumerate(calls):
-            values = (
-                call.started_at.strftime("%Y-%m-%d %H:%M"),
-                call.account,
-                call.call_type,
-                call.outcome,
-                call.outcome_reason,
-            )
-            for column, value in enumerate(values):
-                self.table.setItem(row, column, QTableWidgetItem(value))
+        self.rows = search_calls(self._store, self.query(), self._policy)
+        self.table.setRowCount(len(self.rows))
+        for index, row in enumerate(self.rows):
+            for column, value in enumerate(row_values(row)):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, row.call_id)
+                self.table.setItem(index, column, item)
         self.table.resizeColumnsToContents()
+
+    def _activated(self, row: int, _column: int) -> None:
+        self._open_review(self.rows[row].call_id)

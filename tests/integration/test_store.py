@@ -7,7 +7,15 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from companion.store.database import StoreError, backup_database, open_store
+from companion.store.database import (
+    MIGRATIONS,
+    StoreError,
+    _revisions_on_disk,
+    backup_database,
+    open_store,
+)
+
+HEAD = max(_revisions_on_disk(MIGRATIONS))
 
 
 def test_a_new_store_is_migrated_with_wal_and_foreign_keys(tmp_path):
@@ -15,7 +23,7 @@ def test_a_new_store_is_migrated_with_wal_and_foreign_keys(tmp_path):
     with factory() as db:
         assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         with pytest.raises(Exception, match="FOREIGN KEY"):
             db.execute(
                 text(
@@ -64,7 +72,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0999"
-down_revision = "0002"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -89,7 +97,9 @@ def test_migrating_an_existing_database_keeps_a_backup_first(tmp_path):
         )
     newer = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, newer)
-    (newer / "versions" / "0999_colour.py").write_text(NEXT_MIGRATION, encoding="utf-8")
+    (newer / "versions" / "0999_colour.py").write_text(
+        NEXT_MIGRATION.format(head=HEAD), encoding="utf-8"
+    )
     factory = open_store(path, migrations=newer)
     with factory() as db:
         assert db.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0999"
@@ -97,7 +107,7 @@ def test_migrating_an_existing_database_keeps_a_backup_first(tmp_path):
     backups = list(tmp_path.glob("c.db.before-0999.*.bak"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
-    assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+    assert old.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
     assert old.execute("SELECT account FROM calls").fetchall() == [("Acme",)]
 
 

@@ -133,7 +133,14 @@ def test_library_lists_calls_with_outcome_and_reason(qtbot, companion):
     library = companion.windows["library"]
     assert isinstance(library, LibraryWindow)
     row = [library.table.item(0, c).text() for c in range(library.table.columnCount())]
-    assert row[1:] == ["Initech", "legal", "blocked", "Legal discussions are never recorded."]
+    assert row[1:5] == [
+        "Initech",
+        "Legal discussion",
+        "blocked",
+        "Legal discussions are never recorded.",
+    ]
+    assert row[6] == "local"
+    assert row[7]  # the day the local copy will be deleted
 
 
 def test_policy_window_puts_the_purpose_first(companion):

@@ -37,7 +37,7 @@ def test_tray_icon_is_docked_and_its_menu_opens(tray_display: str, tmp_path: Pat
     assert seen["menu_visible"] is True, seen
     assert seen["menu_items"][:2] == ["Start call…", "Ask for consent again…"]
     assert seen["menu_items"][-1] == "Quit"
-    for name in ("tray-menu", "call-window", "library"):
+    for name in ("tray-menu", "call-window", "review", "library"):
         assert (shots / f"{name}.png").stat().st_size > 1000
     print(f"screenshots in {shots}")
     assert "QWARN" not in result.stderr and "Warning" not in result.stderr, result.stderr

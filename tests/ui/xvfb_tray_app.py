@@ -93,6 +93,12 @@ def show_windows() -> None:
 def finish(window: object) -> None:
     save("call-window")
     window.grab().save(str(shots / "call-window-only.png"))  # type: ignore[attr-defined]
+    calls = companion.context.calls
+    call_id = calls.current.details.call_id
+    calls.end_call()  # the review window opens for the call just ended
+    review = companion.windows[f"review:{call_id}"]
+    review.crm["next_steps"].setPlainText("Send pricing by Friday")
+    review.grab().save(str(shots / "review.png"))
     library = companion.open_window("library")
     library.grab().save(str(shots / "library.png"))
     print(json.dumps(seen), flush=True)

@@ -1,0 +1,183 @@
+"""Reviewing a call: its moments (play from just before one), CRM fields, nuance.
+
+The call is not marked ready to sync until the policy's required CRM fields are
+filled and every automatic draft has been confirmed by the rep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from companion.policy.model import Policy
+from companion.services.review import MomentView, ReviewError, ReviewService
+from companion.ui.call_window import clock_text
+
+PLAY_LEAD_SECONDS = 5.0
+Player = Callable[[float], None]  # plays the call from a second; raises if no audio
+
+
+def moment_line(moment: MomentView) -> str:
+    label = moment.tag_label or "Note"
+    draft = "DRAFT (confirm)  " if moment.draft else ""
+    return f"{clock_text(moment.offset_ms)}  {draft}{label}  {moment.note}".rstrip()
+
+
+class ReviewWindow(QWidget):
+    def __init__(
+        self,
+        review: ReviewService,
+        call_id: str,
+        policy: Policy | None,
+        player: Player | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._review, self._call_id, self._player = review, call_id, player
+        self.setWindowTitle("Review call")
+        self.resize(720, 720)
+        self.heading = QLabel()
+        self.moments = QListWidget()
+        self.moments.itemActivated.connect(self._play_from)
+        self.moments.currentItemChanged.connect(self._selected)
+        self.note = QLineEdit()
+        self.tag = QComboBox()
+        self.tag.addItem("(no tag)", None)
+        for key, tag in policy.tags.items() if policy else []:
+            self.tag.addItem(tag.label, key)
+        self.save_moment = QPushButton("Save moment")
+        self.save_moment.clicked.connect(self._save_moment)
+        self.delete_button = QPushButton("Delete moment")
+        self.delete_button.clicked.connect(self._delete_moment)
+        self.confirm_button = QPushButton("Confirm draft")
+        self.confirm_button.clicked.connect(self._confirm)
+        self.crm: dict[str, QPlainTextEdit] = {}
+        self.nuance = QPlainTextEdit()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.ready_button = QPushButton("Save and mark ready to sync")
+        self.ready_button.clicked.connect(self._mark_ready)
+        self._build()
+        self.reload()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(QLabel("Moments (double-click or Enter: play from a few seconds before)"))
+        layout.addWidget(self.moments)
+        edit = QHBoxLayout()
+        for widget in (
+            self.tag,
+            self.note,
+            self.save_moment,
+            self.confirm_button,
+            self.delete_button,
+        ):
+            edit.addWidget(widget)
+        layout.addLayout(edit)
+        self.crm_form = QFormLayout()
+        layout.addLayout(self.crm_form)
+        layout.addWidget(QLabel("Human nuance (what the notes cannot say)"))
+        layout.addWidget(self.nuance)
+        layout.addWidget(self.status)
+        layout.addWidget(self.ready_button)
+
+    def reload(self) -> None:
+        call = self._review.review(self._call_id)
+        self.heading.setText(
+            f"{call.account} · {call.call_type} · {call.started_at:%Y-%m-%d %H:%M} · "
+            f"{call.outcome}" + (f" ({call.outcome_reason})" if call.outcome_reason else "")
+        )
+        self.moments.clear()
+        for moment in call.moments:
+            item = QListWidgetItem(moment_line(moment))
+            item.setData(Qt.ItemDataRole.UserRole, moment)
+            self.moments.addItem(item)
+        if not self.crm:
+            for field in call.crm_fields:
+                box = QPlainTextEdit()
+                box.setFixedHeight(48)
+                self.crm[field.key] = box
+                self.crm_form.addRow(field.label + (" *" if field.required else ""), box)
+        for field in call.crm_fields:
+            if field.key in self.crm:
+                self.crm[field.key].setPlainText(field.text)
+        self.nuance.setPlainText(call.human_nuance)
+        self._show_readiness(call.ready_to_sync, call.missing)
+
+    def _show_readiness(self, ready: bool, missing: list[str]) -> None:
+        if ready:
+            self.status.setText("Ready to sync.")
+        elif missing:
+            self.status.setText("Not ready to sync. Still to fill: " + ", ".join(missing))
+        else:
+            self.status.setText("Not marked ready to sync yet.")
+
+    def _current(self) -> MomentView | None:
+        item = self.moments.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _selected(self) -> None:
+        moment = self._current()
+        if moment is not None:
+            self.note.setText(moment.note)
+            self.tag.setCurrentIndex(max(0, self.tag.findData(moment.tag)))
+
+    def _guard(self, action: Callable[[], object]) -> bool:
+        try:
+            action()
+        except ReviewError as error:
+            self.status.setText(str(error))
+            return False
+        return True
+
+    def _save_moment(self) -> None:
+        moment = self._current()
+        if moment is None:
+            return
+        self._guard(lambda: self._review.edit_note(moment.id, self.note.text()))
+        self._guard(lambda: self._review.retag(moment.id, self.tag.currentData()))
+        self.reload()
+
+    def _delete_moment(self) -> None:
+        moment = self._current()
+        if moment is not None and self._guard(lambda: self._review.delete_moment(moment.id)):
+            self.reload()
+
+    def _confirm(self) -> None:
+        moment = self._current()
+        if moment is not None and self._guard(lambda: self._review.confirm_draft(moment.id)):
+            self.reload()
+
+    def save_fields(self) -> None:
+        for key, box in self.crm.items():
+            self._review.set_crm_field(self._call_id, key, box.toPlainText())
+        self._review.set_human_nuance(self._call_id, self.nuance.toPlainText())
+
+    def _mark_ready(self) -> None:
+        self.save_fields()
+        if self._guard(lambda: self._review.mark_ready(self._call_id)):
+            self.reload()
+
+    def _play_from(self, item: QListWidgetItem) -> None:
+        moment: MomentView = item.data(Qt.ItemDataRole.UserRole)
+        start = max(0.0, moment.offset_ms / 1000 - PLAY_LEAD_SECONDS)
+        if self._player is None or not moment.had_audio:
+            self.status.setText(f"No audio at {clock_text(moment.offset_ms)}: notes only.")
+            return
+        self._player(start)
+        self.status.setText(f"Playing from {clock_text(int(start * 1000))}.")

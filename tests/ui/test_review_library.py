@@ -1,0 +1,127 @@
+"""The library (search, filters) and the review window, driven as a rep would."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from companion.services.calls import CallRequest
+from companion.services.context import build_context
+from companion.ui.app import TrayApp
+from companion.ui.library_window import LibraryWindow
+from companion.ui.review_window import ReviewWindow
+
+
+@pytest.fixture
+def companion(qtbot):
+    app = TrayApp(build_context(), lambda: None)
+    app.context.calls._recorder = None
+    yield app
+    for window in list(app.windows.values()):
+        window.close()
+    app.tray.icon.hide()
+
+
+def make_call(app, account, call_type, notes, decline=True):
+    calls = app.context.calls
+    calls.start_call(CallRequest(account, call_type, "DE"))
+    if decline and call_type not in ("legal",):
+        calls.mark_decline()
+    for tag, note in notes:
+        calls.mark_moment(tag=tag, note=note)
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    return call_id
+
+
+def shown_accounts(library: LibraryWindow) -> list[str]:
+    return [library.table.item(r, 1).text() for r in range(library.table.rowCount())]
+
+
+def test_search_and_filters_narrow_the_library(qtbot, companion):
+    make_call(companion, "Acme", "discovery", [("pain_point", "löschen: Prüfung 請求書 🚀")])
+    make_call(companion, "Globex", "demo", [("objection", "'); DROP TABLE calls; --")])
+    make_call(companion, "Initech", "legal", [(None, "<b>counsel</b> present")])
+    library = companion.open_window("library")
+    assert sorted(shown_accounts(library)) == ["Acme", "Globex", "Initech"]
+    library.search.setText("請求書")  # QTest cannot type CJK; setText is what an IME delivers
+    qtbot.waitUntil(lambda: shown_accounts(library) == ["Acme"])
+    library.search.clear()
+    qtbot.keyClicks(library.search, "DROP TABLE")
+    qtbot.waitUntil(lambda: shown_accounts(library) == ["Globex"])
+    library.search.clear()
+    qtbot.waitUntil(lambda: len(shown_accounts(library)) == 3)
+    library.outcome.setCurrentIndex(library.outcome.findData("blocked"))
+    assert shown_accounts(library) == ["Initech"]
+    library.outcome.setCurrentIndex(0)
+    library.tag.setCurrentIndex(library.tag.findData("objection"))
+    assert shown_accounts(library) == ["Globex"]
+    row = [library.table.item(0, c).text() for c in range(library.table.columnCount())]
+    assert row[5] == "Objection"
+
+
+def test_review_edits_moments_and_requires_crm_fields(qtbot, companion):
+    call_id = make_call(companion, "Acme", "discovery", [("pain_point", "slow exports")])
+    review = companion.windows[f"review:{call_id}"]  # opened when the call ended
+    assert isinstance(review, ReviewWindow)
+    assert review.moments.item(0).text().endswith("Pain point  slow exports")
+    review.moments.setCurrentRow(0)
+    review.note.setText("slow CSV exports")
+    review.tag.setCurrentIndex(review.tag.findData("product_gap"))
+    qtbot.mouseClick(review.save_moment, Qt.MouseButton.LeftButton)
+    assert review.moments.item(0).text().endswith("Product gap  slow CSV exports")
+    qtbot.mouseClick(review.ready_button, Qt.MouseButton.LeftButton)
+    assert "Qualification details" in review.status.text()
+    assert "Next steps" in review.status.text()
+    for key in ("qualification", "next_steps", "timeline", "risks"):
+        review.crm[key].setPlainText(f"{key} filled")
+    review.nuance.setPlainText("Champion is nervous about the CFO.")
+    qtbot.mouseClick(review.ready_button, Qt.MouseButton.LeftButton)
+    assert review.status.text() == "Ready to sync."
+    reopened = ReviewWindow(companion.context.review, call_id, None, None)
+    qtbot.addWidget(reopened)
+    assert reopened.nuance.toPlainText() == "Champion is nervous about the CFO."
+    assert reopened.crm["risks"].toPlainText() == "risks filled"
+
+
+def test_deleting_a_moment_and_playing_without_audio(qtbot, companion):
+    call_id = make_call(companion, "Acme", "demo", [("objection", "price"), (None, "follow up")])
+    review = companion.open_review(call_id)
+    review.moments.setCurrentRow(0)
+    qtbot.mouseClick(review.delete_button, Qt.MouseButton.LeftButton)
+    assert review.moments.count() == 1
+    review.moments.setCurrentRow(0)
+    qtbot.keyClick(review.moments, Qt.Key.Key_Return)
+    assert review.status.text().startswith("No audio at")
+
+
+def test_library_opens_the_review_for_a_row(qtbot, companion):
+    call_id = make_call(companion, "Umbrella", "renewal", [])
+    companion.windows.pop(f"review:{call_id}").close()
+    library = companion.open_window("library")
+    library.table.setCurrentCell(0, 1)
+    library.table.cellActivated.emit(0, 1)
+    assert f"review:{call_id}" in companion.windows
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_play_from_a_moment_with_audio(qtbot, tmp_path):
+    from peers.sounds import MIC, play, tone
+
+    app = TrayApp(build_context(), lambda: None)
+    calls = app.context.calls
+    calls.start_call(CallRequest("Acme", "demo", "DE"))
+    calls.mark_consent()
+    play(MIC, tone(tmp_path, 1000, 1.0))
+    calls.mark_moment(tag="objection", note="price")
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    review = app.windows[f"review:{call_id}"]
+    review.moments.setCurrentRow(0)
+    qtbot.keyClick(review.moments, Qt.Key.Key_Return)
+    assert review.status.text() == "Playing from 00:00."
+    assert app._players[call_id].seconds > 0.8
+    app._players[call_id].stop()
+    for window in app.windows.values():
+        window.close()
+    app.tray.icon.hide()
