@@ -201,10 +201,16 @@ class CallService:
         session = self._require_call()
         now = self._clock()
         started = session.started_at or now
+        policy = self._policy_at_start.policy if self._policy_at_start else None
+        known = policy.tags.get(tag) if policy and tag else None
+        # Label and colour as they were when marked: a later policy may drop the tag.
+        label, color = (known.label, known.color) if known else (tag, None)
         moment = MomentRecord(
             call_id=session.details.call_id,
             offset_ms=max(0, int((now - started).total_seconds() * 1000)),
             tag=tag,
+            tag_label=label,
+            tag_color=color,
             note=note,
             had_audio=session.state is CallState.RECORDING,
             created_at=now,
