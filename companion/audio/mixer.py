@@ -49,6 +49,14 @@ class StereoMixer:
         if level.dbfs > SILENCE_DBFS:
             level.last_sound_at = at
 
+    def ready_frames(self) -> int:
+        """What `take()` would return now (a stalled side does not hold the other back)."""
+        live = [len(p) for p, on in zip(self.pending, self.active, strict=True) if on]
+        if not live:
+            return 0
+        lagging = max(live) - min(live) > MAX_LAG_FRAMES
+        return max(live) - MAX_LAG_FRAMES if lagging else min(live)
+
     def take(self, flush_all: bool = False) -> np.ndarray:
         """Frames ready to encode, shape (n, 2) int16; pads a lagging or absent side."""
         live = [i for i, on in enumerate(self.active) if on]

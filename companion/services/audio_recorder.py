@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # numpy, libsndfile and the AEAD load with the first recordin
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
+WRITE_FRAMES = 4_800  # encode in 100 ms batches: fewer libsndfile calls per second
+PLAN_FRESH_SECONDS = 60.0
 LOST_AFTER_SECONDS = 1.5
 CHANNEL = {Side.MIC: 0, Side.FAR_END: 1}
 
@@ -55,7 +57,8 @@ class _SegmentWriter(threading.Thread):
                 try:
                     block = self.blocks.get(timeout=0.05)
                     self.mixer.add(block.source, block.data, block.at)
-                    self._write(self.mixer.take())
+                    if self.mixer.ready_frames() >= WRITE_FRAMES:
+                        self._write(self.mixer.take())
                 except queue.Empty:
                     pass
                 if time.monotonic() - last_flush >= FLUSH_SECONDS:
@@ -90,11 +93,12 @@ class AudioRecorder:
         self._writer: _SegmentWriter | None = None
         self._started_at = 0.0
         self.segment_path: Path | None = None
+        self._prepared: tuple[float, SourcePlan] | None = None
 
     def start(self, grant: CaptureGrant) -> Path:
         grant.require_active()
         try:
-            plan = self._plan()
+            plan = self._fresh_plan()
             sources = plan.sources()
             if not sources:
                 raise RecorderUnavailable(plan.explanation)
@@ -124,6 +128,22 @@ class AudioRecorder:
             self.stop()
             raise RecorderUnavailable(str(error)) from error
         return path
+
+    def prepare(self) -> None:
+        """Find the devices while consent is being asked, so capture starts at once.
+
+        Only device enumeration: no stream is opened and no audio is touched.
+        """
+        try:
+            self._prepared = (time.monotonic(), self._plan())
+        except AudioUnavailable:
+            self._prepared = None  # start() will try again and say why
+
+    def _fresh_plan(self) -> SourcePlan:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and time.monotonic() - prepared[0] < PLAN_FRESH_SECONDS:
+            return prepared[1]
+        return self._plan()
 
     def _next_path(self, call_id: str) -> Path:
         folder = self._dir / call_id

@@ -121,6 +121,8 @@ class CallService:
             )
         self.current = session
         self._apply(lambda: session.begin(self._decision(active, request)))
+        if session.state is CallState.ASKING and self._recorder is not None:
+            self._recorder.prepare()  # devices only, while the rep reads the script
         if session.state is CallState.BLOCKED:
             self._messages.warning("This call will not be recorded", session.transitions[-1].reason)
         return session
@@ -173,6 +175,8 @@ class CallService:
         session = self._require_call()
         self._apply(lambda: session.participant_joined(who))
         self._stop_capture()
+        if self._recorder is not None:
+            self._recorder.prepare()
         self._messages.warning("Recording paused", "A participant joined: ask for consent again.")
 
     def withdraw_consent(self) -> None:

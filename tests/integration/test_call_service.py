@@ -52,6 +52,9 @@ class RecordingSpy:
         path, self.path = self.path, None
         return SegmentSummary(path, 48_000, 0, ("mic",)) if path else None
 
+    def prepare(self):
+        pass  # the real recorder looks up devices here; nothing to find in this double
+
     def status(self):
         return IDLE_STATUS
 
