@@ -112,10 +112,36 @@ def _recover(_args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _export_notes(args: argparse.Namespace) -> int:
+    from companion.services.audio_export import ExportError
+    from companion.services.context import build_context
+    from companion.services.notes_export import export_notes
+
+    context = build_context()
+    out = Path(args.out) if args.out else None
+    try:
+        document = export_notes(
+            context.store, args.call, args.format, out, context.rep, context.active_policy().policy
+        )
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if out is None:
+        sys.stdout.write(document)
+    else:
+        print(f"exported notes ({args.format}) to {out}", file=sys.stderr)
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from companion.services.audio_export import ExportError, export_audio
     from companion.services.context import build_context
 
+    if args.format:
+        return _export_notes(args)
+    if args.out:
+        print("error: --out goes with --format; --audio names its own file", file=sys.stderr)
+        return 2
     context = build_context()
     try:
         seconds = export_audio(
@@ -125,6 +151,56 @@ def _export(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"exported {seconds:.1f} s of audio to {args.audio}")
+    return 0
+
+
+def _sync_target(context: object) -> object:
+    """The configured target: S3 when Settings names a bucket, else the outbox folder."""
+    from companion.secrets import SecretStore
+    from companion.sync.targets import FolderTarget, S3Target, credentials_from_secrets
+
+    settings = context.settings.load()  # type: ignore[attr-defined]
+    if settings.s3_bucket:
+        return S3Target(
+            settings.s3_bucket,
+            settings.s3_endpoint,
+            settings.s3_region or "us-east-1",
+            credentials_from_secrets(SecretStore()),
+        )
+    folder = Path(settings.sync_folder) if settings.sync_folder else None
+    return FolderTarget(folder or context.paths.data_dir / "organisation-outbox")  # type: ignore[attr-defined]
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from companion.services.context import build_context
+    from companion.services.sync_worker import SyncWorker
+
+    context = build_context()
+    active = context.active_policy()
+    if active.policy is None:
+        print("error: the policy cannot be used, so nothing is synced", file=sys.stderr)
+        return 1
+    worker = SyncWorker(
+        context.store, _sync_target(context), context.audio_keys.master_key, context.rep
+    )
+    report = worker.run_once(active.policy)
+    print(f"sync: {report.summary()}")
+    return 1 if report.failed else 0
+
+
+def _retention_sweep(args: argparse.Namespace) -> int:
+    from companion.services.context import build_context
+    from companion.services.retention_sweeper import sweep
+
+    context = build_context()
+    active = context.active_policy()
+    if active.policy is None:
+        print("error: the policy cannot be used, so nothing is deleted", file=sys.stderr)
+        return 1
+    report = sweep(context.store, active.policy, context.rep, dry_run=args.dry_run)
+    print(f"retention: {report.summary(args.dry_run)}")
+    for call_id, account, files in report.deleted:
+        print(f"  {call_id[:8]}  {account}  {files} file(s)")
     return 0
 
 
@@ -161,12 +237,27 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--public-key", required=True)
     verify.set_defaults(handler=_policy_verify)
 
+    sync = verbs.add_parser("sync", help="deliver calls marked ready to the organisation")
+    sync.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+    sync.set_defaults(handler=_sync)
+    retention = verbs.add_parser("retention", help="delete local audio past its window")
+    retention_verbs = retention.add_subparsers(required=True, metavar="ACTION")
+    sweep_verb = retention_verbs.add_parser("sweep", help="delete expired local audio")
+    sweep_verb.add_argument("--dry-run", action="store_true", help="only list what would go")
+    sweep_verb.set_defaults(handler=_retention_sweep)
     verbs.add_parser("recover", help="repair recordings left by a crash").set_defaults(
         handler=_recover
     )
-    export = verbs.add_parser("export", help="export a call (audio: Ogg Opus)")
+    export = verbs.add_parser(
+        "export", help="export a call: audio (Ogg Opus) or notes (Markdown, JSON, WebVTT)"
+    )
     export.add_argument("call", help="call id, or the start of it")
-    export.add_argument("--audio", required=True, metavar="OUT.opus")
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("--audio", metavar="OUT.opus", help="write the call's audio here")
+    what.add_argument(
+        "--format", choices=("md", "json", "vtt"), help="export notes and moments in this format"
+    )
+    export.add_argument("--out", metavar="FILE", help="with --format: file (default: stdout)")
     export.set_defaults(handler=_export)
 
     audit = verbs.add_parser("audit", help="verify or export the audit trail")

@@ -20,6 +20,10 @@ class Settings:
     mic_source: str | None = None  # CaptureSource.key of the chosen microphone
     far_end_source: str | None = None  # CaptureSource.key of the call-audio source
     call_window_on_top: bool = False
+    sync_folder: str | None = None  # a network share or synced drive; default: data/outbox
+    s3_bucket: str | None = None  # credentials live in the keyring, never here
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -32,6 +33,16 @@ class CallRecord(Base):
     )
     moments: Mapped[list[MomentRecord]] = relationship(
         back_populates="call", order_by="MomentRecord.offset_ms", cascade="all, delete-orphan"
+    )
+    # Created by a database trigger when the call is inserted (see migration 0003).
+    review: Mapped[CallReviewRecord | None] = relationship(
+        back_populates="call", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
+    crm_notes: Mapped[list[CrmNoteRecord]] = relationship(
+        back_populates="call",
+        order_by="CrmNoteRecord.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
@@ -63,8 +74,49 @@ class MomentRecord(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     had_audio: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The tag as the policy showed it when set: a tag a newer policy dropped still displays.
+    tag_label: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tag_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    # Automatic (e.g. AI) text the rep has not confirmed yet: shown as a draft.
+    draft: Mapped[bool] = mapped_column(default=False, server_default=sql_text("0"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     call: Mapped[CallRecord] = relationship(back_populates="moments")
+
+
+class CallReviewRecord(Base):
+    """The after-call review of one call: nuance note, readiness and sync state.
+
+    Its integer id is also the rowid of the call's document in the `call_search` FTS5
+    table, which triggers keep up to date (migration 0003).
+    """
+
+    __tablename__ = "call_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    human_nuance: Mapped[str] = mapped_column(Text, default="", server_default="")
+    ready_to_sync: Mapped[bool] = mapped_column(default=False, server_default=sql_text("0"))
+    sync_state: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    call: Mapped[CallRecord] = relationship(back_populates="review")
+
+
+class CrmNoteRecord(Base):
+    """The rep's text for one CRM field the policy asks for (key as in `crm_fields`)."""
+
+    __tablename__ = "crm_notes"
+    __table_args__ = (UniqueConstraint("call_id", "field_key", name="uq_crm_notes_call_field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    field_key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    draft: Mapped[bool] = mapped_column(default=False, server_default=sql_text("0"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    call: Mapped[CallRecord] = relationship(back_populates="crm_notes")
 
 
 class AuditEventRecord(Base):
@@ -106,3 +158,19 @@ class RecordingSegmentRecord(Base):
     overflows: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16))  # recording, complete, recovered, discarded
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SyncJobRecord(Base):
+    """The durable sync queue: one row per call that is ready, surviving restarts."""
+
+    __tablename__ = "sync_jobs"
+
+    call_id: Mapped[str] = mapped_column(
+        ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))  # queued, delivered
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
