@@ -73,3 +73,13 @@ def pulse_testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pulse.Pu
         for name, value in peer.env.items():
             mp.setenv(name, value)
         yield peer
+
+
+@pytest.fixture(scope="session")
+def s3_server():  # -> Iterator[peers.s3.S3Peer]; imported lazily below
+    """moto's S3 server on a free loopback port; tests make their own buckets on it."""
+    pytest.importorskip("moto.server", reason="moto[server] is a dev dependency")
+    from peers.s3 import running_s3  # boto3 loads only for the tests that use S3
+
+    with running_s3() as peer:
+        yield peer

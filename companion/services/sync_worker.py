@@ -1,0 +1,142 @@
+"""Delivering ready calls to the organisation's target, with backoff and no duplicates.
+
+The queue is a table, so a restart resumes where it stopped. Packages are
+idempotent per call (the target skips one it already holds), so a retry after a
+cut connection, or a second worker, never leaves two copies.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.policy.model import Policy
+from companion.store import audit
+from companion.store.models import CallRecord, CallReviewRecord, SyncJobRecord
+from companion.sync.package import PackageError, build_package
+from companion.sync.targets import SyncError, SyncTarget
+
+log = logging.getLogger(__name__)
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+
+
+@dataclass
+class SyncReport:
+    delivered: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    waiting: int = 0  # queued but backing off
+
+    def summary(self) -> str:
+        parts = [f"{len(self.delivered)} delivered"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed (will retry): {self.failed[0][1]}")
+        if self.waiting:
+            parts.append(f"{self.waiting} waiting to retry")
+        return ", ".join(parts)
+
+
+def backoff(attempts: int, rng: random.Random) -> timedelta:
+    """Exponential with full jitter: retries from many laptops do not arrive together."""
+    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=rng.uniform(0.5, 1.0) * ceiling.total_seconds())
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        store: sessionmaker[Session],
+        target: SyncTarget,
+        master_key: Callable[[], bytes],
+        actor: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store, self._target, self._master_key = store, target, master_key
+        self._actor, self._clock = actor, clock
+        self._rng = rng or random.Random()
+
+    def enqueue_ready(self) -> int:
+        """Queue every call the rep marked ready that is not queued yet."""
+        with self._store.begin() as db:
+            ready = db.scalars(
+                select(CallReviewRecord.call_id).where(
+                    CallReviewRecord.ready_to_sync.is_(True),
+                    CallReviewRecord.call_id.not_in(select(SyncJobRecord.call_id)),
+                )
+            ).all()
+            for call_id in ready:
+                db.add(
+                    SyncJobRecord(
+                        call_id=call_id,
+                        state="queued",
+                        attempts=0,
+                        next_attempt_at=self._clock(),
+                        last_error="",
+                        location="",
+                    )
+                )
+            return len(ready)
+
+    def run_once(self, policy: Policy) -> SyncReport:
+        self.enqueue_ready()
+        now = self._clock()
+        report = SyncReport()
+        with self._store() as db:
+            jobs = db.scalars(select(SyncJobRecord).where(SyncJobRecord.state == "queued")).all()
+        for job in jobs:
+            due = job.next_attempt_at.replace(tzinfo=job.next_attempt_at.tzinfo or UTC)
+            if due > now:
+                report.waiting += 1
+                continue
+            self._deliver(job.call_id, policy, report)
+        return report
+
+    def _deliver(self, call_id: str, policy: Policy, report: SyncReport) -> None:
+        try:
+            package = build_package(
+                self._store, call_id, policy, self._audio_key(call_id), policy.sync.recipients
+            )
+            location = self._target.put_package(package)
+        except (PackageError, SyncError, OSError) as error:
+            self._failed(call_id, str(error))
+            report.failed.append((call_id, str(error)))
+            return
+        with self._store.begin() as db:
+            job = db.get(SyncJobRecord, call_id)
+            assert job is not None
+            job.state, job.location, job.delivered_at = "delivered", location, self._clock()
+            review = db.scalars(
+                select(CallReviewRecord).where(CallReviewRecord.call_id == call_id)
+            ).one()
+            review.sync_state = "synced"
+            audit.append(
+                db,
+                "call.synced",
+                self._actor,
+                {"package": package.name, "to": location},
+                call_id=call_id,
+                at=self._clock(),
+            )
+        report.delivered.append(call_id)
+
+    def _audio_key(self, call_id: str) -> bytes | None:
+        with self._store() as db:
+            call = db.get(CallRecord, call_id)
+            recorded = call is not None and call.outcome == "recorded"
+        return self._master_key() if recorded else None
+
+    def _failed(self, call_id: str, reason: str) -> None:
+        log.warning("sync of %s failed: %s", call_id, reason)
+        with self._store.begin() as db:
+            job = db.get(SyncJobRecord, call_id)
+            assert job is not None
+            job.attempts += 1
+            job.last_error = reason
+            job.next_attempt_at = self._clock() + backoff(job.attempts, self._rng)

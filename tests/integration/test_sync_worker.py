@@ -1,0 +1,144 @@
+"""`companion sync --once` and `companion retention sweep` on a real profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pyrage
+import pytest
+from peers.sounds import MIC, play, tone
+from sqlalchemy import select
+
+from companion.policy.source import default_policy_path
+from companion.services.calls import CallRequest
+from companion.services.context import build_context
+from companion.services.retention_sweeper import sweep
+from companion.store import audit
+from companion.store.models import RecordingSegmentRecord, SyncJobRecord
+
+CRM = ("qualification", "next_steps", "timeline", "risks")
+
+
+def companion(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "companion", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+
+
+def organisation_policy(context, recipient: str, extra: str = "") -> None:
+    text = default_policy_path().read_text(encoding="utf-8")
+    context.paths.policy_override.write_text(
+        text + f'\n[sync]\nrecipients = ["{recipient}"]\n' + extra, encoding="utf-8"
+    )
+
+
+def finished_call(context, account="Acme", consent=False, tmp_path=None) -> str:
+    calls = context.calls
+    calls.start_call(CallRequest(account, "discovery", "DE"))
+    if consent:
+        calls.mark_consent()
+        play(MIC, tone(tmp_path, 1000, 1.0))
+    else:
+        calls.mark_decline()
+    calls.mark_moment(tag="pain_point", note="exports are slow")
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    for key in CRM:
+        context.review.set_crm_field(call_id, key, f"{key}: done")
+    context.review.mark_ready(call_id)
+    return call_id
+
+
+def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_path):
+    identity = pyrage.x25519.Identity.generate()
+    context = build_context()
+    context.calls._recorder = None
+    organisation_policy(context, str(identity.to_public()))
+    outbox = tmp_path / "share"
+    outbox.mkdir()
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))
+    call_id = finished_call(context)
+
+    first = companion("sync", "--once")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "sync: 1 delivered"
+    again = companion("sync", "--once")
+    assert again.stdout.strip() == "sync: 0 delivered"
+    packages = [p for p in outbox.iterdir() if not p.name.startswith(".")]
+    assert len(packages) == 1
+    files = {p.name for p in packages[0].iterdir()}
+    assert "index.json" in files and not any(n.startswith("audio") for n in files)
+    manifest_file = next(p for p in packages[0].iterdir() if p.name.startswith("manifest"))
+    manifest = json.loads(pyrage.decrypt(manifest_file.read_bytes(), [identity]))
+    assert manifest["call"]["id"] == call_id or manifest.get("call_id") == call_id
+    with pytest.raises(pyrage.DecryptError):
+        pyrage.decrypt(manifest_file.read_bytes(), [pyrage.x25519.Identity.generate()])
+    with context.store() as db:
+        kinds = [e["kind"] for e in audit.entries(db)]
+        assert db.get(SyncJobRecord, call_id).state == "delivered"
+    assert kinds.count("call.synced") == 1
+
+
+def test_an_unreachable_target_is_retried_later_not_lost(tmp_path):
+    identity = pyrage.x25519.Identity.generate()
+    context = build_context()
+    context.calls._recorder = None
+    organisation_policy(context, str(identity.to_public()))
+    broken = tmp_path / "share-that-is-a-file"  # the share cannot take a package
+    broken.write_text("not a folder", encoding="utf-8")
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(broken)))
+    call_id = finished_call(context)
+    done = companion("sync", "--once")
+    assert done.returncode == 1 and "1 failed (will retry)" in done.stdout
+    with context.store() as db:
+        job = db.get(SyncJobRecord, call_id)
+        assert (job.state, job.attempts) == ("queued", 1)
+    waiting = companion("sync", "--once")
+    assert "1 waiting to retry" in waiting.stdout
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_retention_deletes_only_synced_expired_audio_and_respects_holds(tmp_path):
+    identity = pyrage.x25519.Identity.generate()
+    context = build_context()
+    organisation_policy(
+        context,
+        str(identity.to_public()),
+        '\n[[legal_holds]]\naccount = "Initech"\nreason = "litigation"\n',
+    )
+    outbox = tmp_path / "share"
+    outbox.mkdir()
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))
+    synced = finished_call(context, "Acme", consent=True, tmp_path=tmp_path)
+    held = finished_call(context, "Initech", consent=True, tmp_path=tmp_path)
+    assert companion("sync", "--once").stdout.strip() == "sync: 2 delivered"
+    unsynced = finished_call(context, "Globex", consent=True, tmp_path=tmp_path)
+    policy = context.active_policy().policy
+    later = date(2030, 1, 1)
+
+    preview = sweep(context.store, policy, "rep", today=later, dry_run=True)
+    assert [c for c, _, _ in preview.deleted] == [synced]
+    assert (preview.held, preview.kept_unsynced) == (1, 1)
+    assert len(list(context.paths.recordings_dir.rglob("*.rca"))) == 3  # dry run: nothing gone
+
+    report = sweep(context.store, policy, "rep", today=later)
+    assert [c for c, _, _ in report.deleted] == [synced]
+    with context.store() as db:
+        states = dict(
+            db.execute(select(RecordingSegmentRecord.call_id, RecordingSegmentRecord.state)).all()
+        )
+        kinds = [e["kind"] for e in audit.entries(db)]
+        assert audit.verify(db) == []
+    assert states == {synced: "expired", held: "complete", unsynced: "complete"}
+    assert kinds.count("recording.deleted") == 1
+    assert not list((context.paths.recordings_dir / synced).glob("*.rca"))
+    cli = companion("retention", "sweep", "--dry-run")
+    assert cli.returncode == 0 and cli.stdout.startswith("retention: would delete")
