@@ -55,8 +55,8 @@ class SyncTarget(Protocol):
 
     def test_connection(self) -> ConnectionReport: ...
 
-    def get_policy(self) -> bytes | None:
-        """The organisation's policy file as published at the target, if any."""
+    def get_policy(self, name: str = POLICY_NAME) -> bytes | None:
+        """The organisation's policy file (or its `.sig`) as published at the target."""
         ...
 
 
@@ -148,9 +148,9 @@ class FolderTarget:
             )
         return ConnectionReport(True)
 
-    def get_policy(self) -> bytes | None:
+    def get_policy(self, name: str = POLICY_NAME) -> bytes | None:
         try:
-            return (self.root / POLICY_NAME).read_bytes()
+            return (self.root / name).read_bytes()
         except FileNotFoundError:
             return None
 
@@ -437,11 +437,11 @@ class S3Target:
         except (ClientError, BotoCoreError) as error:
             raise self._sync_error(error, f"check {package_id}") from error
 
-    def get_policy(self) -> bytes | None:
+    def get_policy(self, name: str = POLICY_NAME) -> bytes | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            answer = self._client().get_object(Bucket=self.bucket, Key=self.prefix + POLICY_NAME)
+            answer = self._client().get_object(Bucket=self.bucket, Key=self.prefix + name)
             return answer["Body"].read()
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):

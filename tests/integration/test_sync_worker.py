@@ -142,3 +142,48 @@ def test_retention_deletes_only_synced_expired_audio_and_respects_holds(tmp_path
     assert not list((context.paths.recordings_dir / synced).glob("*.rca"))
     cli = companion("retention", "sweep", "--dry-run")
     assert cli.returncode == 0 and cli.stdout.startswith("retention: would delete")
+
+
+def test_policy_refresh_installs_a_signed_newer_policy_and_refuses_a_tampered_one(tmp_path):
+    from companion.calls.session import CallState
+
+    context = build_context()
+    context.calls._recorder = None
+    outbox = tmp_path / "share"
+    (outbox / "policy").mkdir(parents=True)
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))
+    keys = tmp_path / "keys"
+    assert companion("policy", "keygen", "--out-dir", str(keys)).returncode == 0
+    (keys / "organisation-key.pem").replace(context.paths.organisation_key)
+    published = outbox / "policy" / "policy.toml"
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    published.write_text(
+        text.replace('version = "2026.11.1"', 'version = "2026.12.1"').replace(
+            "recording_enabled = true", "recording_enabled = false"
+        ),
+        encoding="utf-8",
+    )
+    unsigned = companion("sync", "--once")
+    assert "the published policy was refused (signature: missing" in unsigned.stdout
+    assert not context.paths.policy_override.exists()
+
+    signed = companion(
+        "policy", "sign", str(published), "--private-key", str(keys / "organisation-private.pem")
+    )
+    assert signed.returncode == 0, signed.stderr
+    done = companion("sync", "--once")
+    assert "policy 2026.12.1 installed; it applies from the next call" in done.stdout
+    session = context.calls.start_call(CallRequest("Acme", "discovery", "DE"))
+    assert session.state is CallState.BLOCKED  # the kill switch, at the next call
+    context.calls.end_call()
+
+    published.write_text(
+        published.read_text(encoding="utf-8").replace("2026.12.1", "2027.1.1"), encoding="utf-8"
+    )
+    tampered = companion("sync", "--once")
+    assert "refused (signature: does not match" in tampered.stdout
+    assert context.active_policy().policy.version == "2026.12.1"
+    with context.store() as db:
+        kinds = [e["kind"] for e in audit.entries(db)]
+    assert kinds.count("policy.refused") == 2 and kinds.count("policy.updated") == 1

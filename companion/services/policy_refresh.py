@@ -1,0 +1,78 @@
+"""Fetching the organisation's current policy from the sync target.
+
+A newer valid policy (signed, when an organisation key is configured) replaces
+the local one and applies from the next call; an invalid or unsigned one is
+refused and the old one kept. Both outcomes are audited.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.paths import AppPaths
+from companion.policy.signing import signature_path
+from companion.policy.source import check_policy_file, load_active_policy
+from companion.store import audit
+from companion.sync.targets import POLICY_NAME, SyncTarget
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    changed: bool
+    message: str
+
+
+def refresh_policy(
+    paths: AppPaths, target: SyncTarget, store: sessionmaker[Session], actor: str
+) -> RefreshResult:
+    raw = target.get_policy(POLICY_NAME)
+    if raw is None:
+        return RefreshResult(False, "no policy published at the sync target")
+    signature = target.get_policy(POLICY_NAME + ".sig")
+    current = load_active_policy(paths)
+    key = paths.organisation_key if paths.organisation_key.exists() else None
+    with tempfile.TemporaryDirectory() as folder:
+        candidate = Path(folder) / "policy.toml"
+        candidate.write_bytes(raw)
+        if signature is not None:
+            signature_path(candidate).write_bytes(signature)
+        checked = check_policy_file(candidate, key)
+        if checked.policy is None:
+            assert checked.error is not None
+            first = checked.error.problems[0]
+            reason = f"{first.field}: {first.message}"
+            _audit(store, actor, "policy.refused", {"reason": reason})
+            return RefreshResult(False, f"the published policy was refused ({reason})")
+        if current.policy is not None and current.policy.version == checked.policy.version:
+            return RefreshResult(False, f"policy {current.policy.version} is current")
+        _install(paths.policy_override, raw, signature)
+    version = checked.policy.version
+    _audit(store, actor, "policy.updated", {"version": version, "signed": checked.signed})
+    return RefreshResult(True, f"policy {version} installed; it applies from the next call")
+
+
+def _install(target: Path, raw: bytes, signature: bytes | None) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sig = signature_path(target)
+    if signature is not None:
+        _atomic_write(sig, signature)
+    else:
+        sig.unlink(missing_ok=True)
+    _atomic_write(target, raw)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def _audit(store: sessionmaker[Session], actor: str, kind: str, payload: dict[str, object]) -> None:
+    with store.begin() as db:
+        audit.append(db, kind, actor, payload, at=datetime.now(UTC))
