@@ -6,13 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from companion.paths import AppPaths
-
-if TYPE_CHECKING:
-    from companion.services.context import AppContext
-    from companion.sync.targets import SyncTarget
 
 
 def _policy_check(args: argparse.Namespace) -> int:
@@ -159,41 +154,17 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sync_target(context: AppContext) -> SyncTarget:
-    """The configured target: S3 when Settings names a bucket, else the outbox folder."""
-    from companion.secrets import SecretStore
-    from companion.sync.targets import FolderTarget, S3Target, credentials_from_secrets
-
-    settings = context.settings.load()
-    if settings.s3_bucket:
-        return S3Target(
-            settings.s3_bucket,
-            settings.s3_endpoint,
-            settings.s3_region or "us-east-1",
-            credentials_from_secrets(SecretStore()),
-        )
-    folder = Path(settings.sync_folder) if settings.sync_folder else None
-    return FolderTarget(folder or context.paths.data_dir / "organisation-outbox")
-
-
-def _sync(args: argparse.Namespace) -> int:
+def _sync(_args: argparse.Namespace) -> int:
     from companion.services.context import build_context
-    from companion.services.policy_refresh import refresh_policy
-    from companion.services.sync_worker import SyncWorker
+    from companion.services.sync_runner import SyncRefused, sync_once
 
-    context = build_context()
-    target = _sync_target(context)
-    # First the policy: a rep whose local copy is refused gets the signed current one.
-    refreshed = refresh_policy(context.paths, target, context.store, context.rep)
-    print(f"policy: {refreshed.message}")
-    active = context.active_policy()
-    if active.policy is None:
-        print("error: the policy cannot be used, so nothing is synced", file=sys.stderr)
+    try:
+        summary = sync_once(build_context(), print)
+    except SyncRefused as error:
+        print(f"error: {error}", file=sys.stderr)
         return 1
-    worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep)
-    report = worker.run_once(active.policy)
-    print(f"sync: {report.summary()}")
-    return 1 if report.failed else 0
+    print(summary)
+    return 1 if "failed" in summary else 0
 
 
 def _retention_sweep(args: argparse.Namespace) -> int:

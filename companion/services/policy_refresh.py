@@ -19,7 +19,7 @@ from companion.paths import AppPaths
 from companion.policy.signing import signature_path
 from companion.policy.source import check_policy_file, load_active_policy
 from companion.store import audit
-from companion.sync.targets import POLICY_NAME, SyncTarget
+from companion.sync.targets import POLICY_NAME, SyncError, SyncTarget
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,15 @@ class RefreshResult:
 def refresh_policy(
     paths: AppPaths, target: SyncTarget, store: sessionmaker[Session], actor: str
 ) -> RefreshResult:
-    raw = target.get_policy(POLICY_NAME)
+    try:
+        raw = target.get_policy(POLICY_NAME)
+        signature = target.get_policy(POLICY_NAME + ".sig") if raw is not None else None
+    except (OSError, SyncError) as error:  # offline: keep the policy we have
+        return RefreshResult(
+            False, f"could not fetch the policy ({error}); keeping the current one"
+        )
     if raw is None:
         return RefreshResult(False, "no policy published at the sync target")
-    signature = target.get_policy(POLICY_NAME + ".sig")
     current = load_active_policy(paths)
     key = paths.organisation_key if paths.organisation_key.exists() else None
     with tempfile.TemporaryDirectory() as folder:

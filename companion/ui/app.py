@@ -6,7 +6,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from companion.calls.session import CallSession, CallState
@@ -28,8 +28,12 @@ from companion.ui.tray import TrayController
 log = logging.getLogger(__name__)
 
 
+SYNC_INTERVAL_MS = 15 * 60 * 1000  # and once at start-up
+
+
 class TrayApp(QObject):
     recovery_finished = Signal()
+    sync_finished = Signal(str)
 
     def __init__(self, context: AppContext, quit_app: Callable[[], None]) -> None:
         super().__init__()
@@ -43,6 +47,9 @@ class TrayApp(QObject):
         self._players: dict[str, CallPlayback] = {}
         self.pool = QThreadPool(self.tray)
         self._relays: list[QObject] = []
+        self.sync_timer = QTimer(self)
+        self.sync_timer.setInterval(SYNC_INTERVAL_MS)
+        self.sync_timer.timeout.connect(self.sync_now)
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
@@ -70,6 +77,8 @@ class TrayApp(QObject):
             self.tray.state_shown.connect(lambda _n: self._update_control())
             self.control.show()
         self.announce_start_state()
+        self.sync_timer.start()
+        QTimer.singleShot(0, self.sync_now)
 
     def announce_start_state(self) -> None:
         messages = self.context.messages
@@ -84,6 +93,28 @@ class TrayApp(QObject):
                 "Policy cannot be used: notes only",
                 f"{active.path}: {first.field}: {first.message}",
             )
+
+    def sync_now(self) -> None:
+        """Policy refresh, then delivery of ready calls: off the GUI thread."""
+        context = self.context
+
+        def work() -> str:
+            from companion.services.sync_runner import sync_once
+
+            return sync_once(context)
+
+        def done(summary: object) -> None:
+            self.tray.icon.setToolTip(f"{self.tray.icon.toolTip().split(' | ')[0]} | {summary}")
+            library = self.windows.get("library")
+            if isinstance(library, LibraryWindow):
+                library.refresh()
+            self.sync_finished.emit(str(summary))
+
+        def failed(reason: str) -> None:
+            context.messages.warning("Sync did not finish", f"{reason} (will retry)")
+            self.sync_finished.emit(reason)
+
+        self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
 
     def recover_recordings(self) -> None:
         """Repair recordings a crash left behind, off the GUI thread; tell the rep."""

@@ -69,9 +69,9 @@ def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_p
 
     first = companion("sync", "--once")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "sync: 1 delivered"
+    assert first.stdout.splitlines()[-1] == "sync: 1 delivered"
     again = companion("sync", "--once")
-    assert again.stdout.strip() == "sync: 0 delivered"
+    assert again.stdout.splitlines()[-1] == "sync: 0 delivered"
     packages = [p for p in outbox.iterdir() if not p.name.startswith(".")]
     assert len(packages) == 1
     files = {p.name for p in packages[0].iterdir()}
@@ -119,7 +119,7 @@ def test_retention_deletes_only_synced_expired_audio_and_respects_holds(tmp_path
     context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))
     synced = finished_call(context, "Acme", consent=True, tmp_path=tmp_path)
     held = finished_call(context, "Initech", consent=True, tmp_path=tmp_path)
-    assert companion("sync", "--once").stdout.strip() == "sync: 2 delivered"
+    assert companion("sync", "--once").stdout.splitlines()[-1] == "sync: 2 delivered"
     unsynced = finished_call(context, "Globex", consent=True, tmp_path=tmp_path)
     policy = context.active_policy().policy
     later = date(2030, 1, 1)
