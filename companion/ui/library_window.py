@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from companion.policy.model import Policy
 from companion.services.library import LibraryQuery, LibraryRow, search_calls
+from companion.services.notes_export import library_csv
 
 COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
 OUTCOMES = ("recorded", "consented", "declined", "blocked", "pending")
@@ -75,6 +79,8 @@ class LibraryWindow(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.cellActivated.connect(self._activated)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.clicked.connect(self._choose_csv)
         self._debounce = QTimer(self)  # search as the rep types, not on every key
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(150)
@@ -128,6 +134,16 @@ class LibraryWindow(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, row.call_id)
                 self.table.setItem(index, column, item)
         self.table.resizeColumnsToContents()
+
+    def export_csv(self, path: Path) -> int:
+        """The calls shown now (search and filters applied), for the rep's own use."""
+        with path.open("w", encoding="utf-8", newline="") as out:
+            return library_csv(self.rows, out)
+
+    def _choose_csv(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export library", "library.csv", "CSV (*.csv)")
+        if name:
+            self.export_csv(Path(name))
 
     def _activated(self, row: int, _column: int) -> None:
         self._open_review(self.rows[row].call_id)

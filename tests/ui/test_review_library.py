@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -38,7 +40,7 @@ def shown_accounts(library: LibraryWindow) -> list[str]:
     return [library.table.item(r, 1).text() for r in range(library.table.rowCount())]
 
 
-def test_search_and_filters_narrow_the_library(qtbot, companion):
+def test_search_and_filters_narrow_the_library(qtbot, companion, tmp_path):
     make_call(companion, "Acme", "discovery", [("pain_point", "löschen: Prüfung 請求書 🚀")])
     make_call(companion, "Globex", "demo", [("objection", "'); DROP TABLE calls; --")])
     make_call(companion, "Initech", "legal", [(None, "<b>counsel</b> present")])
@@ -58,6 +60,12 @@ def test_search_and_filters_narrow_the_library(qtbot, companion):
     assert shown_accounts(library) == ["Globex"]
     row = [library.table.item(0, c).text() for c in range(library.table.columnCount())]
     assert row[5] == "Objection"
+    out = tmp_path / "library.csv"
+    assert library.export_csv(out) == 1  # what is shown, filters applied
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["account"] for r in rows] == ["Globex"]
+    assert rows[0]["outcome"] == "declined"
 
 
 def test_review_edits_moments_and_requires_crm_fields(qtbot, companion):
