@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 
 from companion.calls.session import CallSession, CallState
 from companion.paths import AppPaths
+from companion.secrets import SecretStore
 from companion.services.context import AppContext, build_context
 from companion.services.playback import CallPlayback
 from companion.services.recovery import RecoveryReport, recover_interrupted
+from companion.services.sync_runner import sync_target
 from companion.store.database import StoreError
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
@@ -23,6 +25,7 @@ from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
 from companion.ui.review_window import ReviewWindow
 from companion.ui.settings_window import SettingsWindow
+from companion.ui.sync_settings import SyncSettings
 from companion.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -225,7 +228,12 @@ class TrayApp(QObject):
             return LibraryWindow(context.store, active.policy, self.open_review)
         if name == "policy":
             return PolicyWindow(active)
-        return SettingsWindow(context.paths, context.rep, str(active.path), context.settings)
+        sync_box = SyncSettings(
+            context.settings, SecretStore(), lambda: sync_target(context).test_connection()
+        )
+        return SettingsWindow(
+            context.paths, context.rep, str(active.path), context.settings, sync_box
+        )
 
     def quit(self) -> None:
         calls = self.context.calls

@@ -21,6 +21,7 @@ class SettingsWindow(QWidget):
         rep: str,
         policy_path: str,
         settings: SettingsFile,
+        sync_box: QWidget | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -54,6 +55,8 @@ class SettingsWindow(QWidget):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir)))
         )
         form.addRow(self.open_logs)
+        if sync_box is not None:
+            form.addRow(sync_box)
 
     def _fill_devices(self) -> None:
         chosen = self._settings.load()
