@@ -42,4 +42,16 @@ def sync_once(context: AppContext, out: Callable[[str], None] = lambda _line: No
     if active.policy is None:
         raise SyncRefused("the policy cannot be used, so nothing is synced")
     worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep)
-    return f"sync: {worker.run_once(active.policy).summary()}"
+    summary = f"sync: {worker.run_once(active.policy).summary()}"
+    recipients = active.policy.sync.recipients
+    if recipients:
+        from companion.services.concerns import deliver_concerns
+        from companion.sync.targets import SyncError
+
+        try:
+            sent = deliver_concerns(context.store, target, recipients)
+        except (SyncError, OSError) as error:
+            return f"{summary}; concerns wait for the next sync ({error})"
+        if sent:
+            summary += f"; {sent} concern(s) sent"
+    return summary

@@ -174,3 +174,16 @@ class SyncJobRecord(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ConcernRecord(Base):
+    """A concern raised by the rep ("speak up"); anonymous ones carry no rep name."""
+
+    __tablename__ = "concerns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    rep: Mapped[str | None] = mapped_column(Text, nullable=True)  # None when anonymous
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

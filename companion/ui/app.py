@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 from companion.calls.session import CallSession, CallState
 from companion.paths import AppPaths
 from companion.secrets import SecretStore
+from companion.services.concerns import raise_concern
 from companion.services.context import AppContext, build_context
 from companion.services.playback import CallPlayback
 from companion.services.recovery import RecoveryReport, recover_interrupted
@@ -20,6 +21,7 @@ from companion.store.database import StoreError
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_window import CallWindow
+from companion.ui.concern_dialog import ConcernDialog
 from companion.ui.control_window import ControlWindow
 from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
@@ -69,6 +71,7 @@ class TrayApp(QObject):
             "library": lambda: self.open_window("library"),
             "policy": lambda: self.open_window("policy"),
             "settings": lambda: self.open_window("settings"),
+            "concern": self.raise_concern,
             "quit": self.quit,
         }
 
@@ -188,6 +191,18 @@ class TrayApp(QObject):
         window.show()
         window.raise_()
         return window
+
+    def raise_concern(self) -> ConcernDialog:
+        context = self.context
+
+        def send(category: str, text: str, anonymous: bool) -> None:
+            raise_concern(context.store, category, text, anonymous, context.rep)
+            context.messages.info("Concern noted", "It will be sent with the next sync.")
+
+        dialog = ConcernDialog(send)
+        self.windows["concern"] = dialog
+        dialog.open()
+        return dialog
 
     def mark_moment(self) -> None:
         if self.call_window is not None:

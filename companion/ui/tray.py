@@ -28,6 +28,7 @@ ACTION_NAMES = (
     "library",
     "policy",
     "settings",
+    "concern",
     "quit",
 )
 
@@ -54,6 +55,7 @@ class TrayController(QObject):
             "library": "Library",
             "policy": "Policy",
             "settings": "Settings",
+            "concern": "Raise a concern…",
             "quit": "Quit",
         }
         for name in ACTION_NAMES:

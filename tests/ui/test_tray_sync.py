@@ -42,3 +42,45 @@ def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path):
         window.close()
     app.pool.waitForDone(10_000)
     app.tray.icon.hide()
+
+
+def test_an_anonymous_concern_reaches_the_organisation_without_a_name(qtbot, tmp_path):
+    import json
+
+    from PySide6.QtCore import Qt
+
+    from companion.store import audit
+
+    context = build_context()
+    identity = pyrage.x25519.Identity.generate()
+    context.paths.policy_override.write_text(
+        default_policy_path().read_text(encoding="utf-8")
+        + f'\n[sync]\nrecipients = ["{identity.to_public()}"]\n',
+        encoding="utf-8",
+    )
+    share = tmp_path / "share"
+    share.mkdir()
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
+    app = TrayApp(context, lambda: None)
+    app.tray.actions["concern"].trigger()
+    dialog = app.windows["concern"]
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    assert dialog.problem.text() == "write a few words about the concern"
+    dialog.category.setCurrentIndex(dialog.category.findData("coaching_misuse"))
+    dialog.text.setPlainText("My manager reviews calls without telling me.")
+    dialog.anonymous.setChecked(True)
+    qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    assert context.messages.history[-1].title == "Concern noted"
+    with qtbot.waitSignal(app.sync_finished, timeout=30_000) as finished:
+        app.sync_now()
+    assert finished.args[0].endswith("1 concern(s) sent")
+    package = next(p for p in share.iterdir() if p.name.startswith("concern-"))
+    sealed = (package / "concern.json.age").read_bytes()
+    concern = json.loads(pyrage.decrypt(sealed, [identity]))
+    assert concern["anonymous"] is True and concern["rep"] is None
+    assert concern["text"] == "My manager reviews calls without telling me."
+    with context.store() as db:
+        entry = next(e for e in audit.entries(db) if e["kind"] == "concern.raised")
+    assert entry["actor"] == "anonymous" and context.rep not in json.dumps(entry)
+    app.pool.waitForDone(10_000)
+    app.tray.icon.hide()

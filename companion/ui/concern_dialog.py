@@ -1,0 +1,54 @@
+"""Raise a concern: privacy, AI errors, coaching misuse, consent confusion, access."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from companion.services.concerns import CATEGORIES, ConcernError
+
+Send = Callable[[str, str, bool], object]  # category, text, anonymous
+
+
+class ConcernDialog(QDialog):
+    def __init__(self, send: Send, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Raise a concern")
+        self._send = send
+        self.category = QComboBox()
+        for key, label in CATEGORIES.items():
+            self.category.addItem(label, key)
+        self.text = QPlainTextEdit()
+        self.anonymous = QCheckBox("Send anonymously (your name is not stored)")
+        self.problem = QLabel("")
+        self.send_button = QPushButton("Send with the next sync")
+        self.send_button.clicked.connect(self._submit)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("What is it about?"))
+        layout.addWidget(self.category)
+        layout.addWidget(self.text)
+        layout.addWidget(self.anonymous)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.send_button)
+
+    def _submit(self) -> None:
+        try:
+            self._send(
+                str(self.category.currentData()),
+                self.text.toPlainText(),
+                self.anonymous.isChecked(),
+            )
+        except ConcernError as error:
+            self.problem.setText(str(error))
+            return
+        self.accept()
