@@ -59,7 +59,16 @@ def refresh_policy(
         _install(paths.policy_override, raw, signature)
     version = checked.policy.version
     _audit(store, actor, "policy.updated", {"version": version, "signed": checked.signed})
-    return RefreshResult(True, f"policy {version} installed; it applies from the next call")
+    from companion.services.retention_sweeper import sweep
+
+    # Tell the rep before the sweeper acts on a shortened window (it runs hours later).
+    going = len(sweep(store, checked.policy, actor, dry_run=True).deleted)
+    warning = (
+        f"; the next retention sweep will delete local audio of {going} call(s)" if going else ""
+    )
+    return RefreshResult(
+        True, f"policy {version} installed; it applies from the next call{warning}"
+    )
 
 
 def _install(target: Path, raw: bytes, signature: bytes | None) -> None:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 
 SYNC_INTERVAL_MS = 15 * 60 * 1000  # and once at start-up
+SWEEP_INTERVAL_MS = 6 * 60 * 60 * 1000  # first sweep hours after start: warnings come first
 
 
 class TrayApp(QObject):
@@ -55,6 +56,9 @@ class TrayApp(QObject):
         self.sync_timer = QTimer(self)
         self.sync_timer.setInterval(SYNC_INTERVAL_MS)
         self.sync_timer.timeout.connect(self.sync_now)
+        self.sweep_timer = QTimer(self)
+        self.sweep_timer.setInterval(SWEEP_INTERVAL_MS)
+        self.sweep_timer.timeout.connect(self.sweep_now)
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
@@ -84,6 +88,7 @@ class TrayApp(QObject):
             self.control.show()
         self.announce_start_state()
         self.sync_timer.start()
+        self.sweep_timer.start()
         QTimer.singleShot(0, self.sync_now)
 
     def announce_start_state(self) -> None:
@@ -107,9 +112,15 @@ class TrayApp(QObject):
         def work() -> str:
             from companion.services.sync_runner import sync_once
 
-            return sync_once(context)
+            lines: list[str] = []
+            summary = sync_once(context, lines.append)
+            return "\n".join([*lines, summary])
 
-        def done(summary: object) -> None:
+        def done(result: object) -> None:
+            *policy_lines, summary = str(result).split("\n")
+            for line in policy_lines:  # a new or refused policy is news for the rep
+                if "installed" in line or "refused" in line:
+                    context.messages.info("Policy", line.removeprefix("policy: "))
             self.tray.icon.setToolTip(f"{self.tray.icon.toolTip().split(' | ')[0]} | {summary}")
             library = self.windows.get("library")
             if isinstance(library, LibraryWindow):
@@ -119,6 +130,28 @@ class TrayApp(QObject):
         def failed(reason: str) -> None:
             context.messages.warning("Sync did not finish", f"{reason} (will retry)")
             self.sync_finished.emit(reason)
+
+        self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
+
+    def sweep_now(self) -> None:
+        """Delete local audio past its window (synced only; holds exempt), off the GUI thread."""
+        context = self.context
+        policy = context.active_policy().policy
+        if policy is None:
+            return
+
+        def work() -> str:
+            from companion.services.retention_sweeper import sweep
+
+            report = sweep(context.store, policy, context.rep)
+            return report.summary(dry_run=False) if report.deleted else ""
+
+        def done(summary: object) -> None:
+            if summary:
+                context.messages.info("Retention", str(summary))
+
+        def failed(reason: str) -> None:
+            context.messages.warning("Retention sweep did not finish", reason)
 
         self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
 
