@@ -56,6 +56,12 @@ def sweep(
                 )
             )
         ).all()
+        kept = ("complete", "recovered")
+        segments: dict[str, list[RecordingSegmentRecord]] = {}
+        for segment in db.scalars(
+            select(RecordingSegmentRecord).where(RecordingSegmentRecord.state.in_(kept))
+        ):
+            segments.setdefault(segment.call_id, []).append(segment)
         for call, sync_state in rows:
             facts = CallFacts(call.id, call.account, call.call_type, call.started_at)
             if hold_on(policy, facts) is not None:
@@ -66,18 +72,15 @@ def sweep(
             if sync_state != "synced" and not policy.sync.delete_unsynced_audio:
                 report.kept_unsynced += 1
                 continue
-            count = _delete(db, call.id, actor, dry_run)
+            count = _delete(db, call.id, segments.get(call.id, []), actor, dry_run)
             report.deleted.append((call.id, call.account, count))
     return report
 
 
-def _delete(db: Session, call_id: str, actor: str, dry_run: bool) -> int:
-    segments = db.scalars(
-        select(RecordingSegmentRecord).where(
-            RecordingSegmentRecord.call_id == call_id,
-            RecordingSegmentRecord.state.in_(("complete", "recovered")),
-        )
-    ).all()
+def _delete(
+    db: Session, call_id: str, segments: list[RecordingSegmentRecord], actor: str, dry_run: bool
+) -> int:
+    """One call's expired segments: files removed, rows marked, one audit entry each."""
     if dry_run:
         return len(segments)
     for segment in segments:

@@ -80,9 +80,9 @@ def append(
     session.add(record)
     if anchor is None:
         session.add(AuditAnchorRecord(id=1, count=seq, last_hash=digest))
+        session.flush()  # the anchor row must exist before the next append reads it
     else:
-        anchor.count, anchor.last_hash = seq, digest
-    session.flush()
+        anchor.count, anchor.last_hash = seq, digest  # identity map: no flush needed
     return record
 
 

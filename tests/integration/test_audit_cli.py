@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 
 import pytest
+from peers.commands import companion as run_companion
 
 from companion.paths import AppPaths
 from companion.services.calls import CallRequest
@@ -17,14 +16,7 @@ from companion.services.context import build_context
 
 
 def companion(home, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, COMPANION_HOME=str(home))
-    return subprocess.run(
-        [sys.executable, "-m", "companion", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_companion(*args, home=home)
 
 
 @pytest.fixture

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 
 import pytest
+from peers.commands import companion as run_companion
 
 from companion.paths import AppPaths
 from companion.policy.source import default_policy_path
 
 
 def companion(home, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, COMPANION_HOME=str(home))
-    return subprocess.run(
-        [sys.executable, "-m", "companion", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_companion(*args, home=home)
 
 
 @pytest.fixture

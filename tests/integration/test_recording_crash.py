@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from peers.commands import companion
 from peers.sounds import MIC, band_energy, play, tone
 from sqlalchemy import select
 
@@ -29,12 +30,6 @@ context.calls.mark_consent()
 print(context.calls.current.state.value, flush=True)
 sys.stdin.read()
 """
-
-
-def companion(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "companion", *args], capture_output=True, text=True, timeout=120
-    )
 
 
 def kill_mid_call(tmp_path) -> None:

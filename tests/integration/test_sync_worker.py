@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 
 import pyrage
 import pytest
+from peers.commands import companion
 from peers.sounds import MIC, play, tone
 from sqlalchemy import select
 
@@ -21,16 +19,6 @@ from companion.store import audit
 from companion.store.models import RecordingSegmentRecord, SyncJobRecord
 
 CRM = ("qualification", "next_steps", "timeline", "risks")
-
-
-def companion(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "companion", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
 
 
 def organisation_policy(context, recipient: str, extra: str = "") -> None:
