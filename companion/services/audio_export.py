@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import soundfile as sf
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.audio.decode import decode_segment
 from companion.store import audit
 from companion.store.models import CallRecord, RecordingSegmentRecord
+
+if TYPE_CHECKING:  # numpy and libsndfile load only when audio is exported or played
+    import numpy as np
 
 
 class ExportError(Exception):
@@ -33,6 +34,10 @@ def call_audio(
     store: sessionmaker[Session], call_id: str, master_key: bytes
 ) -> tuple[np.ndarray, int]:
     """All kept segments of a call, in order, as one (n, 2) int16 array."""
+    import numpy as np
+
+    from companion.audio.decode import decode_segment
+
     with store() as db:
         paths = db.scalars(
             select(RecordingSegmentRecord.path)
@@ -55,6 +60,8 @@ def export_audio(
     master_key: Callable[[], bytes],
     actor: str,
 ) -> float:
+    import soundfile as sf
+
     with store() as db:
         call_id = find_call(db, call_ref).id
     frames, rate = call_audio(store, call_id, master_key())

@@ -38,14 +38,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyrage
-import soundfile as sf
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion import __version__
 from companion.policy.model import Policy
 from companion.retention import CallFacts, hold_on, retention_dates
-from companion.services.audio_export import ExportError, call_audio
 from companion.store.models import (
     CallRecord,
     ConsentEventRecord,
@@ -308,6 +306,11 @@ def _audio(
     plain: dict[str, bytes],
 ) -> tuple[dict[str, Any], str]:
     """Adds `audio.ogg` to `plain` when the call may and does carry audio."""
+    # numpy and libsndfile load only when a package carries audio, not at start-up.
+    import soundfile as sf
+
+    from companion.services.audio_export import ExportError, call_audio
+
     if consent["status"] != "granted":
         return {"included": False, "reason": f"consent {consent['status'].replace('_', ' ')}"}, ""
     if not kept_segments:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
@@ -14,7 +15,6 @@ from companion.paths import AppPaths
 from companion.secrets import SecretStore
 from companion.services.concerns import raise_concern
 from companion.services.context import AppContext, build_context
-from companion.services.playback import CallPlayback
 from companion.services.recovery import RecoveryReport, recover_interrupted
 from companion.services.sync_runner import sync_target
 from companion.store.database import StoreError
@@ -50,7 +50,7 @@ class TrayApp(QObject):
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
         self.call_window: CallWindow | None = None
-        self._players: dict[str, CallPlayback] = {}
+        self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
         self.pool = QThreadPool(self.tray)
         self._relays: list[QObject] = []
         self.sync_timer = QTimer(self)
@@ -211,6 +211,8 @@ class TrayApp(QObject):
 
         def play(call_seconds: float) -> None:
             def start() -> None:
+                from companion.services.playback import CallPlayback  # numpy on first play
+
                 player = self._players.get(call_id)
                 if player is None:
                     player = CallPlayback(context.store, call_id, context.audio_keys.master_key)
