@@ -7,7 +7,7 @@ entry only says that a concern of that category was raised.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from companion.store import audit
 from companion.store.models import ConcernRecord
 from companion.sync.package import CallPackage, canonical_json, encrypt_for, sha256_hex
+from companion.sync.sealed_cache import SealedCache
 from companion.sync.targets import SyncTarget
 
 CATEGORIES = {
@@ -57,7 +58,9 @@ def raise_concern(
     return concern_id
 
 
-def concern_package(record: ConcernRecord, recipients: list[str]) -> CallPackage:
+def concern_package(
+    record: ConcernRecord, recipients: list[str], sealed: SealedCache | None = None
+) -> CallPackage:
     manifest = {
         "kind": "concern",
         "id": record.id,
@@ -68,23 +71,34 @@ def concern_package(record: ConcernRecord, recipients: list[str]) -> CallPackage
         "anonymous": record.rep is None,
         "raised_at": record.created_at.isoformat(),
     }
-    sealed = encrypt_for(canonical_json(manifest), recipients)
-    files = {"concern.json.age": sealed}
-    retain = date.today() + timedelta(days=CONCERN_RETENTION_DAYS)
+    package_id = f"concern-{record.id}"
+    plain = canonical_json(manifest)
+    if sealed is None:
+        sealed_bytes = encrypt_for(plain, recipients)
+    else:  # a retry after a cut or a crash resends the same bytes
+        sealed_bytes = sealed.seal(package_id, "concern.json", plain, recipients, encrypt_for)
+    files = {"concern.json.age": sealed_bytes}
+    # Counted from when it was raised, so every retry writes the same index.
+    retain = record.created_at.date() + timedelta(days=CONCERN_RETENTION_DAYS)
     index = {
         "format": "rep-companion-concern",
         "schema_version": 1,
-        "package_id": f"concern-{record.id}",
+        "package_id": package_id,
         "retain_until": retain.isoformat(),
         "legal_hold": False,
         "content_digest": sha256_hex(canonical_json(manifest)),
-        "files": {"concern.json.age": {"size": len(sealed), "sha256": sha256_hex(sealed)}},
+        "files": {
+            "concern.json.age": {"size": len(sealed_bytes), "sha256": sha256_hex(sealed_bytes)}
+        },
     }
-    return CallPackage(f"concern-{record.id}", files, manifest, index, {"use": "speak-up"})
+    return CallPackage(package_id, files, manifest, index, {"use": "speak-up"})
 
 
 def deliver_concerns(
-    store: sessionmaker[Session], target: SyncTarget, recipients: list[str]
+    store: sessionmaker[Session],
+    target: SyncTarget,
+    recipients: list[str],
+    sealed: SealedCache | None = None,
 ) -> int:
     """Send undelivered concerns; a failure leaves them queued for the next pass."""
     with store() as db:
@@ -92,9 +106,12 @@ def deliver_concerns(
             select(ConcernRecord).where(ConcernRecord.delivered_at.is_(None))
         ).all()
     for record in waiting:
-        target.put_package(concern_package(record, recipients))
+        package = concern_package(record, recipients, sealed)
+        target.put_package(package)
         with store.begin() as db:
             stored = db.get(ConcernRecord, record.id)
             assert stored is not None
             stored.delivered_at = datetime.now(UTC)
+        if sealed is not None:
+            sealed.forget(package.package_id)
     return len(waiting)

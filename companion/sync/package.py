@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -130,8 +131,13 @@ def build_package(
     policy: Policy,
     master_key: bytes | None,
     recipients: list[str],
+    seal: Callable[[str, bytes, list[str]], bytes] | None = None,
 ) -> CallPackage:
     """Assemble and encrypt the package of an ended call.
+
+    `seal(name, plaintext, recipients)` encrypts each file; the default is a fresh age
+    encryption, the sync worker passes a `SealedCache` so that retries resend the same
+    bytes.
 
     Audio goes in only if the call has a granted consent event, is not a declined or
     blocked call, and kept (not discarded) segments exist; `master_key` is then needed
@@ -162,6 +168,7 @@ def build_package(
         call_info = _call_info(call)
         rep, account, call_type = call.rep, call.account, call.call_type
 
+    seal = seal or (lambda _name, data, to: encrypt_for(data, to))
     consent = _consent(call_info, events)
     plain: dict[str, bytes] = {MOMENTS: _webvtt(moments).encode("utf-8")}
     audio_info, samples_digest = _audio(store, call_id, consent, kept_segments, master_key, plain)
@@ -196,7 +203,7 @@ def build_package(
     files: dict[str, bytes] = {}
     checksums: dict[str, dict[str, Any]] = {}
     for name, data in sorted(plain.items()):
-        encrypted = encrypt_for(data, recipients)
+        encrypted = seal(name, data, recipients)
         files[name + ENCRYPTED_SUFFIX] = encrypted
         checksums[name] = {
             "media_type": MEDIA_TYPES[name],
@@ -209,7 +216,7 @@ def build_package(
     manifest["files"] = checksums
     manifest["content_digest"] = content_digest
     manifest_bytes = canonical_json(manifest)
-    files[MANIFEST + ENCRYPTED_SUFFIX] = encrypt_for(manifest_bytes, recipients)
+    files[MANIFEST + ENCRYPTED_SUFFIX] = seal(MANIFEST, manifest_bytes, recipients)
 
     index = {
         "format": FORMAT,
