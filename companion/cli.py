@@ -159,7 +159,15 @@ def _sync(_args: argparse.Namespace) -> int:
     from companion.services.sync_runner import SyncRefused, sync_once
 
     try:
-        summary = sync_once(build_context(), print)
+        summary = sync_once(
+            build_context(),
+            print,
+            lambda step: (
+                print(f"{step.position}/{step.total} {step.call_id}: {step.stage}")
+                if step.stage != "uploading"
+                else None
+            ),
+        )
     except SyncRefused as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.paths import AppPaths
+from companion.policy.model import Policy
 from companion.policy.signing import signature_path
 from companion.policy.source import check_policy_file, load_active_policy
 from companion.store import audit
@@ -26,6 +27,10 @@ from companion.sync.targets import POLICY_NAME, SyncError, SyncTarget
 class RefreshResult:
     changed: bool
     message: str
+    # Calls whose local audio the next sweep deletes only because the new policy
+    # shortened a window: the rep sees this number before the sweeper runs.
+    newly_expiring: int = 0
+    version: str = ""  # of the policy installed, when changed
 
 
 def refresh_policy(
@@ -59,16 +64,25 @@ def refresh_policy(
         _install(paths.policy_override, raw, signature)
     version = checked.policy.version
     _audit(store, actor, "policy.updated", {"version": version, "signed": checked.signed})
-    from companion.services.retention_sweeper import sweep
-
-    # Tell the rep before the sweeper acts on a shortened window (it runs hours later).
-    going = len(sweep(store, checked.policy, actor, dry_run=True).deleted)
+    going = _newly_expiring(store, current.policy, checked.policy, actor)
     warning = (
         f"; the next retention sweep will delete local audio of {going} call(s)" if going else ""
     )
     return RefreshResult(
-        True, f"policy {version} installed; it applies from the next call{warning}"
+        True, f"policy {version} installed; it applies from the next call{warning}", going, version
     )
+
+
+def _newly_expiring(
+    store: sessionmaker[Session], old: Policy | None, new: Policy, actor: str
+) -> int:
+    """Calls the new policy's sweep would delete that the old one would have kept."""
+    from companion.services.retention_sweeper import sweep
+
+    def doomed(policy: Policy) -> set[str]:
+        return {call for call, _, _ in sweep(store, policy, actor, dry_run=True).deleted}
+
+    return len(doomed(new) - (doomed(old) if old is not None else set()))
 
 
 def _install(target: Path, raw: bytes, signature: bytes | None) -> None:

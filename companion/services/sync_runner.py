@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from companion.services.context import AppContext
+from companion.sync.sealed_cache import SealedCache
 from companion.sync.targets import SyncTarget
+
+if TYPE_CHECKING:  # boto3 and pyrage load with the first sync, not at start-up
+    from companion.services.policy_refresh import RefreshResult
+    from companion.services.sync_worker import SyncProgress
 
 
 class SyncRefused(Exception):
@@ -30,26 +37,57 @@ def sync_target(context: AppContext) -> SyncTarget:
     return FolderTarget(folder or context.paths.data_dir / "organisation-outbox")
 
 
-def sync_once(context: AppContext, out: Callable[[str], None] = lambda _line: None) -> str:
+@dataclass(frozen=True)
+class SyncPass:
+    refresh: RefreshResult
+    summary: str  # one line: what was delivered, what waits
+
+
+def sync_once(
+    context: AppContext,
+    out: Callable[[str], None] = lambda _line: None,
+    progress: Callable[[SyncProgress], None] | None = None,
+) -> str:
     """Refresh the policy, then deliver ready calls; returns the one-line summary."""
+    return sync_pass(context, out, progress).summary
+
+
+def sync_pass(
+    context: AppContext,
+    out: Callable[[str], None] = lambda _line: None,
+    progress: Callable[[SyncProgress], None] | None = None,
+) -> SyncPass:
     from companion.services.policy_refresh import refresh_policy
-    from companion.services.sync_worker import SyncWorker
+    from companion.services.sync_worker import SyncWorker, no_progress
 
     target = sync_target(context)
     # First the policy: a rep whose local copy is refused gets the signed current one.
-    out(f"policy: {refresh_policy(context.paths, target, context.store, context.rep).message}")
+    refresh = refresh_policy(context.paths, target, context.store, context.rep)
+    out(f"policy: {refresh.message}")
     active = context.active_policy()
     if active.policy is None:
         raise SyncRefused("the policy cannot be used, so nothing is synced")
-    worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep)
-    summary = f"sync: {worker.run_once(active.policy).summary()}"
+    sealed = SealedCache(context.paths.data_dir / "sync-sealed")
+    worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
+    report = worker.run_once(active.policy, progress or no_progress)
+    summary = f"sync: {report.summary()}"
     recipients = active.policy.sync.recipients
+    return SyncPass(refresh, _with_concerns(context, target, recipients, sealed, summary))
+
+
+def _with_concerns(
+    context: AppContext,
+    target: SyncTarget,
+    recipients: list[str],
+    sealed: SealedCache,
+    summary: str,
+) -> str:
     if recipients:
         from companion.services.concerns import deliver_concerns
         from companion.sync.targets import SyncError
 
         try:
-            sent = deliver_concerns(context.store, target, recipients)
+            sent = deliver_concerns(context.store, target, recipients, sealed)
         except (SyncError, OSError) as error:
             return f"{summary}; concerns wait for the next sync ({error})"
         if sent:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from companion.policy.model import Policy
 from companion.store import audit
 from companion.store.models import CallRecord, CallReviewRecord, SyncJobRecord
-from companion.sync.package import PackageError, build_package
+from companion.sync.package import PackageError, build_package, encrypt_for, package_id_for
+from companion.sync.sealed_cache import SealedCache
 from companion.sync.targets import SyncError, SyncTarget
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,25 @@ class SyncReport:
         return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class SyncProgress:
+    """Where one pass is: shown in the tray and the library while it runs."""
+
+    position: int  # 1-based among the calls due in this pass
+    total: int
+    call_id: str
+    stage: str  # "uploading", "synced" or "retry later"
+
+    def words(self) -> str:
+        if self.stage == "uploading":
+            return f"syncing call {self.position} of {self.total}"
+        return f"{self.position} of {self.total} done"
+
+
+def no_progress(_progress: SyncProgress) -> None:
+    """The default listener: the command line and tests that do not watch."""
+
+
 def backoff(attempts: int, rng: random.Random) -> timedelta:
     """Exponential with full jitter: retries from many laptops do not arrive together."""
     ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
@@ -55,10 +75,12 @@ class SyncWorker:
         target: SyncTarget,
         master_key: Callable[[], bytes],
         actor: str,
+        sealed: SealedCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
     ) -> None:
         self._store, self._target, self._master_key = store, target, master_key
+        self._sealed = sealed
         self._actor, self._clock = actor, clock
         self._rng = rng or random.Random()
 
@@ -84,30 +106,44 @@ class SyncWorker:
                 )
             return len(ready)
 
-    def run_once(self, policy: Policy) -> SyncReport:
+    def run_once(
+        self, policy: Policy, progress: Callable[[SyncProgress], None] = no_progress
+    ) -> SyncReport:
         self.enqueue_ready()
         now = self._clock()
         report = SyncReport()
         with self._store() as db:
             jobs = db.scalars(select(SyncJobRecord).where(SyncJobRecord.state == "queued")).all()
+        due: list[str] = []
         for job in jobs:
-            due = job.next_attempt_at.replace(tzinfo=job.next_attempt_at.tzinfo or UTC)
-            if due > now:
+            if job.next_attempt_at.replace(tzinfo=job.next_attempt_at.tzinfo or UTC) > now:
                 report.waiting += 1
-                continue
-            self._deliver(job.call_id, policy, report)
+            else:
+                due.append(job.call_id)
+        for position, call_id in enumerate(due, start=1):
+            progress(SyncProgress(position, len(due), call_id, "uploading"))
+            delivered = self._deliver(call_id, policy, report)
+            stage = "synced" if delivered else "retry later"
+            progress(SyncProgress(position, len(due), call_id, stage))
         return report
 
-    def _deliver(self, call_id: str, policy: Policy, report: SyncReport) -> None:
+    def _deliver(self, call_id: str, policy: Policy, report: SyncReport) -> bool:
         try:
+            package_id = package_id_for(call_id)
+            seal = self._sealed.sealer(package_id, encrypt_for) if self._sealed else None
             package = build_package(
-                self._store, call_id, policy, self._audio_key(call_id), policy.sync.recipients
+                self._store,
+                call_id,
+                policy,
+                self._audio_key(call_id),
+                policy.sync.recipients,
+                seal,
             )
             location = self._target.put_package(package)
         except (PackageError, SyncError, OSError) as error:
             self._failed(call_id, str(error))
             report.failed.append((call_id, str(error)))
-            return
+            return False
         with self._store.begin() as db:
             job = db.get(SyncJobRecord, call_id)
             assert job is not None
@@ -125,6 +161,9 @@ class SyncWorker:
                 at=self._clock(),
             )
         report.delivered.append(call_id)
+        if self._sealed:
+            self._sealed.forget(package.package_id)
+        return True
 
     def _audio_key(self, call_id: str) -> bytes | None:
         with self._store() as db:

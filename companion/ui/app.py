@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from companion.calls.session import CallSession, CallState
@@ -27,19 +27,15 @@ from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
 from companion.ui.review_window import ReviewWindow
 from companion.ui.settings_window import SettingsWindow
+from companion.ui.sync_control import SyncControl
 from companion.ui.sync_settings import SyncSettings
 from companion.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
 
-SYNC_INTERVAL_MS = 15 * 60 * 1000  # and once at start-up
-SWEEP_INTERVAL_MS = 6 * 60 * 60 * 1000  # first sweep hours after start: warnings come first
-
-
 class TrayApp(QObject):
     recovery_finished = Signal()
-    sync_finished = Signal(str)
 
     def __init__(self, context: AppContext, quit_app: Callable[[], None]) -> None:
         super().__init__()
@@ -53,12 +49,14 @@ class TrayApp(QObject):
         self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
         self.pool = QThreadPool(self.tray)
         self._relays: list[QObject] = []
-        self.sync_timer = QTimer(self)
-        self.sync_timer.setInterval(SYNC_INTERVAL_MS)
-        self.sync_timer.timeout.connect(self.sync_now)
-        self.sweep_timer = QTimer(self)
-        self.sweep_timer.setInterval(SWEEP_INTERVAL_MS)
-        self.sweep_timer.timeout.connect(self.sweep_now)
+        self.sync = SyncControl(
+            context,
+            self.tray,
+            self.pool,
+            self._show_sync_stage,
+            lambda: self.open_window("library"),
+        )
+        self.sync.finished.connect(lambda _summary: self._refresh_library())
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
@@ -87,9 +85,7 @@ class TrayApp(QObject):
             self.tray.state_shown.connect(lambda _n: self._update_control())
             self.control.show()
         self.announce_start_state()
-        self.sync_timer.start()
-        self.sweep_timer.start()
-        QTimer.singleShot(0, self.sync_now)
+        self.sync.start()
 
     def announce_start_state(self) -> None:
         messages = self.context.messages
@@ -104,56 +100,6 @@ class TrayApp(QObject):
                 "Policy cannot be used: notes only",
                 f"{active.path}: {first.field}: {first.message}",
             )
-
-    def sync_now(self) -> None:
-        """Policy refresh, then delivery of ready calls: off the GUI thread."""
-        context = self.context
-
-        def work() -> str:
-            from companion.services.sync_runner import sync_once
-
-            lines: list[str] = []
-            summary = sync_once(context, lines.append)
-            return "\n".join([*lines, summary])
-
-        def done(result: object) -> None:
-            *policy_lines, summary = str(result).split("\n")
-            for line in policy_lines:  # a new or refused policy is news for the rep
-                if "installed" in line or "refused" in line:
-                    context.messages.info("Policy", line.removeprefix("policy: "))
-            self.tray.icon.setToolTip(f"{self.tray.icon.toolTip().split(' | ')[0]} | {summary}")
-            library = self.windows.get("library")
-            if isinstance(library, LibraryWindow):
-                library.refresh()
-            self.sync_finished.emit(str(summary))
-
-        def failed(reason: str) -> None:
-            context.messages.warning("Sync did not finish", f"{reason} (will retry)")
-            self.sync_finished.emit(reason)
-
-        self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
-
-    def sweep_now(self) -> None:
-        """Delete local audio past its window (synced only; holds exempt), off the GUI thread."""
-        context = self.context
-        policy = context.active_policy().policy
-        if policy is None:
-            return
-
-        def work() -> str:
-            from companion.services.retention_sweeper import sweep
-
-            report = sweep(context.store, policy, context.rep)
-            return report.summary(dry_run=False) if report.deleted else ""
-
-        def done(summary: object) -> None:
-            if summary:
-                context.messages.info("Retention", str(summary))
-
-        def failed(reason: str) -> None:
-            context.messages.warning("Retention sweep did not finish", reason)
-
-        self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
 
     def recover_recordings(self) -> None:
         """Repair recordings a crash left behind, off the GUI thread; tell the rep."""
@@ -175,6 +121,16 @@ class TrayApp(QObject):
 
         self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
 
+    def _show_sync_stage(self, call_id: str, stage: str) -> None:
+        library = self.windows.get("library")
+        if isinstance(library, LibraryWindow):
+            library.show_sync_stage(call_id, stage)
+
+    def _refresh_library(self) -> None:
+        library = self.windows.get("library")
+        if isinstance(library, LibraryWindow):
+            library.refresh()
+
     def _update_control(self) -> None:
         if self.control is not None:
             self.control.show_state(self.tray.look.words)
@@ -182,9 +138,7 @@ class TrayApp(QObject):
     def _call_changed(self, session: CallSession | None) -> None:
         self.tray.show_state(session)
         self._follow_call_window(session)
-        library = self.windows.get("library")
-        if isinstance(library, LibraryWindow):
-            library.refresh()
+        self._refresh_library()
 
     def _follow_call_window(self, session: CallSession | None) -> None:
         """The call window opens with a call and closes when it ends."""

@@ -26,6 +26,8 @@ from companion.services.library import LibraryQuery, LibraryRow, search_calls
 from companion.services.notes_export import library_csv
 
 COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
+SYNC_COLUMN = COLUMNS.index("Sync")
+SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
 OUTCOMES = ("recorded", "consented", "declined", "blocked", "pending")
 
 
@@ -134,6 +136,15 @@ class LibraryWindow(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, row.call_id)
                 self.table.setItem(index, column, item)
         self.table.resizeColumnsToContents()
+
+    def show_sync_stage(self, call_id: str, stage: str) -> None:
+        """While a sync runs: the row of the call being sent says so, no full reload."""
+        for index, row in enumerate(self.rows):
+            if row.call_id == call_id:
+                item = self.table.item(index, SYNC_COLUMN)
+                if item is not None:
+                    item.setText(SYNC_STAGE_WORDS.get(stage, stage))
+                return
 
     def export_csv(self, path: Path) -> int:
         """The calls shown now (search and filters applied), for the rep's own use."""

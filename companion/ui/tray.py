@@ -68,12 +68,13 @@ class TrayController(QObject):
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self.look = TrayLook.IDLE
+        self.activity = ""  # background work worth a glance: sync progress, last summary
         self.show_state(None)
 
     def show_state(self, session: CallSession | None) -> None:
         self.look = look_for(session)
         self.icon.setIcon(icon(self.look))
-        self.icon.setToolTip(f"Rep Companion: {self.look.words}")
+        self._show_tooltip()
         state = session.state if session else CallState.ENDED
         in_call = state is not CallState.ENDED
         enabled = {
@@ -91,6 +92,14 @@ class TrayController(QObject):
         paused = state is CallState.PAUSED
         self.actions["pause_resume"].setText("Resume recording" if paused else "Pause recording")
         self.state_shown.emit(self.look.icon_name)
+
+    def set_activity(self, text: str) -> None:
+        self.activity = text
+        self._show_tooltip()
+
+    def _show_tooltip(self) -> None:
+        words = f"Rep Companion: {self.look.words}"
+        self.icon.setToolTip(f"{words} | {self.activity}" if self.activity else words)
 
     def show_message(self, message: Message) -> None:
         self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], 8000)

@@ -33,8 +33,8 @@ def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path):
     context.review.mark_ready(call_id)
     library = app.open_window("library")
     assert library.table.item(0, 6).text() == "local (ready)"
-    with qtbot.waitSignal(app.sync_finished, timeout=30_000) as finished:
-        app.sync_now()
+    with qtbot.waitSignal(app.sync.finished, timeout=30_000) as finished:
+        app.sync.sync_now()
     assert finished.args == ["sync: 1 delivered"]
     assert library.table.item(0, 6).text() == "synced"
     assert [p.name for p in share.iterdir() if not p.name.startswith(".")] == [f"call-{call_id}"]
@@ -71,8 +71,8 @@ def test_an_anonymous_concern_reaches_the_organisation_without_a_name(qtbot, tmp
     dialog.anonymous.setChecked(True)
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
     assert context.messages.history[-1].title == "Concern noted"
-    with qtbot.waitSignal(app.sync_finished, timeout=30_000) as finished:
-        app.sync_now()
+    with qtbot.waitSignal(app.sync.finished, timeout=30_000) as finished:
+        app.sync.sync_now()
     assert finished.args[0].endswith("1 concern(s) sent")
     package = next(p for p in share.iterdir() if p.name.startswith("concern-"))
     sealed = (package / "concern.json.age").read_bytes()
