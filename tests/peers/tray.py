@@ -8,15 +8,14 @@ checked.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from . import clean_env, closing_fd, ensure_alive, read_line, spawn, stop, wait_until
+from .x11 import load_libx11
 
 PROGRAMS = ("Xvfb", "trayer", "xwininfo")
 SCREEN = "1280x800x24"
@@ -36,7 +35,7 @@ TRAYER_ARGS = [
 def running_tray_host(root: Path) -> Iterator[str]:
     """Start Xvfb and trayer; yield the DISPLAY string (e.g. ":3"); stop both on exit."""
     with ExitStack() as stack:
-        display = _start_xvfb(root, stack)
+        display = start_xvfb(root, stack)
         env = clean_env(DISPLAY=display, NO_AT_BRIDGE="1")  # NO_AT_BRIDGE: no a11y bus lookups
         log = root / "trayer.log"
         trayer = spawn(TRAYER_ARGS, log=log, env=env)
@@ -50,12 +49,19 @@ def running_tray_host(root: Path) -> Iterator[str]:
         yield display
 
 
-def _start_xvfb(root: Path, stack: ExitStack) -> str:
+def start_xvfb(
+    root: Path, stack: ExitStack, launch: Callable[..., subprocess.Popen[bytes]] = spawn
+) -> str:
+    """Start Xvfb on a free display, stopped by `stack`; return the DISPLAY string.
+
+    `launch` is `spawn` or a wrapper with the same signature (the start-up benchmark
+    keeps track of what it started).
+    """
     # -displayfd: Xvfb picks a free display number and writes it to this pipe once it listens.
     log = root / "xvfb.log"
     read_end, write_end = os.pipe()
     try:
-        xvfb = spawn(
+        xvfb = launch(
             ["Xvfb", "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp"],
             log=log,
             pass_fds=(write_end,),
@@ -81,7 +87,7 @@ def _trayer_window_exists(env: dict[str, str]) -> bool:
 
 def _tray_selection_owned(display: str) -> bool:
     """Ask the X server (through libX11) whether a tray host owns screen 0's tray selection."""
-    xlib = _libx11()
+    xlib = load_libx11()
     connection = xlib.XOpenDisplay(display.encode())
     if not connection:
         return False
@@ -90,18 +96,3 @@ def _tray_selection_owned(display: str) -> bool:
         return xlib.XGetSelectionOwner(connection, atom) != 0
     finally:
         xlib.XCloseDisplay(connection)
-
-
-def _libx11() -> ctypes.CDLL:
-    path = ctypes.util.find_library("X11")
-    if path is None:
-        raise RuntimeError("libX11 not found (Debian package libx11-6, a dependency of trayer)")
-    xlib = ctypes.CDLL(path)
-    xlib.XOpenDisplay.restype = ctypes.c_void_p
-    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    xlib.XInternAtom.restype = ctypes.c_ulong
-    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    xlib.XGetSelectionOwner.restype = ctypes.c_ulong
-    xlib.XGetSelectionOwner.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    return xlib
