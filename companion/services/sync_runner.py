@@ -13,7 +13,7 @@ from companion.sync.targets import SyncTarget
 
 if TYPE_CHECKING:  # boto3 and pyrage load with the first sync, not at start-up
     from companion.services.policy_refresh import RefreshResult
-    from companion.services.sync_worker import SyncProgress
+    from companion.services.sync_progress import SyncProgress
 
 
 class SyncRefused(Exception):
@@ -58,7 +58,8 @@ def sync_pass(
     progress: Callable[[SyncProgress], None] | None = None,
 ) -> SyncPass:
     from companion.services.policy_refresh import refresh_policy
-    from companion.services.sync_worker import SyncWorker, no_progress
+    from companion.services.sync_progress import no_progress
+    from companion.services.sync_worker import SyncWorker
 
     target = sync_target(context)
     # First the policy: a rep whose local copy is refused gets the signed current one.

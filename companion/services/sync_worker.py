@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.policy.model import Policy
+from companion.services.sync_progress import SyncProgress, no_progress
 from companion.store import audit
 from companion.store.models import CallRecord, CallReviewRecord, SyncJobRecord
 from companion.sync.package import PackageError, build_package, encrypt_for, package_id_for
@@ -41,25 +42,6 @@ class SyncReport:
         if self.waiting:
             parts.append(f"{self.waiting} waiting to retry")
         return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Where one pass is: shown in the tray and the library while it runs."""
-
-    position: int  # 1-based among the calls due in this pass
-    total: int
-    call_id: str
-    stage: str  # "uploading", "synced" or "retry later"
-
-    def words(self) -> str:
-        if self.stage == "uploading":
-            return f"syncing call {self.position} of {self.total}"
-        return f"{self.position} of {self.total} done"
-
-
-def no_progress(_progress: SyncProgress) -> None:
-    """The default listener: the command line and tests that do not watch."""
 
 
 def backoff(attempts: int, rng: random.Random) -> timedelta:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from companion.services.context import AppContext
-from companion.services.sync_worker import SyncProgress
+from companion.services.sync_progress import SyncProgress
 from companion.ui.background import run_in_background
 from companion.ui.retention_warning import RetentionWarning
 from companion.ui.tray import TrayController
