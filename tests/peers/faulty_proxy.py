@@ -12,6 +12,10 @@ Request n (counted over all connections) gets `schedule[n % len(schedule)]`:
 - "stall": held for `stall_seconds` (bounded, well under the client's read timeout),
   then forwarded.
 
+A `rule(method, target)` may pick the action for a request by what it is (say, drop
+the answer of the first PUT of every key); where it answers None the schedule goes on.
+Every request is recorded in `FaultLog.seen` as (action, method, target).
+
 One request per client connection: the proxy answers with `Connection: close`.
 """
 
@@ -22,7 +26,7 @@ import socket
 import socketserver
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -38,32 +42,34 @@ ERRORS = {
     "503": (b"503 Slow Down", b"SlowDown", b"Please reduce your request rate."),
 }
 IO_TIMEOUT = 10.0
+Rule = Callable[[str, str], str | None]  # (method, request target) -> action or None
 
 
 @dataclass
 class FaultLog:
     schedule: tuple[str, ...]
     stall_seconds: float
+    rule: Rule | None = None
     applied: Counter[str] = field(default_factory=Counter)
     count: int = 0
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self) -> str:
-        """The action for the next request, counted as applied."""
+    def take(self, method: str = "", target: str = "") -> str:
+        """The action for the next request (the rule's, else the schedule's), recorded."""
         with self.lock:
-            action = self.schedule[self.count % len(self.schedule)]
-            self.count += 1
+            action = self.rule(method, target) if self.rule else None
+            if action is None:
+                action = self.schedule[self.count % len(self.schedule)]
+                self.count += 1
             self.applied[action] += 1
+            self.seen.append((action, method, target))
             return action
 
-    def take_if_drop_request(self) -> bool:
-        """A hang-up mid-request is decided before the request is read."""
+    def requests(self, method: str, contains: str = "") -> list[str]:
+        """Targets of the recorded requests with this method (and text in the target)."""
         with self.lock:
-            if self.schedule[self.count % len(self.schedule)] != "drop_request":
-                return False
-            self.count += 1
-            self.applied["drop_request"] += 1
-            return True
+            return [t for _a, m, t in self.seen if m == method and contains in t]
 
 
 def _read_until(sock: socket.socket, buffer: bytearray, marker: bytes) -> bool:
@@ -75,31 +81,35 @@ def _read_until(sock: socket.socket, buffer: bytearray, marker: bytes) -> bool:
     return True
 
 
-def _read_request(sock: socket.socket) -> tuple[bytes, bytes] | None:
-    """(head, body) of one HTTP request; Content-Length or chunked bodies.
-
-    botocore sends `Expect: 100-continue` with upload bodies: the proxy answers it
-    itself and strips it before forwarding.
-    """
+def _read_head(sock: socket.socket) -> tuple[bytes, bytearray] | None:
+    """The request's head, and whatever of its body came with it."""
     buffer = bytearray()
     if not _read_until(sock, buffer, b"\r\n\r\n"):
         return None
     end = buffer.index(b"\r\n\r\n") + 4
-    head, rest = bytes(buffer[:end]), bytearray(buffer[end:])
+    return bytes(buffer[:end]), bytearray(buffer[end:])
+
+
+def _read_body(sock: socket.socket, head: bytes, rest: bytearray) -> bytes | None:
+    """The body of the request; Content-Length or chunked bodies.
+
+    botocore sends `Expect: 100-continue` with upload bodies: the proxy answers it
+    itself and strips it before forwarding.
+    """
     headers = _headers(head)
     if headers.get(b"expect", b"").lower() == b"100-continue":
         sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")  # else the client waits a second
     if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
         if not _read_until(sock, rest, b"0\r\n\r\n"):  # good enough for botocore's bodies
             return None
-        return head, bytes(rest)
+        return bytes(rest)
     length = int(headers.get(b"content-length", b"0"))
     while len(rest) < length:
         chunk = sock.recv(65536)
         if not chunk:
             return None
         rest += chunk
-    return head, bytes(rest[:length])
+    return bytes(rest[:length])
 
 
 def _headers(head: bytes) -> dict[bytes, bytes]:
@@ -155,28 +165,27 @@ class _Handler(socketserver.BaseRequestHandler):
         sock.settimeout(IO_TIMEOUT)
         log, upstream = self.server.log, self.server.upstream
         with contextlib.suppress(OSError):
-            if log.take_if_drop_request():
-                self._drop_mid_request(sock)
+            read = _read_head(sock)
+            if read is None:
                 return
-            request = _read_request(sock)
-            if request is None:
+            head, rest = read
+            method, _, target = head.split(b"\r\n", 1)[0].decode("latin-1").partition(" ")
+            action = log.take(method, target.rsplit(" ", 1)[0])
+            if action == "drop_request":  # the headers came; hang up before the body
+                sock.shutdown(socket.SHUT_RDWR)
                 return
-            action = log.take()
+            body = _read_body(sock, head, rest)
+            if body is None:
+                return
             if action in ERRORS:
                 sock.sendall(_error_response(*ERRORS[action]))
                 return
             if action == "stall":
                 threading.Event().wait(log.stall_seconds)  # bounded: below the read timeout
-            answer = _forward(upstream, *request)
+            answer = _forward(upstream, head, body)
             if action == "drop_response":
                 return  # the server did it; the client never hears
             sock.sendall(answer)
-
-    @staticmethod
-    def _drop_mid_request(sock: socket.socket) -> None:
-        buffer = bytearray()
-        if _read_until(sock, buffer, b"\r\n\r\n"):  # the headers came; hang up before the body
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 class _ProxyServer(socketserver.ThreadingTCPServer):
@@ -205,8 +214,9 @@ def faulty_proxy(
     upstream: tuple[str, int],
     schedule: tuple[str, ...] = DEFAULT_SCHEDULE,
     stall_seconds: float = 0.2,
+    rule: Rule | None = None,
 ) -> Iterator[FaultyProxy]:
-    log = FaultLog(schedule, stall_seconds)
+    log = FaultLog(schedule, stall_seconds, rule)
     server = _ProxyServer(upstream, log)
     thread = threading.Thread(target=server.serve_forever, name="faulty-proxy", daemon=True)
     thread.start()

@@ -4,6 +4,13 @@ moto (5.2.x) differs from real S3 in ways the tests must not lean on (see the
 testbed README): `get_object_retention` answers 500 (read retention with
 `head_object`), a GOVERNANCE retention can be shortened, and lock headers on
 multipart uploads are ignored (the target sets retention after each upload anyway).
+Conditional writes work as on S3 (`If-None-Match: *` and `If-Match` on PutObject
+answer 412; `If-None-Match` on CompleteMultipartUpload too), but a completion ignores
+`If-Match`, and completing an upload again answers 200 without a new version. For
+multipart uploads moto does not check a part's `x-amz-checksum-sha256`, lists parts
+without their checksums (the target falls back to the MD5 ETag), gives every upload
+the same `Initiated` date, and answers a HEAD with the composite checksum without
+its "-<parts>" suffix.
 It accepts any credentials until authentication is switched on through its
 `/moto-api/reset-auth` endpoint; `enforced_authentication` does that for a block
 and checks keys against IAM users made on the same server.
