@@ -172,7 +172,7 @@ def _sync(_args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(summary)
-    return 1 if "failed" in summary else 0
+    return 1 if "failed" in summary or "offline" in summary else 0
 
 
 def _retention_sweep(args: argparse.Namespace) -> int:

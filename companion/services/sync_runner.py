@@ -41,6 +41,7 @@ def sync_target(context: AppContext) -> SyncTarget:
 class SyncPass:
     refresh: RefreshResult
     summary: str  # one line: what was delivered, what waits
+    offline: bool = False  # the target was unreachable: try again soon, not in 15 min
 
 
 def sync_once(
@@ -73,6 +74,8 @@ def sync_pass(
     report = worker.run_once(active.policy, progress or no_progress)
     summary = f"sync: {report.summary()}"
     recipients = active.policy.sync.recipients
+    if report.offline:  # concerns would fail the same way; they go with the next pass
+        return SyncPass(refresh, summary, offline=True)
     return SyncPass(refresh, _with_concerns(context, target, recipients, sealed, summary))
 
 

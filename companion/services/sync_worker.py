@@ -27,6 +27,9 @@ from companion.sync.targets import SyncError, SyncTarget
 log = logging.getLogger(__name__)
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
+# Connection problems that mean "no network to the target", not "this package failed":
+# they cost no attempt and no backoff, so calls go out as soon as the network is back.
+OFFLINE_KINDS = frozenset({"dns", "refused", "timeout", "network"})
 
 
 @dataclass
@@ -34,9 +37,13 @@ class SyncReport:
     delivered: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     waiting: int = 0  # queued but backing off
+    offline: str | None = None  # why the target could not be reached; the pass stopped
 
     def summary(self) -> str:
         parts = [f"{len(self.delivered)} delivered"]
+        if self.offline:
+            parts.append(f"offline, {self.waiting} waiting for the network ({self.offline})")
+            return ", ".join(parts)
         if self.failed:
             parts.append(f"{len(self.failed)} failed (will retry): {self.failed[0][1]}")
         if self.waiting:
@@ -107,6 +114,9 @@ class SyncWorker:
             delivered = self._deliver(call_id, policy, report)
             stage = "synced" if delivered else "retry later"
             progress(SyncProgress(position, len(due), call_id, stage))
+            if report.offline:  # the rest would fail the same way: wait for the network
+                report.waiting += len(due) - position + 1
+                break
         return report
 
     def _deliver(self, call_id: str, policy: Policy, report: SyncReport) -> bool:
@@ -123,6 +133,11 @@ class SyncWorker:
             )
             location = self._target.put_package(package)
         except (PackageError, SyncError, OSError) as error:
+            offline = self._offline() if isinstance(error, SyncError) else None
+            if offline:
+                report.offline = offline
+                log.info("sync of %s waits for the network: %s", call_id, offline)
+                return False
             self._failed(call_id, str(error))
             report.failed.append((call_id, str(error)))
             return False
@@ -146,6 +161,13 @@ class SyncWorker:
         if self._sealed:
             self._sealed.forget(package.package_id)
         return True
+
+    def _offline(self) -> str | None:
+        """After a failed upload: is the target unreachable at all (DNS, refused, ...)?"""
+        connection = self._target.test_connection()
+        if not connection.ok and connection.kind in OFFLINE_KINDS:
+            return connection.problem or connection.kind
+        return None
 
     def _audio_key(self, call_id: str) -> bytes | None:
         with self._store() as db:

@@ -14,6 +14,7 @@ from companion.ui.tray import TrayController
 
 SYNC_INTERVAL_MS = 15 * 60 * 1000  # and once at start-up
 SWEEP_INTERVAL_MS = 6 * 60 * 60 * 1000  # first sweep hours after start: warnings come first
+OFFLINE_RETRY_MS = 60 * 1000  # offline: look again in a minute, so calls leave soon after
 
 
 class SyncControl(QObject):
@@ -36,6 +37,8 @@ class SyncControl(QObject):
         self.warning: RetentionWarning | None = None
         self.sync_timer = self._timer(SYNC_INTERVAL_MS, self.sync_now)
         self.sweep_timer = self._timer(SWEEP_INTERVAL_MS, self.sweep_now)
+        self.offline_retry = self._timer(OFFLINE_RETRY_MS, self.sync_now)
+        self.offline_retry.setSingleShot(True)
         self.progressed.connect(self._show_progress)
 
     def _timer(self, interval_ms: int, slot: Callable[[], None]) -> QTimer:
@@ -77,6 +80,8 @@ class SyncControl(QObject):
         if refresh.newly_expiring:
             self.warn_shortened_window(refresh.version, refresh.newly_expiring)
         self.tray.set_activity(result.summary)
+        if result.offline:
+            self.offline_retry.start()
         self.finished.emit(result.summary)
 
     def _sync_failed(self, reason: str) -> None:
