@@ -176,6 +176,7 @@ def bench_sync_faults(peer, count: int, real_backoff: bool) -> None:
     from companion.policy.source import load_active_policy
     from companion.services.sync_worker import SyncWorker
     from companion.store.database import open_store
+    from companion.sync.sealed_cache import SealedCache
     from companion.sync.targets import S3Credentials, S3Target
 
     print(f"\n== 2. sync of {count} packages through a proxy failing 20 % of requests ==")
@@ -217,6 +218,7 @@ def bench_sync_faults(peer, count: int, real_backoff: bool) -> None:
                 target,
                 lambda: bytes(32),
                 "bench",
+                SealedCache(paths.data_dir / "sync-sealed"),  # as the app does
                 clock=lambda: now[0],
                 rng=random.Random(3),
             )
