@@ -74,6 +74,9 @@ class CallService:
         self._policy_at_start: ActivePolicy | None = None
         self.recordings = RecordingLog(store)
         self._warned: set[str] = set()
+        # (call id, seconds in its finished segments) for tick(): they change only when
+        # capture starts or stops or audio is discarded, so no query four times a second.
+        self._earlier: tuple[str, float] | None = None
 
     # -- observers ---------------------------------------------------------------------
     def subscribe(self, listener: StateListener) -> None:
@@ -189,6 +192,7 @@ class CallService:
             count = self.recordings.discard(
                 session.details.call_id, self._rep, "customer withdrew consent", self._clock()
             )
+            self._earlier = None
             text = f"Recording stopped and its audio deleted ({count} file(s)), as the policy says."
         else:
             text = "Recording stopped; audio captured before the withdrawal is kept (policy)."
@@ -245,6 +249,7 @@ class CallService:
         now = self._clock()
         offset = int((now - (session.started_at or now)).total_seconds() * 1000)
         self.recordings.opened(session.details.call_id, path, offset, now)
+        self._earlier = None
         self._apply(session.recording_started)
 
     def _stop_capture(self) -> None:
@@ -253,6 +258,7 @@ class CallService:
         summary = self._recorder.stop()
         if summary is not None:
             self.recordings.closed(summary)
+            self._earlier = None
 
     # -- health and limits, polled by the GUI's timer ---------------------------------
     def recorder_status(self) -> RecorderStatus:
@@ -264,8 +270,7 @@ class CallService:
         session, active = self.current, self._policy_at_start
         if session is None or active is None or active.policy is None:
             return status
-        earlier = self.recordings.recorded_seconds(session.details.call_id)
-        verdict = judge(status, active.policy.recording, earlier)
+        verdict = judge(status, active.policy.recording, self._earlier_seconds(session))
         if verdict.stop_reason and session.state is CallState.RECORDING:
             reason = verdict.stop_reason
             self._stop_capture()
@@ -276,6 +281,12 @@ class CallService:
                 self._warned.add(warning)
                 self._messages.warning("Check your audio", warning)
         return status
+
+    def _earlier_seconds(self, session: CallSession) -> float:
+        call_id = session.details.call_id
+        if self._earlier is None or self._earlier[0] != call_id:
+            self._earlier = (call_id, self.recordings.recorded_seconds(call_id))
+        return self._earlier[1]
 
     def _apply(self, step: Callable[[], Transition]) -> Transition:
         session = self._require_call()
