@@ -1,8 +1,9 @@
 """`AudioRecorder`: capture both sides into an encrypted Ogg Opus segment per grant.
 
 Threads: PortAudio callbacks only queue blocks; one writer thread per segment
-mixes, encodes, encrypts and flushes about once a second. The GUI never waits on
-either: it reads `status()` from a timer.
+wakes every `POLL_SECONDS`, takes what has queued up, mixes, encodes, encrypts and
+flushes about once a second. The GUI never waits on either: it reads `status()`
+from a timer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from companion.audio.capture import SAMPLE_RATE, Block, SourceStream
 from companion.audio.devices import AudioUnavailable
-from companion.audio.sources import Side, SourcePlan, plan_sources
+from companion.audio.pulse_watch import PulseRouteWatch
+from companion.audio.sources import CaptureSource, Side, SourcePlan, plan_sources
 from companion.calls.grant import CaptureGrant
 from companion.secrets import SecretStoreError
 from companion.services.recorder import (
@@ -27,12 +29,15 @@ from companion.services.recorder import (
     SegmentSummary,
 )
 
-if TYPE_CHECKING:  # numpy, libsndfile and the AEAD load with the first recording
+if TYPE_CHECKING:  # numpy, PyAV (FFmpeg) and the AEAD load with the first recording
     from companion.audio.encoder import EncryptedOpusSink
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
-WRITE_FRAMES = 4_800  # encode in 100 ms batches: fewer libsndfile calls per second
+# The writer sleeps between batches instead of waking for every block: a thread
+# wake-up costs far more CPU than mixing a block, and 100 ms batches keep the encoder
+# calls few. What a crash can lose grows by at most this much.
+POLL_SECONDS = 0.1
 PLAN_FRESH_SECONDS = 60.0
 LOST_AFTER_SECONDS = 1.5
 CHANNEL = {Side.MIC: 0, Side.FAR_END: 1}
@@ -51,25 +56,37 @@ class _SegmentWriter(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        last_flush = time.monotonic()
+        next_flush = time.monotonic() + FLUSH_SECONDS
         try:
-            while not (self.stopping.is_set() and self.blocks.empty()):
-                try:
-                    block = self.blocks.get(timeout=0.05)
-                    self.mixer.add(block.source, block.data, block.at)
-                    if self.mixer.ready_frames() >= WRITE_FRAMES:
-                        self._write(self.mixer.take())
-                except queue.Empty:
-                    pass
-                if time.monotonic() - last_flush >= FLUSH_SECONDS:
+            while True:
+                wait = min(POLL_SECONDS, next_flush - time.monotonic())
+                stopping = self.stopping.wait(max(0.0, wait))  # set once the streams are closed
+                self._drain()
+                if stopping:
+                    break
+                now = time.monotonic()
+                if now >= next_flush:
                     self.sink.flush()
-                    last_flush = time.monotonic()
+                    # On a fixed beat: a late flush does not push the later ones back.
+                    next_flush += FLUSH_SECONDS
+                    if next_flush <= now:  # far behind (a suspended laptop): start anew
+                        next_flush = now + FLUSH_SECONDS
             self._write(self.mixer.take(flush_all=True))
             self.sink.close()
         except OSError as error:  # disk full, folder gone: keep what was flushed
             self.error = f"cannot write the recording: {error.strerror or error}"
             log.exception("segment writer failed")
             self.sink.abandon()
+
+    def _drain(self) -> None:
+        """Mix every queued block, then encode what both sides have delivered."""
+        while True:
+            try:
+                block = self.blocks.get_nowait()
+            except queue.Empty:
+                break
+            self.mixer.add(block.source, block.data, block.at)
+        self._write(self.mixer.take())
 
     def _write(self, frames: object) -> None:
         if len(frames):  # type: ignore[arg-type]
@@ -90,6 +107,7 @@ class AudioRecorder:
         self._master_key = master_key
         self._plan = plan
         self._streams: list[SourceStream] = []
+        self._watch: PulseRouteWatch | None = None
         self._writer: _SegmentWriter | None = None
         self._started_at = 0.0
         self.segment_path: Path | None = None
@@ -127,6 +145,7 @@ class AudioRecorder:
         except AudioUnavailable as error:
             self.stop()
             raise RecorderUnavailable(str(error)) from error
+        self._watch = _watch_routes(sources)
         return path
 
     def prepare(self) -> None:
@@ -152,6 +171,9 @@ class AudioRecorder:
 
     def stop(self) -> SegmentSummary | None:
         streams, self._streams = self._streams, []
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.stop()
         for stream in streams:
             stream.close()
         writer, self._writer = self._writer, None
@@ -192,6 +214,19 @@ class AudioRecorder:
             silent_for=max(0.0, now - max(quiet_since, self._started_at)),
             quiet_for=(self._quiet(writer, 0, now), self._quiet(writer, 1, now)),
             lost_sides=lost,
+            rerouted=tuple((c.side, c.now_on) for c in self._watch.changes())
+            if self._watch
+            else (),
             overflows=sum(s.overflows for s in self._streams),
             error=writer.error,
         )
+
+
+def _watch_routes(sources: list[CaptureSource]) -> PulseRouteWatch | None:
+    """Watch the sound server for a device unplugged mid-call (PulseAudio/PipeWire)."""
+    expected = {s.side.value: s.pulse_source for s in sources if s.pulse_source}
+    if not expected or not PulseRouteWatch.available():
+        return None
+    watch = PulseRouteWatch(expected)
+    watch.start()
+    return watch

@@ -33,9 +33,23 @@ def judge(status: RecorderStatus, limits: RecordingLimits, earlier_seconds: floa
     if status.silent_for >= limits.silence_auto_stop_minutes * 60:
         minutes = limits.silence_auto_stop_minutes
         return Verdict(stop_reason=f"nothing was heard for {minutes} min (silence auto-stop)")
-    warnings = tuple(
-        f"the {'microphone' if side == 'mic' else 'call audio'} stopped delivering sound "
+    lost = tuple(
+        f"the {_side_name(side)} stopped delivering sound "
         "(unplugged?); recording goes on with the other side"
         for side in status.lost_sides
     )
-    return Verdict(warnings=warnings)
+    rerouted = tuple(
+        f"the {_side_name(side)} device was disconnected; "
+        + (
+            f"the system switched it to {now_on!r} and recording goes on"
+            if now_on
+            else "recording goes on with the other side"
+        )
+        for side, now_on in status.rerouted
+        if side not in status.lost_sides
+    )
+    return Verdict(warnings=lost + rerouted)
+
+
+def _side_name(side: str) -> str:
+    return "microphone" if side == "mic" else "call audio"

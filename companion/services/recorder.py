@@ -33,6 +33,9 @@ class RecorderStatus:
     lost_sides: tuple[str, ...]
     overflows: int
     error: str | None
+    # Sides the sound server moved off their device (unplugged): (side, now recording
+    # from this source's description, or None when the stream ended).
+    rerouted: tuple[tuple[str, str | None], ...] = ()
 
 
 IDLE_STATUS = RecorderStatus(False, 0.0, (-120.0, -120.0), 0.0, (0.0, 0.0), (), 0, None)
