@@ -17,6 +17,7 @@ libsndfile (soundfile) still decodes these files, and export still writes with i
 from __future__ import annotations
 
 import contextlib
+import io
 from pathlib import Path
 
 import av
@@ -36,9 +37,10 @@ COMPLEXITY = 5
 CUTOFF_HZ = 8_000
 # The Ogg muxer closes a page at this duration (in µs) and writes it out with the next
 # packet; flush() cannot force the page being filled out (FFmpeg can, PyAV does not
-# expose it), so a crash loses up to one flush interval (1 s) + one page + one block.
-# Shorter pages cost ~37 bytes each in headers (0.7 MB per hour at 200 ms).
-PAGE_DURATION_US = 200_000
+# expose it), and FFmpeg holds back one complete page as well, so a crash loses up to one
+# flush interval (1 s) + two pages + one poll, plus the mixer's lag when a side stalls:
+# 100 ms pages keep that under 2 s. Each page costs ~37 bytes (~1.3 MB per hour here).
+PAGE_DURATION_US = 100_000
 
 _LAYOUTS = {1: "mono", 2: "stereo"}
 
@@ -105,3 +107,46 @@ class EncryptedOpusSink:
         """After a write error: keep the records already sealed, add nothing."""
         with contextlib.suppress(OSError):
             self._writer.abandon()  # a closed writer: the container writes no trailer
+
+
+# A call's audio re-encoded for the organisation's package: a little above the recording's
+# rate so the second encoding loses little.
+PACKAGE_BITRATE = 48_000
+
+
+def encode_ogg_opus(frames: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
+    """Ogg Opus bytes that are the same for the same samples, run after run.
+
+    A fixed Ogg serial and FFmpeg's bitexact mode make the output deterministic, so a
+    package rebuilt for a retry is byte for byte what was half-sent before (libsndfile
+    picks a random serial each time).
+    """
+    if frames.dtype != np.int16:
+        frames = (np.clip(frames, -1.0, 1.0) * 32767).astype(np.int16)
+    if frames.ndim == 1:
+        frames = frames.reshape(-1, 1)
+    layout = _LAYOUTS[frames.shape[1]]
+    buffer = io.BytesIO()
+    with av.open(
+        buffer, "w", format="ogg", options={"serial_offset": "1", "fflags": "+bitexact"}
+    ) as container:
+        stream = container.add_stream(
+            "libopus",
+            rate=rate,
+            options={
+                "application": "voip",
+                "b": str(PACKAGE_BITRATE),
+                "compression_level": str(COMPLEXITY),
+                "mapping_family": "255",
+            },
+        )
+        stream.layout = layout
+        stream.format = "s16"
+        if len(frames):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(frames).reshape(1, -1), format="s16", layout=layout
+            )
+            frame.sample_rate, frame.pts = rate, 0
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return buffer.getvalue()

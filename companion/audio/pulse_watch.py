@@ -10,6 +10,7 @@ compares each one's source with the source it was opened on.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -58,14 +59,20 @@ class PulseRouteWatch:
         return shutil.which("pactl") is not None
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="pulse-route-watch", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, name="pulse-route-watch", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
+        """Never raises: a watch that cannot stop cleanly must not keep a recording open."""
         self._stopped.set()
-        process, self._process = self._process, None
+        with self._lock:
+            process = self._process
         if process is not None:
-            process.terminate()
-            process.wait(timeout=5)
+            with contextlib.suppress(OSError):
+                process.terminate()
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join(timeout=5)
 
     def changes(self) -> tuple[RouteChange, ...]:
         with self._lock:
@@ -74,18 +81,32 @@ class PulseRouteWatch:
     def _run(self) -> None:
         try:
             self._baseline()
-            process = subprocess.Popen(
-                ["pactl", "subscribe"], stdout=subprocess.PIPE, text=True, bufsize=1
-            )
-            self._process = process
-            if self._stopped.is_set():
-                process.terminate()
-            assert process.stdout is not None
-            for line in process.stdout:  # blocks without CPU until the server says something
-                if " on source" in line:  # "source" and "source-output" events
-                    self.check()
+            with self._lock:
+                if self._stopped.is_set():
+                    return
+                self._process = subprocess.Popen(
+                    ["pactl", "subscribe"], stdout=subprocess.PIPE, text=True, bufsize=1
+                )
+            self._follow(self._process)
         except (OSError, ValueError, subprocess.SubprocessError):
             log.exception("cannot watch the sound server for unplugged devices")
+
+    def _follow(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:  # blocks without CPU until the server says something
+                if " on source" not in line:  # "source" and "source-output" events only
+                    continue
+                try:
+                    self.check()
+                except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+                    log.warning("could not read the sound server's streams", exc_info=True)
+        finally:
+            with contextlib.suppress(OSError):
+                process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+            process.stdout.close()
 
     def _baseline(self) -> None:
         for _ in range(BASELINE_TRIES):

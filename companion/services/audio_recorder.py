@@ -77,6 +77,10 @@ class _SegmentWriter(threading.Thread):
             self.error = f"cannot write the recording: {error.strerror or error}"
             log.exception("segment writer failed")
             self.sink.abandon()
+        except Exception as error:  # an encoder failure: stop, say so, keep what was sealed
+            self.error = f"the recording failed: {error}"
+            log.exception("segment writer failed")
+            self.sink.abandon()
 
     def _drain(self) -> None:
         """Mix every queued block, then encode what both sides have delivered."""
@@ -132,6 +136,9 @@ class AudioRecorder:
             sink = EncryptedOpusSink(path, key)
         except OSError as error:
             raise RecorderUnavailable(f"cannot create the recording: {error.strerror}") from error
+        except Exception as error:  # e.g. an FFmpeg build without libopus: never half-start
+            log.exception("cannot start the Opus encoder")
+            raise RecorderUnavailable(f"cannot start the audio encoder: {error}") from error
         blocks: queue.SimpleQueue[Block] = queue.SimpleQueue()
         self._writer = _SegmentWriter(blocks, sink)
         self._writer.start()
@@ -171,11 +178,11 @@ class AudioRecorder:
 
     def stop(self) -> SegmentSummary | None:
         streams, self._streams = self._streams, []
+        for stream in streams:  # first: no frame may be captured once consent is gone
+            stream.close()
         watch, self._watch = self._watch, None
         if watch is not None:
             watch.stop()
-        for stream in streams:
-            stream.close()
         writer, self._writer = self._writer, None
         if writer is None or self.segment_path is None:
             return None
