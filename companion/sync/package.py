@@ -31,7 +31,6 @@ content and the decoded audio samples, never the randomised bytes) is what stays
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -313,9 +312,8 @@ def _audio(
     plain: dict[str, bytes],
 ) -> tuple[dict[str, Any], str]:
     """Adds `audio.ogg` to `plain` when the call may and does carry audio."""
-    # numpy and libsndfile load only when a package carries audio, not at start-up.
-    import soundfile as sf
-
+    # numpy and FFmpeg load only when a package carries audio, not at start-up.
+    from companion.audio.encoder import encode_ogg_opus
     from companion.services.audio_export import ExportError, call_audio
 
     if consent["status"] != "granted":
@@ -328,9 +326,7 @@ def _audio(
         frames, rate = call_audio(store, call_id, master_key)
     except ExportError:
         return {"included": False, "reason": "no kept audio"}, ""
-    buffer = io.BytesIO()
-    sf.write(buffer, frames, rate, format="OGG", subtype="OPUS")
-    plain[AUDIO] = buffer.getvalue()
+    plain[AUDIO] = encode_ogg_opus(frames, rate)  # deterministic: retries resend the same
     info = {
         "included": True,
         "reason": None,

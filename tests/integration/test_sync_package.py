@@ -192,3 +192,31 @@ def test_consented_audio_decrypts_for_the_organisation_only_and_with_age(context
     )
     assert json.loads(done.stdout)["package_id"] == package.package_id
     assert INDEX not in package.files
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_a_rebuilt_package_of_a_recorded_call_is_the_same_bytes(context, org, tmp_path):
+    """A retry after a cut or a crash must resend what was half-sent, audio included."""
+    from companion.sync.package import encrypt_for
+    from companion.sync.sealed_cache import SealedCache
+
+    calls = context.calls
+    session = calls.start_call(CallRequest("Acme", "demo", "GB"))
+    calls.mark_consent()
+    play(MIC, tone(tmp_path, 1000, 1.0))
+    calls.end_call()
+    call_id = session.details.call_id
+    key = context.audio_keys.master_key()
+    sealed = SealedCache(tmp_path / "sealed")
+    to = [str(org.to_public())]
+
+    def build() -> CallPackage:
+        seal = sealed.sealer(f"call-{call_id}", encrypt_for)
+        return build_package(context.store, call_id, policy(context), key, to, seal)
+
+    first, again = build(), build()
+    assert AUDIO + ".age" in first.files
+    assert first.files == again.files and first.index == again.index
+    assert decrypt(first, AUDIO, org) == decrypt(
+        build_package(context.store, call_id, policy(context), key, to), AUDIO, org
+    )  # the audio itself is deterministic, not only its cached seal
