@@ -20,6 +20,10 @@ class SyncRefused(Exception):
     """No usable policy after the refresh: nothing may leave this computer."""
 
 
+class SyncBusy(SyncRefused):
+    """Another pass (the tray's or `companion sync --once`) is running on this profile."""
+
+
 def sync_target(context: AppContext) -> SyncTarget:
     """The configured target: S3 when Settings names a bucket, else the outbox folder."""
     from companion.secrets import SecretStore
@@ -33,8 +37,9 @@ def sync_target(context: AppContext) -> SyncTarget:
             settings.s3_region or "us-east-1",
             credentials_from_secrets(SecretStore()),
         )
-    folder = Path(settings.sync_folder) if settings.sync_folder else None
-    return FolderTarget(folder or context.paths.data_dir / "organisation-outbox")
+    if settings.sync_folder:
+        return FolderTarget(Path(settings.sync_folder))
+    return FolderTarget(context.paths.data_dir / "organisation-outbox", create=True)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,21 @@ def sync_pass(
     context: AppContext,
     out: Callable[[str], None] = lambda _line: None,
     progress: Callable[[SyncProgress], None] | None = None,
+) -> SyncPass:
+    """One pass at a time per profile: two would race on uploads and the sealed cache."""
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(context.paths.data_dir / "sync.lock", timeout=0):
+            return _sync_pass(context, out, progress)
+    except Timeout as error:
+        raise SyncBusy("another sync is already running; this one was skipped") from error
+
+
+def _sync_pass(
+    context: AppContext,
+    out: Callable[[str], None],
+    progress: Callable[[SyncProgress], None] | None,
 ) -> SyncPass:
     from companion.services.policy_refresh import refresh_policy
     from companion.services.sync_progress import no_progress

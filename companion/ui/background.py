@@ -39,8 +39,10 @@ def run_in_background(
     parent: QObject,
 ) -> _Relay:
     """Signals cross back to the GUI thread (queued), so callbacks may touch widgets."""
-    relay = _Relay(parent)
+    relay = _Relay(parent)  # owned by `parent` until it has delivered its one result
     relay.done.connect(on_done)
     relay.failed.connect(on_failed)
+    relay.done.connect(lambda _result: relay.deleteLater())
+    relay.failed.connect(lambda _reason: relay.deleteLater())
     pool.start(_Job(work, relay))
     return relay

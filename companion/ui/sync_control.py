@@ -33,13 +33,13 @@ class SyncControl(QObject):
         super().__init__(tray)
         self.context, self.tray, self.pool = context, tray, pool
         self._show_sync_stage, self._open_library = show_sync_stage, open_library
-        self._relays: list[QObject] = []
         self.warning: RetentionWarning | None = None
         self.sync_timer = self._timer(SYNC_INTERVAL_MS, self.sync_now)
         self.sweep_timer = self._timer(SWEEP_INTERVAL_MS, self.sweep_now)
         self.offline_retry = self._timer(OFFLINE_RETRY_MS, self.sync_now)
         self.offline_retry.setSingleShot(True)
         self.progressed.connect(self._show_progress)
+        self.running = False
 
     def _timer(self, interval_ms: int, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
@@ -53,7 +53,10 @@ class SyncControl(QObject):
         QTimer.singleShot(0, self.sync_now)
 
     def sync_now(self) -> None:
-        """Policy refresh, then delivery of ready calls: off the GUI thread."""
+        """Policy refresh, then delivery of ready calls: off the GUI thread, one at a time."""
+        if self.running:
+            return  # the timer fired during a long pass: that pass will do
+        self.running = True
         context = self.context
 
         def work() -> object:
@@ -61,9 +64,7 @@ class SyncControl(QObject):
 
             return sync_pass(context, progress=self.progressed.emit)
 
-        self._relays.append(
-            run_in_background(self.pool, work, self._synced, self._sync_failed, self)
-        )
+        run_in_background(self.pool, work, self._synced, self._sync_failed, self)
 
     def _show_progress(self, step: object) -> None:
         assert isinstance(step, SyncProgress)
@@ -74,6 +75,7 @@ class SyncControl(QObject):
         from companion.services.sync_runner import SyncPass
 
         assert isinstance(result, SyncPass)
+        self.running = False
         refresh, messages = result.refresh, self.context.messages
         if refresh.changed or "refused" in refresh.message:  # news for the rep
             messages.info("Policy", refresh.message)
@@ -85,6 +87,7 @@ class SyncControl(QObject):
         self.finished.emit(result.summary)
 
     def _sync_failed(self, reason: str) -> None:
+        self.running = False
         self.context.messages.warning("Sync did not finish", f"{reason} (will retry)")
         self.tray.set_activity(f"sync did not finish: {reason}")
         self.finished.emit(reason)
@@ -116,4 +119,4 @@ class SyncControl(QObject):
         def failed(reason: str) -> None:
             context.messages.warning("Retention sweep did not finish", reason)
 
-        self._relays.append(run_in_background(self.pool, work, done, failed, self))
+        run_in_background(self.pool, work, done, failed, self)
