@@ -8,6 +8,7 @@ cut connection, or a second worker, never leaves two copies.
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 # Connection problems that mean "no network to the target", not "this package failed":
 # they cost no attempt and no backoff, so calls go out as soon as the network is back.
-OFFLINE_KINDS = frozenset({"dns", "refused", "timeout", "network"})
+OFFLINE_KINDS = frozenset({"dns", "refused", "timeout", "network", "unmounted"})
 
 
 @dataclass
@@ -133,7 +134,7 @@ class SyncWorker:
             )
             location = self._target.put_package(package)
         except (PackageError, SyncError, OSError) as error:
-            offline = self._offline() if isinstance(error, SyncError) else None
+            offline = self._offline(error) if isinstance(error, SyncError) else None
             if offline:
                 report.offline = offline
                 log.info("sync of %s waits for the network: %s", call_id, offline)
@@ -162,8 +163,17 @@ class SyncWorker:
             self._sealed.forget(package.package_id)
         return True
 
-    def _offline(self) -> str | None:
-        """After a failed upload: is the target unreachable at all (DNS, refused, ...)?"""
+    def _offline(self, error: SyncError) -> str | None:
+        """After a failed upload: is the target unreachable at all (DNS, refused, ...)?
+
+        Only a connection failure can mean offline (an answer from the server, such as
+        AccessDenied, is a real failure that must back off and be shown). Behind an
+        HTTP proxy the direct probe says nothing, so the error alone decides there.
+        """
+        if not _connection_failure(error):
+            return None
+        if _behind_proxy():
+            return str(error)
         connection = self._target.test_connection()
         if not connection.ok and connection.kind in OFFLINE_KINDS:
             return connection.problem or connection.kind
@@ -183,3 +193,30 @@ class SyncWorker:
             job.attempts += 1
             job.last_error = reason
             job.next_attempt_at = self._clock() + backoff(job.attempts, self._rng)
+
+
+_CONNECTION_ERRORS = frozenset(
+    {
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ConnectionClosedError",
+        "ProxyConnectionError",
+    }
+)
+
+
+def _connection_failure(error: BaseException) -> bool:
+    """Whether the failure (or what caused it) is a connection that never worked."""
+    seen: BaseException | None = error
+    while seen is not None:
+        names = {kind.__name__ for kind in type(seen).__mro__}
+        # FileNotFoundError: a share folder that is not mounted (the probe confirms it).
+        connection = (ConnectionError, TimeoutError, FileNotFoundError)
+        if names & _CONNECTION_ERRORS or isinstance(seen, connection):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _behind_proxy() -> bool:
+    return any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY"))

@@ -21,9 +21,12 @@ class FolderTarget:
     renamed to `root/<id>/`: a reader never sees a half-written package.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, create: bool = False) -> None:
+        """`create`: only for the app's own outbox. A share the rep configured is never
+        created, so an unmounted drive is "offline", not a folder on the local disk."""
         self.root = Path(root)
         self.incoming = self.root / ".incoming"
+        self._create = create
 
     def put_package(self, package: CallPackage) -> str:
         final = self.root / package.package_id
@@ -32,7 +35,11 @@ class FolderTarget:
         ):
             return str(final)
         try:
-            self.incoming.mkdir(parents=True, exist_ok=True)
+            if self._create:
+                self.root.mkdir(parents=True, exist_ok=True)
+            elif not self.root.exists():
+                raise FileNotFoundError(f"the sync folder {self.root} is not there")
+            self.incoming.mkdir(exist_ok=True)
             partial = self.incoming / f"{package.package_id}.partial"
             if partial.exists():
                 shutil.rmtree(partial)  # left by an interrupted attempt
@@ -79,7 +86,7 @@ class FolderTarget:
             return ConnectionReport(
                 False,
                 f"The sync folder {self.root} does not exist (is the drive mounted?).",
-                "no_bucket",
+                "unmounted",
             )
         try:
             self.incoming.mkdir(exist_ok=True)

@@ -42,7 +42,8 @@ class SyncError(Exception):
 class ConnectionReport:
     ok: bool
     problem: str | None = None
-    kind: str = "ok"  # ok, dns, refused, timeout, network, credentials, no_bucket, permission
+    # ok, dns, refused, timeout, network, unmounted, credentials, no_bucket, permission
+    kind: str = "ok"
 
 
 class SyncTarget(Protocol):

@@ -64,3 +64,31 @@ def test_offline_calls_wait_without_backoff_and_go_when_the_network_is_back(s3_s
     back = companion("sync", "--once")
     assert back.returncode == 0, back.stderr
     assert back.stdout.splitlines()[-1] == "sync: 3 delivered"
+
+
+def test_an_unmounted_share_is_offline_and_never_created_on_the_laptop(tmp_path):
+    context = build_context()
+    context.calls._recorder = None
+    recipient = pyrage.x25519.Identity.generate().to_public()
+    context.paths.policy_override.write_text(
+        default_policy_path().read_text(encoding="utf-8")
+        + f'\n[sync]\nrecipients = ["{recipient}"]\n',
+        encoding="utf-8",
+    )
+    share = tmp_path / "mnt" / "team-share"
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
+    context.calls.start_call(CallRequest("Acme", "discovery", "DE"))
+    context.calls.mark_decline()
+    call_id = context.calls.current.details.call_id
+    context.calls.end_call()
+    for key in CRM:
+        context.review.set_crm_field(call_id, key, "done")
+    context.review.mark_ready(call_id)
+
+    away = companion("sync", "--once")
+    assert "offline, 1 waiting for the network" in away.stdout
+    assert "is the drive mounted?" in away.stdout and not share.exists()
+    with context.store() as db:
+        assert db.get(SyncJobRecord, call_id).attempts == 0
+    share.mkdir(parents=True)  # the drive is back
+    assert companion("sync", "--once").stdout.splitlines()[-1] == "sync: 1 delivered"

@@ -161,9 +161,14 @@ def test_folder_target_finishes_an_interrupted_package(context, org, tmp_path):
     assert not target.has_package(package.package_id)
 
 
-def test_folder_target_says_when_the_folder_is_missing(tmp_path):
-    report = FolderTarget(tmp_path / "not-mounted").test_connection()
-    assert not report.ok and "does not exist" in report.problem
+def test_folder_target_says_when_the_folder_is_missing(context, org, tmp_path):
+    target = FolderTarget(tmp_path / "not-mounted")
+    report = target.test_connection()
+    assert (report.ok, report.kind) == (False, "unmounted")
+    assert "does not exist" in report.problem
+    with pytest.raises(SyncError):
+        target.put_package(notes_only_package(context, org))
+    assert not (tmp_path / "not-mounted").exists()  # never a "share" on the local disk
 
 
 # -- S3 ----------------------------------------------------------------------------------
