@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
+from collections import Counter
 
 import pyrage
 import pytest
 from peers.commands import companion
+from peers.faulty_proxy import faulty_proxy
 
 from companion.policy.source import default_policy_path
 from companion.secrets import SecretStore
@@ -23,8 +26,19 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _ready_call(context, account: str) -> str:
+    context.calls.start_call(CallRequest(account, "discovery", "DE"))
+    context.calls.mark_decline()
+    call_id = context.calls.current.details.call_id
+    context.calls.end_call()
+    for key in CRM:
+        context.review.set_crm_field(call_id, key, "done")
+    context.review.mark_ready(call_id)
+    return call_id
+
+
 @pytest.mark.usefixtures("secret_service")
-def test_offline_calls_wait_without_backoff_and_go_when_the_network_is_back(s3_server):
+def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff(s3_server):
     context = build_context()
     context.calls._recorder = None
     recipient = pyrage.x25519.Identity.generate().to_public()
@@ -35,35 +49,41 @@ def test_offline_calls_wait_without_backoff_and_go_when_the_network_is_back(s3_s
     )
     SecretStore().set("s3-access-key-id", "testing")
     SecretStore().set("s3-secret-access-key", "testing")
-    call_ids = []
-    for account in ("Acme", "Globex", "Initech"):
-        context.calls.start_call(CallRequest(account, "discovery", "DE"))
-        context.calls.mark_decline()
-        call_ids.append(context.calls.current.details.call_id)
-        context.calls.end_call()
-        for key in CRM:
-            context.review.set_crm_field(call_ids[-1], key, "done")
-        context.review.mark_ready(call_ids[-1])
     bucket = s3_server.make_bucket()
-    offline = context.settings.load().with_changes(
-        s3_bucket=bucket, s3_endpoint=f"http://127.0.0.1:{_closed_port()}"
+    port = _closed_port()  # the server's one address, down and up again
+    context.settings.save(
+        context.settings.load().with_changes(
+            s3_bucket=bucket, s3_endpoint=f"http://127.0.0.1:{port}"
+        )
     )
-    context.settings.save(offline)
+    upstream = (s3_server.host, s3_server.port)
+    first = _ready_call(context, "Acme")
+    with faulty_proxy(upstream, schedule=("pass",), port=port):
+        assert companion("sync", "--once").stdout.splitlines()[-1] == "sync: 1 delivered"
 
-    for _ in range(2):
+    later = [_ready_call(context, account) for account in ("Globex", "Initech")]
+    for _ in range(2):  # the server is down
         away = companion("sync", "--once")
         assert away.returncode == 1
         last = away.stdout.splitlines()[-1]
-        assert last.startswith("sync: 0 delivered, offline, 3 waiting for the network")
+        assert last.startswith("sync: 0 delivered, offline, 2 waiting for the network")
         assert "refused the connection" in last
     with context.store() as db:
-        jobs = [db.get(SyncJobRecord, c) for c in call_ids]
-        assert [(j.state, j.attempts) for j in jobs] == [("queued", 0)] * 3  # no backoff
+        jobs = [db.get(SyncJobRecord, c) for c in later]
+        assert [(j.state, j.attempts) for j in jobs] == [("queued", 0)] * 2  # no backoff
 
-    context.settings.save(offline.with_changes(s3_endpoint=s3_server.endpoint_url))
-    back = companion("sync", "--once")
+    with faulty_proxy(upstream, schedule=("pass",), port=port):  # the server is back
+        back = companion("sync", "--once")
     assert back.returncode == 0, back.stderr
-    assert back.stdout.splitlines()[-1] == "sync: 3 delivered"
+    assert back.stdout.splitlines()[-1] == "sync: 2 delivered"
+    client = s3_server.client()
+    versions = client.list_object_versions(Bucket=bucket)["Versions"]
+    assert set(Counter(v["Key"] for v in versions).values()) == {1}
+    assert {v["Key"].split("/")[0] for v in versions} == {f"call-{c}" for c in [first, *later]}
+    for version in versions:
+        body = client.get_object(Bucket=bucket, Key=version["Key"])["Body"].read()
+        stored = client.head_object(Bucket=bucket, Key=version["Key"])["Metadata"]
+        assert stored.get("sha256") == hashlib.sha256(body).hexdigest()
 
 
 def test_an_unmounted_share_is_offline_and_never_created_on_the_laptop(tmp_path):
@@ -77,13 +97,7 @@ def test_an_unmounted_share_is_offline_and_never_created_on_the_laptop(tmp_path)
     )
     share = tmp_path / "mnt" / "team-share"
     context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
-    context.calls.start_call(CallRequest("Acme", "discovery", "DE"))
-    context.calls.mark_decline()
-    call_id = context.calls.current.details.call_id
-    context.calls.end_call()
-    for key in CRM:
-        context.review.set_crm_field(call_id, key, "done")
-    context.review.mark_ready(call_id)
+    call_id = _ready_call(context, "Acme")
 
     away = companion("sync", "--once")
     assert "offline, 1 waiting for the network" in away.stdout

@@ -192,8 +192,8 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, upstream: tuple[str, int], log: FaultLog) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, upstream: tuple[str, int], log: FaultLog, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.upstream = upstream
         self.log = log
 
@@ -215,9 +215,10 @@ def faulty_proxy(
     schedule: tuple[str, ...] = DEFAULT_SCHEDULE,
     stall_seconds: float = 0.2,
     rule: Rule | None = None,
+    port: int = 0,  # a fixed port: the same endpoint stopped and started again
 ) -> Iterator[FaultyProxy]:
     log = FaultLog(schedule, stall_seconds, rule)
-    server = _ProxyServer(upstream, log)
+    server = _ProxyServer(upstream, log, port)
     thread = threading.Thread(target=server.serve_forever, name="faulty-proxy", daemon=True)
     thread.start()
     try:
