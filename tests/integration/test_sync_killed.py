@@ -13,32 +13,17 @@ from collections import Counter
 
 import pyrage
 import pytest
+from call_helpers import organisation_policy, ready_call
 from peers.commands import companion
 from peers.faulty_proxy import faulty_proxy
 from sqlalchemy import select
 
-from companion.policy.source import default_policy_path
 from companion.secrets import SecretStore
-from companion.services.calls import CallRequest
 from companion.services.context import build_context
 from companion.store import audit
 from companion.store.models import SyncJobRecord
 
 CALLS = 6
-CRM = ("qualification", "next_steps", "timeline", "risks")
-
-
-def _ready_call(context, account: str) -> str:
-    calls = context.calls
-    calls.start_call(CallRequest(account, "discovery", "DE"))
-    calls.mark_decline()
-    calls.mark_moment(tag="pain_point", note=f"{account} exports are slow")
-    call_id = calls.current.details.call_id
-    calls.end_call()
-    for key in CRM:
-        context.review.set_crm_field(call_id, key, "done")
-    context.review.mark_ready(call_id)
-    return call_id
 
 
 def _half_sent(client, bucket: str) -> set[str]:
@@ -69,16 +54,12 @@ def test_a_sync_killed_mid_upload_resumes_and_leaves_each_package_once(s3_server
     identity = pyrage.x25519.Identity.generate()
     context = build_context()
     context.calls._recorder = None
-    context.paths.policy_override.write_text(
-        default_policy_path().read_text(encoding="utf-8")
-        + f'\n[sync]\nrecipients = ["{identity.to_public()}"]\n',
-        encoding="utf-8",
-    )
+    organisation_policy(context, str(identity.to_public()))
     secrets = SecretStore()
     secrets.set("s3-access-key-id", "testing")
     secrets.set("s3-secret-access-key", "testing")
     bucket = s3_server.make_bucket(object_lock=True)
-    call_ids = {_ready_call(context, f"Account {n}") for n in range(CALLS)}
+    call_ids = {ready_call(context, f"Account {n}") for n in range(CALLS)}
     client = s3_server.client()
 
     # Every request is slowed down, so the kill lands between two files of one package.

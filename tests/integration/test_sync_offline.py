@@ -8,16 +8,13 @@ from collections import Counter
 
 import pyrage
 import pytest
+from call_helpers import organisation_policy, ready_call
 from peers.commands import companion
 from peers.faulty_proxy import faulty_proxy
 
-from companion.policy.source import default_policy_path
 from companion.secrets import SecretStore
-from companion.services.calls import CallRequest
 from companion.services.context import build_context
 from companion.store.models import SyncJobRecord
-
-CRM = ("qualification", "next_steps", "timeline", "risks")
 
 
 def _closed_port() -> int:
@@ -26,27 +23,11 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _ready_call(context, account: str) -> str:
-    context.calls.start_call(CallRequest(account, "discovery", "DE"))
-    context.calls.mark_decline()
-    call_id = context.calls.current.details.call_id
-    context.calls.end_call()
-    for key in CRM:
-        context.review.set_crm_field(call_id, key, "done")
-    context.review.mark_ready(call_id)
-    return call_id
-
-
 @pytest.mark.usefixtures("secret_service")
 def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff(s3_server):
     context = build_context()
     context.calls._recorder = None
-    recipient = pyrage.x25519.Identity.generate().to_public()
-    context.paths.policy_override.write_text(
-        default_policy_path().read_text(encoding="utf-8")
-        + f'\n[sync]\nrecipients = ["{recipient}"]\n',
-        encoding="utf-8",
-    )
+    organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
     SecretStore().set("s3-access-key-id", "testing")
     SecretStore().set("s3-secret-access-key", "testing")
     bucket = s3_server.make_bucket()
@@ -57,11 +38,11 @@ def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff
         )
     )
     upstream = (s3_server.host, s3_server.port)
-    first = _ready_call(context, "Acme")
+    first = ready_call(context, "Acme")
     with faulty_proxy(upstream, schedule=("pass",), port=port):
         assert companion("sync", "--once").stdout.splitlines()[-1] == "sync: 1 delivered"
 
-    later = [_ready_call(context, account) for account in ("Globex", "Initech")]
+    later = [ready_call(context, account) for account in ("Globex", "Initech")]
     for _ in range(2):  # the server is down
         away = companion("sync", "--once")
         assert away.returncode == 1
@@ -89,15 +70,10 @@ def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff
 def test_an_unmounted_share_is_offline_and_never_created_on_the_laptop(tmp_path):
     context = build_context()
     context.calls._recorder = None
-    recipient = pyrage.x25519.Identity.generate().to_public()
-    context.paths.policy_override.write_text(
-        default_policy_path().read_text(encoding="utf-8")
-        + f'\n[sync]\nrecipients = ["{recipient}"]\n',
-        encoding="utf-8",
-    )
+    organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
     share = tmp_path / "mnt" / "team-share"
     context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
-    call_id = _ready_call(context, "Acme")
+    call_id = ready_call(context, "Acme")
 
     away = companion("sync", "--once")
     assert "offline, 1 waiting for the network" in away.stdout

@@ -7,8 +7,8 @@ from datetime import date
 
 import pyrage
 import pytest
+from call_helpers import organisation_policy, ready_call
 from peers.commands import companion
-from peers.sounds import MIC, play, tone
 from sqlalchemy import select
 
 from companion.policy.source import default_policy_path
@@ -17,32 +17,6 @@ from companion.services.context import build_context
 from companion.services.retention_sweeper import sweep
 from companion.store import audit
 from companion.store.models import RecordingSegmentRecord, SyncJobRecord
-
-CRM = ("qualification", "next_steps", "timeline", "risks")
-
-
-def organisation_policy(context, recipient: str, extra: str = "") -> None:
-    text = default_policy_path().read_text(encoding="utf-8")
-    context.paths.policy_override.write_text(
-        text + f'\n[sync]\nrecipients = ["{recipient}"]\n' + extra, encoding="utf-8"
-    )
-
-
-def finished_call(context, account="Acme", consent=False, tmp_path=None) -> str:
-    calls = context.calls
-    calls.start_call(CallRequest(account, "discovery", "DE"))
-    if consent:
-        calls.mark_consent()
-        play(MIC, tone(tmp_path, 1000, 1.0))
-    else:
-        calls.mark_decline()
-    calls.mark_moment(tag="pain_point", note="exports are slow")
-    call_id = calls.current.details.call_id
-    calls.end_call()
-    for key in CRM:
-        context.review.set_crm_field(call_id, key, f"{key}: done")
-    context.review.mark_ready(call_id)
-    return call_id
 
 
 def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_path):
@@ -53,7 +27,7 @@ def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_p
     outbox = tmp_path / "share"
     outbox.mkdir()
     context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))
-    call_id = finished_call(context)
+    call_id = ready_call(context)
 
     first = companion("sync", "--once")
     assert first.returncode == 0, first.stderr
@@ -83,7 +57,7 @@ def test_an_unreachable_target_is_retried_later_not_lost(tmp_path):
     broken = tmp_path / "share-that-is-a-file"  # the share cannot take a package
     broken.write_text("not a folder", encoding="utf-8")
     context.settings.save(context.settings.load().with_changes(sync_folder=str(broken)))
-    call_id = finished_call(context)
+    call_id = ready_call(context)
     done = companion("sync", "--once")
     assert done.returncode == 1 and "1 failed (will retry)" in done.stdout
     with context.store() as db:
@@ -105,10 +79,10 @@ def test_retention_deletes_only_synced_expired_audio_and_respects_holds(tmp_path
     outbox = tmp_path / "share"
     outbox.mkdir()
     context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))
-    synced = finished_call(context, "Acme", consent=True, tmp_path=tmp_path)
-    held = finished_call(context, "Initech", consent=True, tmp_path=tmp_path)
+    synced = ready_call(context, "Acme", consent=True, sounds=tmp_path)
+    held = ready_call(context, "Initech", consent=True, sounds=tmp_path)
     assert companion("sync", "--once").stdout.splitlines()[-1] == "sync: 2 delivered"
-    unsynced = finished_call(context, "Globex", consent=True, tmp_path=tmp_path)
+    unsynced = ready_call(context, "Globex", consent=True, sounds=tmp_path)
     policy = context.active_policy().policy
     later = date(2030, 1, 1)
 

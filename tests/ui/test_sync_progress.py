@@ -6,16 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pyrage
 import pytest
-from peers.sounds import MIC, play, tone
+from call_helpers import ready_call
 from sqlalchemy import update
 
 from companion.policy.source import default_policy_path
-from companion.services.calls import CallRequest
 from companion.services.context import build_context
 from companion.store.models import CallRecord
 from companion.ui.app import TrayApp
-
-CRM = ("qualification", "next_steps", "timeline", "risks")
 
 
 def _policy_text(recipient: str, version: str = "2026.11.1", local_days: int = 30) -> str:
@@ -38,22 +35,6 @@ def _synced_profile(tmp_path):
     return context, recipient, share
 
 
-def _ready_call(context, account: str, consent: bool = False, tmp_path=None) -> str:
-    calls = context.calls
-    calls.start_call(CallRequest(account, "discovery", "DE"))
-    if consent:
-        calls.mark_consent()
-        play(MIC, tone(tmp_path, 700, 0.5))
-    else:
-        calls.mark_decline()
-    call_id = calls.current.details.call_id
-    calls.end_call()
-    for key in CRM:
-        context.review.set_crm_field(call_id, key, "done")
-    context.review.mark_ready(call_id)
-    return call_id
-
-
 def _close(app) -> None:
     for window in app.windows.values():
         window.close()
@@ -64,7 +45,7 @@ def _close(app) -> None:
 def test_the_tray_and_the_library_follow_each_call_as_it_syncs(qtbot, tmp_path):
     context, _recipient, _share = _synced_profile(tmp_path)
     context.calls._recorder = None
-    first, second = _ready_call(context, "Acme"), _ready_call(context, "Globex")
+    first, second = ready_call(context, "Acme"), ready_call(context, "Globex")
     app = TrayApp(context, lambda: None)
     library = app.open_window("library")
     rows = {row.call_id: index for index, row in enumerate(library.rows)}
@@ -90,8 +71,8 @@ def test_the_tray_and_the_library_follow_each_call_as_it_syncs(qtbot, tmp_path):
 @pytest.mark.usefixtures("secret_service", "pulse_testbed")
 def test_a_shortened_window_is_shown_with_its_count_before_any_sweep(qtbot, tmp_path):
     context, recipient, share = _synced_profile(tmp_path)
-    recent = _ready_call(context, "Acme", consent=True, tmp_path=tmp_path)
-    old = _ready_call(context, "Initech", consent=True, tmp_path=tmp_path)
+    recent = ready_call(context, "Acme", consent=True, sounds=tmp_path)
+    old = ready_call(context, "Initech", consent=True, sounds=tmp_path)
     now = datetime.now(UTC)
     with context.store.begin() as db:  # as if the calls had happened weeks ago
         for call_id, days in ((recent, 20), (old, 40)):

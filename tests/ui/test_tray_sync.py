@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pyrage
+from call_helpers import organisation_policy
 
-from companion.policy.source import default_policy_path
 from companion.services.calls import CallRequest
 from companion.services.context import build_context
 from companion.ui.app import TrayApp
@@ -13,12 +13,7 @@ from companion.ui.app import TrayApp
 def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path):
     context = build_context()
     context.calls._recorder = None
-    recipient = pyrage.x25519.Identity.generate().to_public()
-    context.paths.policy_override.write_text(
-        default_policy_path().read_text(encoding="utf-8")
-        + f'\n[sync]\nrecipients = ["{recipient}"]\n',
-        encoding="utf-8",
-    )
+    organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
     share = tmp_path / "share"
     share.mkdir()
     context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
@@ -53,11 +48,7 @@ def test_an_anonymous_concern_reaches_the_organisation_without_a_name(qtbot, tmp
 
     context = build_context()
     identity = pyrage.x25519.Identity.generate()
-    context.paths.policy_override.write_text(
-        default_policy_path().read_text(encoding="utf-8")
-        + f'\n[sync]\nrecipients = ["{identity.to_public()}"]\n',
-        encoding="utf-8",
-    )
+    organisation_policy(context, str(identity.to_public()))
     share = tmp_path / "share"
     share.mkdir()
     context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
