@@ -21,11 +21,12 @@ from companion.audio.sources import CaptureSource
 from companion.calls.grant import CaptureGrant
 
 SAMPLE_RATE = 48_000
-# 30 ms. Every block wakes PortAudio's callback thread, and the wake-up costs far more
-# CPU than the callback itself: 20 ms blocks cost the two sides ~0.6 % of a core more,
-# 40 ms ones ~0.4 % less. But the first frame comes one block after the stream starts,
-# and 40 ms blocks brought consent -> first frame too near its 100 ms bound (p95).
-BLOCK_FRAMES = 1_440
+# 40 ms. Every block wakes PortAudio's callback thread, and the wake-up costs far more
+# CPU than the callback itself: 20 ms blocks cost the two sides ~0.6 % of a core more
+# than 30 ms, 40 ms ones ~0.4 % less. The first frame comes one block after the stream
+# starts; that fits the 100 ms consent -> first frame bound (p95) because the recorder
+# reads the keyring before the click (AudioRecorder.prepare), not on it.
+BLOCK_FRAMES = 1_920
 
 _ENV_LOCK = threading.Lock()  # PULSE_SOURCE is process-wide: open one stream at a time
 

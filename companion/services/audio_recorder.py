@@ -116,6 +116,7 @@ class AudioRecorder:
         self._started_at = 0.0
         self.segment_path: Path | None = None
         self._prepared: tuple[float, SourcePlan] | None = None
+        self._prepared_key: bytes | None = None
 
     def start(self, grant: CaptureGrant) -> Path:
         grant.require_active()
@@ -124,15 +125,15 @@ class AudioRecorder:
             sources = plan.sources()
             if not sources:
                 raise RecorderUnavailable(plan.explanation)
-            key = self._master_key()
+            key = self._take_key()
         except AudioUnavailable as error:
             raise RecorderUnavailable(str(error)) from error
         except SecretStoreError as error:  # locked or missing keyring: never plaintext
             raise RecorderUnavailable(f"{error} ({error.fix})") from error
         path = self._next_path(grant.call_id)
-        from companion.audio.encoder import EncryptedOpusSink
-
         try:
+            from companion.audio.encoder import EncryptedOpusSink
+
             sink = EncryptedOpusSink(path, key)
         except OSError as error:
             raise RecorderUnavailable(f"cannot create the recording: {error.strerror}") from error
@@ -156,14 +157,30 @@ class AudioRecorder:
         return path
 
     def prepare(self) -> None:
-        """Find the devices while consent is being asked, so capture starts at once.
+        """Do the slow part of `start()` while consent is being asked, so capture starts
+        at once on the rep's click: find the devices, read the recording key from the
+        keyring (a D-Bus round trip, ~27 ms) and load the encoder (numpy, FFmpeg).
 
-        Only device enumeration: no stream is opened and no audio is touched.
+        No stream is opened and no audio is touched. A failure here is not reported:
+        `start()` tries again and says why.
         """
         try:
             self._prepared = (time.monotonic(), self._plan())
         except AudioUnavailable:
-            self._prepared = None  # start() will try again and say why
+            self._prepared = None
+        try:
+            self._prepared_key = self._master_key()
+        except SecretStoreError:
+            self._prepared_key = None  # a locked keyring may be unlocked by the click
+        try:
+            import companion.audio.encoder  # noqa: F401
+        except ImportError:
+            log.exception("cannot load the audio encoder")  # start() reports it to the rep
+
+    def _take_key(self) -> bytes:
+        """The key `prepare()` read, once; else from the keyring now."""
+        key, self._prepared_key = self._prepared_key, None
+        return key if key is not None else self._master_key()
 
     def _fresh_plan(self) -> SourcePlan:
         prepared, self._prepared = self._prepared, None
@@ -177,6 +194,7 @@ class AudioRecorder:
         return folder / f"segment-{len(list(folder.glob('segment-*.rca'))) + 1:03d}.rca"
 
     def stop(self) -> SegmentSummary | None:
+        self._prepared_key = None  # held only between call start and the consent click
         streams, self._streams = self._streams, []
         for stream in streams:  # first: no frame may be captured once consent is gone
             stream.close()

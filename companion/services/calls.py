@@ -125,7 +125,7 @@ class CallService:
         self.current = session
         self._apply(lambda: session.begin(self._decision(active, request)))
         if session.state is CallState.ASKING and self._recorder is not None:
-            self._recorder.prepare()  # devices only, while the rep reads the script
+            self._recorder.prepare()  # devices and key, no stream, while the rep reads the script
         if session.state is CallState.BLOCKED:
             self._messages.warning("This call will not be recorded", session.transitions[-1].reason)
         return session

@@ -43,7 +43,7 @@ IDLE_STATUS = RecorderStatus(False, 0.0, (-120.0, -120.0), 0.0, (0.0, 0.0), (), 
 
 class Recorder(Protocol):
     def prepare(self) -> None:
-        """Look up devices ahead of consent; must not open any stream."""
+        """Get ready ahead of consent (devices, key); must not open any stream."""
 
     def start(self, grant: CaptureGrant) -> Path:
         """Open the input streams; raise RecorderUnavailable with the reason if impossible."""

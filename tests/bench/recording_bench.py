@@ -1,6 +1,6 @@
 """Recording benchmark: latency, CPU, storage, overflows and crash loss of the recorder.
 
-    uv run python tests/bench/recording_bench.py [--quick]
+    uv run python tests/bench/recording_bench.py [--quick] [--skip 1,2,3,4]
 
 Starts its own PulseAudio (null sinks, tests/peers/pulse.py) and Secret Service
 (tests/peers/secret_service.py), uses a temporary COMPANION_HOME, and prints every
@@ -509,10 +509,18 @@ def main() -> int:
     parser.add_argument(
         "--quick", action="store_true", help="30 s CPU run and a 2 min overflow run"
     )
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma list of parts to skip: 1 latency, 2 CPU, 3 overflows, 4 kill",
+    )
     args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
     cpu_run = 30.0 if args.quick else 60.0
     overflow_run = 120.0 if args.quick else 600.0
-    command = COMMAND + (" --quick" if args.quick else "")
+    command = (
+        COMMAND + (" --quick" if args.quick else "") + (f" --skip {args.skip}" if skip else "")
+    )
     started = time.monotonic()
     print(f"recording bench: {command}")
 
@@ -556,14 +564,18 @@ def main() -> int:
         time.sleep(0.5)
         context.calls.end_call()
 
-        run_section("consent -> first frame", rows, lambda: bench_latency(context, LATENCY_TRIALS))
-        run_section(
-            "CPU / storage",
-            rows,
-            lambda: bench_cpu_and_storage(context, procs, peer, work, cpu_run),
-        )
-        run_section("overflows", rows, lambda: bench_overflows(context, procs, work, overflow_run))
-        run_section("SIGKILL loss", rows, lambda: bench_sigkill(context, procs, work, KILL_TRIALS))
+        sections = {
+            "1": ("consent -> first frame", lambda: bench_latency(context, LATENCY_TRIALS)),
+            "2": (
+                "CPU / storage",
+                lambda: bench_cpu_and_storage(context, procs, peer, work, cpu_run),
+            ),
+            "3": ("overflows", lambda: bench_overflows(context, procs, work, overflow_run)),
+            "4": ("SIGKILL loss", lambda: bench_sigkill(context, procs, work, KILL_TRIALS)),
+        }
+        for part, (name, section) in sections.items():
+            if part not in skip:
+                run_section(name, rows, section)
 
     print_summary(rows, command, time.monotonic() - started)
     return 0

@@ -126,3 +126,31 @@ def test_no_file_holds_decodable_audio_without_the_key(context, tmp_path):
         data = path.read_bytes()
         for signature in (b"OggS", b"OpusHead", b"OpusTags", b"RIFF", b"fLaC"):
             assert signature not in data, f"{path} holds {signature!r}"
+
+
+def test_the_consent_click_does_not_wait_for_the_keyring(context, tmp_path, monkeypatch):
+    """The recording key is read while the script is shown; the click only starts capture."""
+    from keyring.backends.SecretService import Keyring
+
+    reads: list[str] = []
+    real_get = Keyring.get_password
+
+    def counting_get(self, service, username):
+        reads.append(username)
+        return real_get(self, service, username)
+
+    monkeypatch.setattr(Keyring, "get_password", counting_get)
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "DE"))
+    at_start = len(reads)
+    assert at_start >= 1  # read at call start, before anyone consented
+    calls.mark_consent()
+    assert calls.current.state is CallState.RECORDING
+    assert len(reads) == at_start  # the click itself touched no keyring
+    play(MIC, tone(tmp_path, 1000, 1.0))
+    calls.pause()
+    calls.resume()  # the key is not kept across a pause: read again
+    assert len(reads) == at_start + 1
+    calls.end_call()
+    _rows, decoded = segments(context)
+    assert band_energy(decoded[0].frames[:, 0], 48_000, 1000) > 0.5
