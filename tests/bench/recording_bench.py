@@ -40,6 +40,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 COMMAND = "uv run python tests/bench/recording_bench.py"
 OPUSENC = ["opusenc", "--raw", "--raw-rate", "48000", "--raw-chan", "2"]
 OPUSENC += ["--bitrate", "30", "-"]  # the baseline's encoder, writing to the path after this
+FLOOR_SECONDS = 20.0  # the two-parec capture-only measurement after the CPU window
 TICK_SECONDS = 0.25  # the call window's QTimer polls CallService.tick() this often
 LATENCY_TRIALS = 30
 KILL_TRIALS = 5
@@ -260,7 +261,7 @@ def bench_cpu_and_storage(
     print(f"\n[2] CPU while recording two 48 kHz sources for {seconds:g} s (speech in both)")
     calls = context.calls
     recorder = calls._recorder
-    sound = looped(work, speech_wav(work), seconds + 10)
+    sound = looped(work, speech_wav(work), seconds + FLOOR_SECONDS + 15)
     players = play_both(procs, sound)
     out = work / "baseline.opus"
     baseline: list[subprocess.Popen] = []
@@ -300,6 +301,9 @@ def bench_cpu_and_storage(
         load = Path("/proc/loadavg").read_text().split()[:3]
         status = calls.recorder_status()
         calls.end_call()
+        procs.stop(parec)
+        procs.stop(opusenc)
+        floor = capture_floor(procs, FLOOR_SECONDS)
     finally:
         for proc in (*baseline, *players):
             procs.stop(proc)
@@ -334,6 +338,12 @@ def bench_cpu_and_storage(
             f"{(server1 - server0) / wall * 100:.2f} %; load average {' '.join(load)})"
         )
     print(f"    recorder at end: {status.seconds:.1f} s recorded, overflows {status.overflows}")
+    print(
+        f"    capture alone with the standard tool, after the call: two parec (one per source, "
+        f"mono, to /dev/null) {sum(floor):.2f} % ({' + '.join(f'{x:.2f}' for x in floor)}) "
+        f"over {FLOOR_SECONDS:g} s: what receiving both sides costs on this machine, "
+        f"before any encoding"
+    )
     rows: list[Row] = [
         ("CPU, two sources (ours)", f"{ours:.2f} % of a core", "< 5 %", verdict(ours < 5)),
         (
@@ -368,6 +378,29 @@ def bench_cpu_and_storage(
         ("storage per hour of call", f"{per_hour:.2f} MB/h", "< 16 MB/h", verdict(per_hour < 16))
     )
     return rows
+
+
+def capture_floor(procs: Procs, seconds: float) -> list[float]:
+    """% of one core that `parec` takes to receive each source, writing to /dev/null."""
+    readers = [
+        procs.start(
+            ["parec", f"--device={source}", "--rate=48000", "--channels=1", "--format=s16le"],
+            stdout=subprocess.DEVNULL,
+            env=os.environ.copy(),
+        )
+        for source in pulse.SOURCES
+    ]
+    try:
+        time.sleep(1.0)  # past their start-up
+        start = [cpu_seconds(p.pid) for p in readers]
+        wall0 = time.monotonic()
+        time.sleep(seconds)
+        end = [cpu_seconds(p.pid) for p in readers]
+        wall = time.monotonic() - wall0
+    finally:
+        for proc in readers:
+            procs.stop(proc)
+    return [(b - a) / wall * 100 for a, b in zip(start, end, strict=True)]
 
 
 # -- 4. overflows with the other core busy ----------------------------------------------
