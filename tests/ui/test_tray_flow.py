@@ -85,9 +85,11 @@ def test_consent_flow_shows_the_script_and_starts_recording(qtbot, companion):
 
 @pytest.mark.usefixtures("pulse_testbed")
 def test_a_locked_keyring_records_nothing_and_says_why(qtbot, companion, secret_service):
-    consent = start_call(qtbot, companion, "Acme", "demo", "DE")
+    # Locked before the call: the recorder reads the key when the call starts (to keep
+    # the consent click fast), and again on the click; both reads fail.
     secret_service.lock()
     try:
+        consent = start_call(qtbot, companion, "Acme", "demo", "DE")
         qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
     finally:
         secret_service.unlock()
