@@ -45,6 +45,16 @@ PAGE_DURATION_US = 100_000
 _LAYOUTS = {1: "mono", 2: "stereo"}
 
 
+def _speech_options(bitrate: int) -> dict[str, str]:
+    """libopus set for speech; each side its own mono stream, so they never blend."""
+    return {
+        "application": "voip",
+        "b": str(bitrate),
+        "compression_level": str(COMPLEXITY),
+        "mapping_family": "255",
+    }
+
+
 class EncryptedOpusSink:
     def __init__(self, path: Path, master_key: bytes, channels: int = 2) -> None:
         if channels not in _LAYOUTS:
@@ -65,11 +75,8 @@ class EncryptedOpusSink:
                 "libopus",
                 rate=SAMPLE_RATE,
                 options={
-                    "application": "voip",
-                    "b": str(BITRATE),
-                    "compression_level": str(COMPLEXITY),
+                    **_speech_options(BITRATE),
                     "cutoff": str(CUTOFF_HZ),
-                    "mapping_family": "255",  # one mono stream per side: never blended
                     "frame_duration": "20",
                     "vbr": "on",
                 },
@@ -133,12 +140,7 @@ def encode_ogg_opus(frames: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
         stream = container.add_stream(
             "libopus",
             rate=rate,
-            options={
-                "application": "voip",
-                "b": str(PACKAGE_BITRATE),
-                "compression_level": str(COMPLEXITY),
-                "mapping_family": "255",
-            },
+            options=_speech_options(PACKAGE_BITRATE),
         )
         stream.layout = layout
         stream.format = "s16"
