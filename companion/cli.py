@@ -7,11 +7,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from companion.paths import AppPaths
+from companion.edges.paths import AppPaths
 
 
 def _policy_check(args: argparse.Namespace) -> int:
-    from companion.policy.source import check_policy_file
+    from companion.edges.policy.files import check_policy_file
 
     paths = AppPaths.from_environment()
     key = args.public_key or (paths.organisation_key if paths.organisation_key.exists() else None)
@@ -26,7 +26,7 @@ def _policy_check(args: argparse.Namespace) -> int:
 
 
 def _policy_keygen(args: argparse.Namespace) -> int:
-    from companion.policy.signing import generate_keypair
+    from companion.edges.policy.signing import generate_keypair
 
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -40,8 +40,9 @@ def _policy_keygen(args: argparse.Namespace) -> int:
 
 
 def _policy_sign(args: argparse.Namespace) -> int:
-    from companion.policy.load import PolicyError, load_policy
-    from companion.policy.signing import sign_policy
+    from companion.core.policy.parse import PolicyError
+    from companion.edges.policy.files import load_policy
+    from companion.edges.policy.signing import sign_policy
 
     try:
         load_policy(Path(args.file))  # never sign a policy the app would refuse
@@ -53,7 +54,7 @@ def _policy_sign(args: argparse.Namespace) -> int:
 
 
 def _policy_verify(args: argparse.Namespace) -> int:
-    from companion.policy.signing import SignatureError, verify_policy_file
+    from companion.edges.policy.signing import SignatureError, verify_policy_file
 
     try:
         verify_policy_file(Path(args.file), Path(args.public_key))
@@ -65,8 +66,8 @@ def _policy_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(_args: argparse.Namespace) -> int:
-    from companion.store import audit
-    from companion.store.database import open_store
+    from companion.edges.store import audit
+    from companion.edges.store.database import open_store
 
     paths = AppPaths.from_environment()
     with open_store(paths.database)() as db:
@@ -82,8 +83,8 @@ def _audit_verify(_args: argparse.Namespace) -> int:
 
 
 def _audit_export(args: argparse.Namespace) -> int:
-    from companion.store import audit
-    from companion.store.database import open_store
+    from companion.edges.store import audit
+    from companion.edges.store.database import open_store
 
     paths = AppPaths.from_environment()
     with open_store(paths.database)() as db:
@@ -97,14 +98,14 @@ def _audit_export(args: argparse.Namespace) -> int:
 
 
 def _doctor(_args: argparse.Namespace) -> int:
-    from companion.services.doctor import doctor
+    from companion.app.doctor import doctor
 
     return doctor(AppPaths.from_environment())
 
 
 def _recover(_args: argparse.Namespace) -> int:
-    from companion.services.context import build_context
-    from companion.services.recovery import recover_interrupted
+    from companion.app.compose import build_context
+    from companion.app.recovery import recover_interrupted
 
     context = build_context()
     report = recover_interrupted(context.store, context.audio_keys.master_key, context.rep)
@@ -113,9 +114,9 @@ def _recover(_args: argparse.Namespace) -> int:
 
 
 def _export_notes(args: argparse.Namespace) -> int:
-    from companion.services.audio_export import ExportError
-    from companion.services.context import build_context
-    from companion.services.notes_export import export_notes
+    from companion.app.audio_export import ExportError
+    from companion.app.compose import build_context
+    from companion.app.notes_export import export_notes
 
     context = build_context()
     out = Path(args.out) if args.out else None
@@ -134,8 +135,8 @@ def _export_notes(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from companion.services.audio_export import ExportError, export_audio
-    from companion.services.context import build_context
+    from companion.app.audio_export import ExportError, export_audio
+    from companion.app.compose import build_context
 
     if args.format:
         return _export_notes(args)
@@ -155,8 +156,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _sync(_args: argparse.Namespace) -> int:
-    from companion.services.context import build_context
-    from companion.services.sync_runner import SyncRefused, sync_once
+    from companion.app.compose import build_context
+    from companion.app.sync_pass import SyncRefused, sync_once
 
     try:
         summary = sync_once(
@@ -176,8 +177,8 @@ def _sync(_args: argparse.Namespace) -> int:
 
 
 def _retention_sweep(args: argparse.Namespace) -> int:
-    from companion.services.context import build_context
-    from companion.services.retention_sweeper import sweep
+    from companion.app.compose import build_context
+    from companion.app.retention_sweep import sweep
 
     context = build_context()
     active = context.active_policy()
@@ -263,8 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except Exception as error:  # known store errors get a clean line, bugs a traceback
-        from companion.secrets import SecretStoreError
-        from companion.store.database import StoreError
+        from companion.edges.secrets import SecretStoreError
+        from companion.edges.store.database import StoreError
 
         if isinstance(error, SecretStoreError):
             print(f"error: {error} ({error.fix})", file=sys.stderr)

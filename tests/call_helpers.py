@@ -6,8 +6,8 @@ from pathlib import Path
 
 from peers.sounds import MIC, play, tone
 
-from companion.policy.source import default_policy_path
-from companion.services.calls import CallRequest
+from companion.app.calls import CallRequest
+from companion.edges.policy.files import default_policy_path
 
 CRM = ("qualification", "next_steps", "timeline", "risks")
 
@@ -40,6 +40,6 @@ def ready_call(
     call_id = calls.current.details.call_id
     calls.end_call()
     for key in CRM:
-        context.review.set_crm_field(call_id, key, f"{key}: done")
-    context.review.mark_ready(call_id)
+        context.review.crm.set_crm_field(call_id, key, f"{key}: done")
+    context.review.crm.mark_ready(call_id)
     return call_id

@@ -9,13 +9,20 @@ installs them all, so CI skips nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import keyring
 import keyring.core
 import pytest
 from peers import pulse, require, tray
 from peers import secret_service as keyring_peer  # the fixture below takes the plain name
+from peers.keyring_guard import MESSAGE, RefusingKeyring
+
+from companion.app.compose import AppContext, build_context
+from companion.core.calls.recorder import NullRecorder, Recorder
+from companion.edges.paths import AppPaths
 
 # Qt widgets render offscreen unless a test starts its own X server (see tray_display).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,6 +35,53 @@ def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("COMPANION_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def keyring_guard(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Any keyring access fails the test unless it uses the real `secret_service` peer.
+
+    In this process the keyring is a `RefusingKeyring`; a subprocess gets keyring's fail
+    backend (PYTHON_KEYRING_BACKEND), so it sees "no keyring", never the user's own.
+    """
+    if "secret_service" in request.fixturenames:
+        yield
+        return
+    before = keyring.get_keyring()
+    guard = RefusingKeyring()
+    keyring.set_keyring(guard)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    try:
+        yield
+    finally:
+        keyring.set_keyring(before)
+    if guard.touched:  # also catches an access from a worker thread
+        pytest.fail(MESSAGE.format(what=", ".join(guard.touched)), pytrace=False)
+
+
+@pytest.fixture
+def make_context() -> Callable[..., AppContext]:
+    """Builds the app context on this test's COMPANION_HOME: notes-only unless told.
+
+    `recorder` defaults to a `NullRecorder` (no audio peer) and `clock` to the wall clock.
+    `real_audio=True` wires the product's own PortAudio recorder instead: only for tests
+    that also use the `pulse_testbed` and `secret_service` peers.
+    """
+
+    def make(
+        *,
+        recorder: Recorder | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        paths: AppPaths | None = None,
+        real_audio: bool = False,
+    ) -> AppContext:
+        if real_audio:
+            return build_context(paths, clock=clock)
+        return build_context(paths, recorder=recorder or NullRecorder(), clock=clock)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -1,1 +1,1 @@
-"""PySide6 only here: thin windows that call services and show state."""
+"""PySide6 only here: thin windows that call the use cases in app/ and show state."""

@@ -10,14 +10,15 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
-from companion.calls.session import CallSession, CallState
-from companion.paths import AppPaths
-from companion.secrets import SecretStore
-from companion.services.concerns import raise_concern
-from companion.services.context import AppContext, build_context
-from companion.services.recovery import RecoveryReport, recover_interrupted
-from companion.services.sync_runner import sync_target
-from companion.store.database import StoreError
+from companion.app.audio_export import open_playback
+from companion.app.compose import AppContext, build_context
+from companion.app.concerns import raise_concern
+from companion.app.library import search_calls
+from companion.app.recovery import RecoveryReport, recover_interrupted
+from companion.app.sync_pass import sync_target
+from companion.core.calls.session import CallSession, CallState
+from companion.core.errors import UserFacingError, shown
+from companion.edges.paths import AppPaths
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_window import CallWindow
@@ -60,7 +61,7 @@ class TrayApp(QObject):
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
-    def _handlers(self) -> dict[str, Callable[[], None]]:
+    def _handlers(self) -> dict[str, Callable[[], object]]:
         calls, flow = self.context.calls, self.flow
         return {
             "start_call": flow.start,
@@ -115,8 +116,8 @@ class TrayApp(QObject):
                 level("Recording recovered after a crash", report.summary())
             self.recovery_finished.emit()
 
-        def failed(reason: str) -> None:
-            context.messages.error("Could not recover interrupted recordings", reason)
+        def failed(error: BaseException) -> None:
+            context.messages.error("Could not recover interrupted recordings", shown(error))
             self.recovery_finished.emit()
 
         self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
@@ -143,7 +144,12 @@ class TrayApp(QObject):
     def _follow_call_window(self, session: CallSession | None) -> None:
         """The call window opens with a call and closes when it ends."""
         in_call = session is not None and session.state is not CallState.ENDED
-        if in_call and self.call_window is None and session.state is not CallState.PREPARING:
+        if (
+            session is not None
+            and in_call
+            and self.call_window is None
+            and session.state is not CallState.PREPARING
+        ):
             policy = self.context.calls.policy_in_use
             self.call_window = CallWindow(
                 self.context.calls,
@@ -165,11 +171,10 @@ class TrayApp(QObject):
 
         def play(call_seconds: float) -> None:
             def start() -> None:
-                from companion.services.playback import CallPlayback  # numpy on first play
 
                 player = self._players.get(call_id)
                 if player is None:
-                    player = CallPlayback(context.store, call_id, context.audio_keys.master_key)
+                    player = open_playback(context.store, call_id, context.audio_keys.master_key)
                     self._players[call_id] = player
                 player.play_call_time(call_seconds)
 
@@ -229,11 +234,14 @@ class TrayApp(QObject):
         context = self.context
         active = context.active_policy()
         if name == "library":
-            return LibraryWindow(context.store, active.policy, self.open_review)
+            policy = active.policy
+            return LibraryWindow(
+                lambda query: search_calls(context.store, query, policy), policy, self.open_review
+            )
         if name == "policy":
             return PolicyWindow(active)
         sync_box = SyncSettings(
-            context.settings, SecretStore(), lambda: sync_target(context).test_connection()
+            context.settings, context.secrets, lambda: sync_target(context).test_connection()
         )
         return SettingsWindow(
             context.paths, context.rep, str(active.path), context.settings, sync_box
@@ -254,9 +262,9 @@ def run(paths: AppPaths) -> int:
     app.setQuitOnLastWindowClosed(False)
     try:
         context = build_context(paths)
-    except StoreError as error:
-        log.exception("cannot open the store")
-        QMessageBox.critical(None, "Rep Companion cannot start", str(error))
+    except UserFacingError as error:  # expected (locked, corrupt, newer version): no traceback
+        log.error("cannot start: %s", error)
+        QMessageBox.critical(None, "Rep Companion cannot start", error.shown())
         return 2
     companion = TrayApp(context, app.quit)
     companion.show()

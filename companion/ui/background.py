@@ -1,4 +1,9 @@
-"""Run a service call off the GUI thread and hand its result back as a signal."""
+"""Run a service call off the GUI thread and hand its result back as a signal.
+
+A failure crosses back as the exception object itself (as picard's `run_task` /
+`to_main` do), so the GUI thread can tell the environment's fault (`UserFacingError`:
+its message and fix) from a bug (logged here with its traceback, shown as unexpected).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from companion.core.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 
 class _Relay(QObject):
     done = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # the exception
 
 
 class _Job(QRunnable):
@@ -24,9 +31,13 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self._work()
-        except Exception as error:  # reported to the rep, with the traceback in the log
+        except UserFacingError as error:  # expected: the message is enough, no traceback
+            log.warning("background job did not finish: %s", error)
+            self._relay.failed.emit(error)
+            return
+        except Exception as error:  # a bug: the traceback goes to the log
             log.exception("background job failed")
-            self._relay.failed.emit(str(error))
+            self._relay.failed.emit(error)
             return
         self._relay.done.emit(result)
 
@@ -35,7 +46,7 @@ def run_in_background(
     pool: QThreadPool,
     work: Callable[[], object],
     on_done: Callable[[object], None],
-    on_failed: Callable[[str], None],
+    on_failed: Callable[[BaseException], None],
     parent: QObject,
 ) -> _Relay:
     """Signals cross back to the GUI thread (queued), so callbacks may touch widgets."""
@@ -43,6 +54,6 @@ def run_in_background(
     relay.done.connect(on_done)
     relay.failed.connect(on_failed)
     relay.done.connect(lambda _result: relay.deleteLater())
-    relay.failed.connect(lambda _reason: relay.deleteLater())
+    relay.failed.connect(lambda _error: relay.deleteLater())
     pool.start(_Job(work, relay))
     return relay

@@ -13,29 +13,16 @@ from typing import TypeVar
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
-from companion.audio.container import ContainerError
-from companion.audio.devices import AudioUnavailable
-from companion.calls.session import CallState, InvalidTransition
-from companion.messages import MessageChannel
-from companion.secrets import SecretStoreError
-from companion.services.audio_export import ExportError
-from companion.services.calls import CallRequest, CallService
-from companion.store.database import StoreError
+from companion.app.calls import CallRequest, CallService
+from companion.app.messages import MessageChannel
+from companion.core.calls.session import CallState, InvalidTransition
+from companion.core.errors import UNEXPECTED, UserFacingError
 from companion.ui.blocked_dialog import BlockedDialog
 from companion.ui.consent_dialog import ConsentAnswer, ConsentDialog
 from companion.ui.start_call_dialog import StartCallDialog
 
 log = logging.getLogger(__name__)
 D = TypeVar("D", bound=QDialog)
-# Failures the rep can act on; anything else is a bug and keeps its traceback.
-KNOWN_FAILURES = (
-    InvalidTransition,
-    StoreError,
-    AudioUnavailable,
-    ExportError,
-    ContainerError,
-    SecretStoreError,
-)
 
 
 class CallFlow(QObject):
@@ -72,18 +59,25 @@ class CallFlow(QObject):
         return self._show(dialog)
 
     def run_safely(self, what: str, action: Callable[[], object]) -> None:
-        """Run a service action; known failures reach the rep through the one channel."""
+        """Run a service action; every failure reaches the rep through the one channel.
+
+        A `UserFacingError` is the environment's fault and is shown as it is; anything
+        else is a bug: its traceback goes to the log and the rep is told where to look.
+        """
         try:
             action()
-        except KNOWN_FAILURES as error:
-            self._messages.error(f"Could not {what}", str(error))
+        except UserFacingError as error:
+            self._messages.error(f"Could not {what}", error.shown())
+        except Exception:
+            log.exception("unexpected error while trying to %s", what)
+            self._messages.error(f"Could not {what}", UNEXPECTED)
 
     def _begin(self, request: CallRequest) -> None:
         self._language = request.language
         try:
             session = self._calls.start_call(request)
-        except (InvalidTransition, StoreError) as error:
-            self._messages.error("Could not start the call", str(error))
+        except UserFacingError as error:
+            self._messages.error("Could not start the call", error.shown())
             return
         if session.state is CallState.BLOCKED:
             self._show(BlockedDialog(session.transitions[-1].reason))

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from companion.calls.session import CallState, InvalidTransition
-from companion.policy.model import Policy
-from companion.services.calls import CallService
-from companion.services.recorder import RecorderStatus
-from companion.store.database import StoreError
+from companion.app.calls import CallService
+from companion.core.calls.recorder import RecorderStatus
+from companion.core.calls.session import CallState
+from companion.core.errors import UserFacingError
+from companion.core.policy.model import Policy
 
 QUIET_WARNING_SECONDS = 30.0
 METER_FLOOR_DBFS = -60
@@ -62,7 +62,7 @@ class CallWindow(QWidget):
         self,
         calls: CallService,
         policy: Policy | None,
-        on_error: Callable[[str, Exception], None],
+        on_error: Callable[[str, Exception], object],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -131,7 +131,7 @@ class CallWindow(QWidget):
         """Save a moment now; returns the line shown for it (None if it failed)."""
         try:
             moment = self._calls.mark_moment(tag=tag, note=self.note.text())
-        except (InvalidTransition, StoreError) as error:
+        except UserFacingError as error:
             self._on_error("mark the moment", error)
             return None
         label = self.tag_buttons[tag].text().split(" [")[0] if tag in self.tag_buttons else "Note"
@@ -183,14 +183,14 @@ class CallWindow(QWidget):
                 self._calls.resume()
             else:
                 self._calls.pause()
-        except (InvalidTransition, StoreError) as error:
+        except UserFacingError as error:
             self._on_error("pause or resume", error)
         self.refresh()
 
     def _end(self) -> None:
         try:
             self._calls.end_call()
-        except (InvalidTransition, StoreError) as error:
+        except UserFacingError as error:
             self._on_error("end the call", error)
 
     def _keep_on_top(self, on: bool) -> None:

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from companion.services.concerns import CATEGORIES, ConcernError
+from companion.app.concerns import CATEGORIES
+from companion.core.errors import UserFacingError
 
 Send = Callable[[str, str, bool], object]  # category, text, anonymous
 
@@ -48,7 +49,7 @@ class ConcernDialog(QDialog):
                 self.text.toPlainText(),
                 self.anonymous.isChecked(),
             )
-        except ConcernError as error:
+        except UserFacingError as error:  # the concern as written, or the store
             self.problem.setText(str(error))
             return
         self.accept()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -19,11 +20,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
-from companion.policy.model import Policy
-from companion.services.library import LibraryQuery, LibraryRow, search_calls
-from companion.services.notes_export import library_csv
+from companion.app.library import LibraryQuery, LibraryRow
+from companion.app.notes_export import library_csv
+from companion.core.policy.model import Policy
 
 COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
 SYNC_COLUMN = COLUMNS.index("Sync")
@@ -55,15 +55,15 @@ def _combo(first: str, items: list[tuple[str, str]]) -> QComboBox:
 class LibraryWindow(QWidget):
     def __init__(
         self,
-        store: sessionmaker[Session],
+        search: Callable[[LibraryQuery], list[LibraryRow]],
         policy: Policy | None,
-        open_review: Callable[[str], None],
+        open_review: Callable[[str], object],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Library")
         self.resize(1000, 560)
-        self._store, self._policy, self._open_review = store, policy, open_review
+        self._search, self._policy, self._open_review = search, policy, open_review
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
         tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
@@ -123,12 +123,12 @@ class LibraryWindow(QWidget):
             tags=chosen(self.tag),
             call_types=chosen(self.call_type),
             outcomes=chosen(self.outcome),
-            date_from=self.date_from.date().toPython() if dates else None,
-            date_to=self.date_to.date().toPython() if dates else None,
+            date_from=_day(self.date_from.date().toPython()) if dates else None,
+            date_to=_day(self.date_to.date().toPython()) if dates else None,
         )
 
     def refresh(self) -> None:
-        self.rows = search_calls(self._store, self.query(), self._policy)
+        self.rows = self._search(self.query())
         self.table.setRowCount(len(self.rows))
         for index, row in enumerate(self.rows):
             for column, value in enumerate(row_values(row)):
@@ -158,3 +158,9 @@ class LibraryWindow(QWidget):
 
     def _activated(self, row: int, _column: int) -> None:
         self._open_review(self.rows[row].call_id)
+
+
+def _day(value: object) -> date:
+    """QDate.toPython() is typed as object; it is a date."""
+    assert isinstance(value, date)
+    return value

@@ -6,8 +6,8 @@ from enum import Enum
 
 from PySide6.QtGui import QIcon
 
-from companion.calls.session import CallSession, CallState
-from companion.paths import resources_dir
+from companion.core.calls.session import CallSession, CallState
+from companion.edges.paths import resources_dir
 
 
 class TrayLook(Enum):

@@ -6,7 +6,7 @@ import html
 
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from companion.policy.source import ActivePolicy
+from companion.core.policy.active import ActivePolicy
 
 
 def policy_html(active: ActivePolicy) -> str:

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from companion.policy.model import Policy
-from companion.services.review import MomentView, ReviewError, ReviewService
+from companion.app.review.moments import MomentView
+from companion.app.review.service import ReviewService
+from companion.core.errors import UserFacingError
+from companion.core.policy.model import Policy
 from companion.ui.call_window import clock_text
 
 PLAY_LEAD_SECONDS = 5.0
@@ -140,7 +142,7 @@ class ReviewWindow(QWidget):
     def _guard(self, action: Callable[[], object]) -> bool:
         try:
             action()
-        except ReviewError as error:
+        except UserFacingError as error:  # a refused step, or the store
             self.status.setText(str(error))
             return False
         return True
@@ -149,28 +151,32 @@ class ReviewWindow(QWidget):
         moment = self._current()
         if moment is None:
             return
-        self._guard(lambda: self._review.edit_note(moment.id, self.note.text()))
-        self._guard(lambda: self._review.retag(moment.id, self.tag.currentData()))
+        self._guard(lambda: self._review.moments.edit_note(moment.id, self.note.text()))
+        self._guard(lambda: self._review.moments.retag(moment.id, self.tag.currentData()))
         self.reload()
 
     def _delete_moment(self) -> None:
         moment = self._current()
-        if moment is not None and self._guard(lambda: self._review.delete_moment(moment.id)):
+        if moment is not None and self._guard(
+            lambda: self._review.moments.delete_moment(moment.id)
+        ):
             self.reload()
 
     def _confirm(self) -> None:
         moment = self._current()
-        if moment is not None and self._guard(lambda: self._review.confirm_draft(moment.id)):
+        if moment is not None and self._guard(
+            lambda: self._review.moments.confirm_draft(moment.id)
+        ):
             self.reload()
 
     def save_fields(self) -> None:
         for key, box in self.crm.items():
-            self._review.set_crm_field(self._call_id, key, box.toPlainText())
-        self._review.set_human_nuance(self._call_id, self.nuance.toPlainText())
+            self._review.crm.set_crm_field(self._call_id, key, box.toPlainText())
+        self._review.crm.set_human_nuance(self._call_id, self.nuance.toPlainText())
 
     def _mark_ready(self) -> None:
         self.save_fields()
-        if self._guard(lambda: self._review.mark_ready(self._call_id)):
+        if self._guard(lambda: self._review.crm.mark_ready(self._call_id)):
             self.reload()
 
     def _play_from(self, item: QListWidgetItem) -> None:

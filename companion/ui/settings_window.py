@@ -6,10 +6,10 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QWidget
 
-from companion.audio.devices import AudioUnavailable
-from companion.audio.sources import CaptureSource, source_options
-from companion.paths import AppPaths
-from companion.settings import SettingsFile
+from companion.core.errors import UserFacingError
+from companion.edges.audio.sources import CaptureSource, source_options
+from companion.edges.paths import AppPaths
+from companion.edges.settings import SettingsFile
 
 AUTOMATIC = "Automatic (the system default)"
 
@@ -62,7 +62,7 @@ class SettingsWindow(QWidget):
         chosen = self._settings.load()
         try:
             mics, far_ends = source_options()
-        except AudioUnavailable as error:
+        except UserFacingError as error:
             mics, far_ends = [], []
             self.audio_problem.setText(str(error))
         _fill(self.mic, mics, chosen.mic_source)

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from companion.policy.model import Policy
-from companion.policy.rules import UNKNOWN_REGION
-from companion.services.calls import CallRequest
+from companion.app.calls import CallRequest
+from companion.core.policy.model import Policy
+from companion.core.policy.rules import UNKNOWN_REGION
 
 UNKNOWN_LABEL = "Other / not sure (strictest rules apply)"
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from companion.services.context import AppContext
-from companion.services.sync_progress import SyncProgress
+from companion.app.compose import AppContext
+from companion.app.sync_progress import SyncProgress
+from companion.core.errors import shown
 from companion.ui.background import run_in_background
 from companion.ui.retention_warning import RetentionWarning
 from companion.ui.tray import TrayController
@@ -60,7 +61,7 @@ class SyncControl(QObject):
         context = self.context
 
         def work() -> object:
-            from companion.services.sync_runner import sync_pass
+            from companion.app.sync_pass import sync_pass
 
             return sync_pass(context, progress=self.progressed.emit)
 
@@ -72,7 +73,7 @@ class SyncControl(QObject):
         self._show_sync_stage(step.call_id, step.stage)
 
     def _synced(self, result: object) -> None:
-        from companion.services.sync_runner import SyncPass
+        from companion.app.sync_pass import SyncPass
 
         assert isinstance(result, SyncPass)
         self.running = False
@@ -86,8 +87,9 @@ class SyncControl(QObject):
             self.offline_retry.start()
         self.finished.emit(result.summary)
 
-    def _sync_failed(self, reason: str) -> None:
+    def _sync_failed(self, error: BaseException) -> None:
         self.running = False
+        reason = shown(error)
         self.context.messages.warning("Sync did not finish", f"{reason} (will retry)")
         self.tray.set_activity(f"sync did not finish: {reason}")
         self.finished.emit(reason)
@@ -107,7 +109,7 @@ class SyncControl(QObject):
             return
 
         def work() -> str:
-            from companion.services.retention_sweeper import sweep
+            from companion.app.retention_sweep import sweep
 
             report = sweep(context.store, policy, context.rep)
             return report.summary(dry_run=False) if report.deleted else ""
@@ -116,7 +118,7 @@ class SyncControl(QObject):
             if summary:
                 context.messages.info("Retention", str(summary))
 
-        def failed(reason: str) -> None:
-            context.messages.warning("Retention sweep did not finish", reason)
+        def failed(error: BaseException) -> None:
+            context.messages.warning("Retention sweep did not finish", shown(error))
 
         run_in_background(self.pool, work, done, failed, self)

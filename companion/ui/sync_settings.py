@@ -7,9 +7,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
-from companion.secrets import SecretStore, SecretStoreError
-from companion.settings import SettingsFile
-from companion.sync.targets import ConnectionReport
+from companion.core.errors import UserFacingError, shown
+from companion.edges.secrets import SecretStore
+from companion.edges.settings import SettingsFile
+from companion.edges.sync.targets import ConnectionReport
 from companion.ui.background import run_in_background
 
 
@@ -70,8 +71,8 @@ class SyncSettings(QGroupBox):
             if self.access_key.text() and self.secret_key.text():
                 self._secrets.set("s3-access-key-id", self.access_key.text())
                 self._secrets.set("s3-secret-access-key", self.secret_key.text())
-        except SecretStoreError as error:
-            self.result.setText(f"Saved, but the keys could not be stored: {error}")
+        except UserFacingError as error:
+            self.result.setText(f"Saved, but the keys could not be stored: {error.shown()}")
             return
         self.secret_key.clear()
         self.result.setText("Saved.")
@@ -84,11 +85,11 @@ class SyncSettings(QGroupBox):
 
         def done(report: object) -> None:
             assert isinstance(report, ConnectionReport)
-            self.result.setText("Connection works." if report.ok else report.problem)
+            self.result.setText("Connection works." if report.ok else report.problem or "")
             self.test_button.setEnabled(True)
 
-        def failed(reason: str) -> None:
-            self.result.setText(reason)
+        def failed(error: BaseException) -> None:
+            self.result.setText(shown(error))
             self.test_button.setEnabled(True)
 
         self._relays.append(run_in_background(self.pool, self._test, done, failed, self))

@@ -8,8 +8,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from companion.calls.session import CONSENT_HELD, CallSession, CallState
-from companion.messages import Level, Message
+from companion.app.messages import Level, Message
+from companion.core.calls.session import CONSENT_HELD, CallSession, CallState
 from companion.ui.looks import TrayLook, icon, look_for
 
 _TRAY_ICONS = {
@@ -39,7 +39,7 @@ class TrayController(QObject):
     state_shown = Signal(str)
 
     def __init__(
-        self, handlers: dict[str, Callable[[], None]], parent: QObject | None = None
+        self, handlers: dict[str, Callable[[], object]], parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.menu = QMenu()

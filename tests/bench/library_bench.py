@@ -53,9 +53,9 @@ SEARCHES = [
 
 
 def build(home: Path, calls: int, moments: int, seed: int) -> float:
-    from companion.paths import AppPaths
-    from companion.policy.source import load_active_policy
-    from companion.store.database import open_store
+    from companion.edges.paths import AppPaths
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.store.database import open_store
 
     paths = AppPaths.from_environment({"COMPANION_HOME": str(home)})
     paths.ensure()
@@ -125,7 +125,7 @@ def build(home: Path, calls: int, moments: int, seed: int) -> float:
 
 
 def queries(policy, seed: int, count: int) -> list:
-    from companion.services.library import LibraryQuery
+    from companion.app.library import LibraryQuery
 
     rng = random.Random(seed)
     tags, types = list(policy.tags), list(policy.call_types)
@@ -168,10 +168,10 @@ def main() -> int:
         seconds = build(home, args.calls, args.moments, args.seed)
         print(f"built {args.calls} calls, {args.moments} moments in {seconds:.1f} s")
 
-        from companion.paths import AppPaths
-        from companion.policy.source import load_active_policy
-        from companion.services.library import search_calls
-        from companion.store.database import open_store
+        from companion.app.library import search_calls
+        from companion.edges.paths import AppPaths
+        from companion.edges.policy.files import load_active_policy
+        from companion.edges.store.database import open_store
 
         paths = AppPaths.from_environment()
         store = open_store(paths.database)

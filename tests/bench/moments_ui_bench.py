@@ -31,13 +31,13 @@ def shortcut_latency(presses: int) -> list[float]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from companion.services.calls import CallRequest
-    from companion.services.context import build_context
+    from companion.app.calls import CallRequest
+    from companion.app.compose import build_context
+    from companion.core.calls.recorder import NullRecorder
     from companion.ui.app import TrayApp
 
-    app = TrayApp(build_context(), lambda: None)
+    app = TrayApp(build_context(recorder=NullRecorder()), lambda: None)
     calls = app.context.calls
-    calls._recorder = None
     calls.start_call(CallRequest("Bench", "discovery", "DE"))
     calls.mark_decline()
     window = app.call_window
@@ -64,7 +64,8 @@ def shortcut_latency(presses: int) -> list[float]:
 def library_open(home: Path) -> list[float]:
     from library_bench import build
 
-    from companion.services.context import build_context
+    from companion.app.compose import build_context
+    from companion.app.library import search_calls
     from companion.ui.library_window import LibraryWindow
 
     build(home, 10_000, 100_000, 7)
@@ -73,7 +74,9 @@ def library_open(home: Path) -> list[float]:
     times = []
     for _ in range(5):
         start = time.perf_counter()
-        window = LibraryWindow(context.store, policy, lambda _id: None)
+        window = LibraryWindow(
+            lambda query: search_calls(context.store, query, policy), policy, lambda _id: None
+        )
         window.show()
         times.append((time.perf_counter() - start) * 1000)
         rows = window.table.rowCount()

@@ -54,8 +54,8 @@ SPEECH = (
 # The crash trial's recorder: the same code path as the app, in a process we can SIGKILL.
 CHILD = """
 import sys
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
 context = build_context()
 context.calls.start_call(CallRequest("Acme", "demo", "DE"))
 context.calls.mark_consent()
@@ -80,7 +80,7 @@ class Procs:
         options.setdefault("stdin", subprocess.DEVNULL)
         options.setdefault("stdout", subprocess.DEVNULL)
         options.setdefault("stderr", subprocess.DEVNULL)
-        proc = subprocess.Popen(args, start_new_session=True, **options)  # type: ignore[call-overload]
+        proc = subprocess.Popen(args, start_new_session=True, **options)  # type: ignore[call-overload]  # kwargs
         self.started.append(proc)
         return proc
 
@@ -173,7 +173,7 @@ def play_both(procs: Procs, sound: Path) -> list[subprocess.Popen]:
 def latest_segment(context):  # -> RecordingSegmentRecord | None
     from sqlalchemy import select
 
-    from companion.store.models import RecordingSegmentRecord
+    from companion.edges.store.models import RecordingSegmentRecord
 
     with context.store() as db:
         return db.scalars(
@@ -182,7 +182,7 @@ def latest_segment(context):  # -> RecordingSegmentRecord | None
 
 
 def request():
-    from companion.services.calls import CallRequest
+    from companion.app.calls import CallRequest
 
     return CallRequest("Acme", "demo", "DE")
 
@@ -204,7 +204,7 @@ def start_recording(context) -> bool:
 def bench_latency(context, trials: int) -> list[Row]:
     print(f"\n[1] consent click -> first captured frame ({trials} trials)")
     calls = context.calls
-    recorder = calls._recorder  # the AudioRecorder build_context() wired in
+    recorder = context.recorder  # the AudioRecorder build_context() wired in
     latencies: list[float] = []
     opened: list[float] = []
     failures = 0
@@ -260,7 +260,7 @@ def bench_cpu_and_storage(
 ) -> list[Row]:
     print(f"\n[2] CPU while recording two 48 kHz sources for {seconds:g} s (speech in both)")
     calls = context.calls
-    recorder = calls._recorder
+    recorder = context.recorder
     sound = looped(work, speech_wav(work), seconds + FLOOR_SECONDS + 15)
     players = play_both(procs, sound)
     out = work / "baseline.opus"
@@ -320,7 +320,7 @@ def bench_cpu_and_storage(
     print(f"    (cross-check /proc/self/stat utime+stime: {ours_proc:.2f} %)")
     spent = {tid: threads1.get(tid, 0.0) - threads0.get(tid, 0.0) for tid in threads1}
     writer = spent.pop(writer_tid, 0.0) if writer_tid else 0.0
-    main = spent.pop(main_tid, 0.0)
+    main = spent.pop(main_tid, 0.0) if main_tid else 0.0
     rest = sum(spent.values())
     print(
         f"    by thread: segment writer (mix+encode+encrypt+fsync) {writer / wall * 100:.2f} %, "
@@ -458,7 +458,7 @@ def bench_overflows(context, procs: Procs, work: Path, seconds: float) -> list[R
 
 # -- 5. SIGKILL loss ---------------------------------------------------------------------
 def bench_sigkill(context, procs: Procs, work: Path, trials: int) -> list[Row]:
-    from companion.audio.decode import decode_segment
+    from companion.edges.audio.decode import decode_segment
 
     print(f"\n[5] audio lost to SIGKILL ({trials} trials, {KILL_TONE_SECONDS:g} s tone, mic)")
     sound = tone(work, 1000, KILL_TONE_SECONDS)
@@ -587,7 +587,7 @@ def main() -> int:
         keyring.core.init_backend()
         time.sleep(2.0)  # the testbed README's settle time for the null sinks
 
-        from companion.services.context import build_context
+        from companion.app.compose import build_context
 
         context = build_context()
         context.audio_keys.master_key()  # create the key in the keyring before timing

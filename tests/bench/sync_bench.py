@@ -38,6 +38,10 @@ import sqlite3
 import sys
 import tempfile
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from companion.edges.paths import AppPaths
 import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -55,9 +59,9 @@ FAULT_SCHEDULE = (  # 4 of 20 requests fail: 20 %
 PACKAGE_FILES = {"index.json", "manifest.json.age", "moments.vtt.age"}
 
 
-def new_home(prefix: str) -> tuple[tempfile.TemporaryDirectory, object]:
-    from companion.paths import AppPaths
-    from companion.store.database import open_store
+def new_home(prefix: str) -> tuple[tempfile.TemporaryDirectory, AppPaths]:
+    from companion.edges.paths import AppPaths
+    from companion.edges.store.database import open_store
 
     tmp = tempfile.TemporaryDirectory(prefix=prefix)
     os.environ["COMPANION_HOME"] = tmp.name
@@ -70,7 +74,7 @@ def new_home(prefix: str) -> tuple[tempfile.TemporaryDirectory, object]:
 def insert_calls(
     paths, count: int, *, outcome: str, started: datetime, rng: random.Random
 ) -> list[str]:
-    from companion.policy.source import load_active_policy
+    from companion.edges.policy.files import load_active_policy
 
     policy = load_active_policy(paths).policy
     assert policy is not None
@@ -108,8 +112,9 @@ def insert_calls(
 def bench_upload(peer, megabytes: int, reps: int = 3) -> None:
     from peers.s3 import REGION, TEST_KEY
 
-    from companion.sync.package import CallPackage, sha256_hex
-    from companion.sync.targets import S3Credentials, S3Target
+    from companion.edges.sync.package import CallPackage, sha256_hex
+    from companion.edges.sync.s3_connection import S3Credentials
+    from companion.edges.sync.s3_target import S3Target
 
     print(f"\n== 1. upload throughput: {megabytes} MB object, {reps} repetitions each ==")
     bucket = peer.make_bucket(object_lock=False)
@@ -172,12 +177,13 @@ def bench_sync_faults(peer, count: int, real_backoff: bool) -> None:
     from peers.faulty_proxy import faulty_proxy
     from peers.s3 import REGION, TEST_KEY
 
-    from companion.paths import resources_dir
-    from companion.policy.source import load_active_policy
-    from companion.services.sync_worker import SyncWorker
-    from companion.store.database import open_store
-    from companion.sync.sealed_cache import SealedCache
-    from companion.sync.targets import S3Credentials, S3Target
+    from companion.app.sync_worker import SyncWorker
+    from companion.edges.paths import resources_dir
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.store.database import open_store
+    from companion.edges.sync.s3_connection import S3Credentials
+    from companion.edges.sync.s3_target import S3Target
+    from companion.edges.sync.sealed_cache import SealedCache
 
     print(f"\n== 2. sync of {count} packages through a proxy failing 20 % of requests ==")
     if not real_backoff:
@@ -247,7 +253,7 @@ def bench_sync_faults(peer, count: int, real_backoff: bool) -> None:
         with store() as session:
             from sqlalchemy import func, select
 
-            from companion.store.models import SyncJobRecord
+            from companion.edges.store.models import SyncJobRecord
 
             states = dict(
                 session.execute(
@@ -294,9 +300,9 @@ def bench_sync_faults(peer, count: int, real_backoff: bool) -> None:
 
 
 def bench_sweep(count: int) -> None:
-    from companion.policy.source import load_active_policy
-    from companion.services.retention_sweeper import sweep
-    from companion.store.database import open_store
+    from companion.app.retention_sweep import sweep
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.store.database import open_store
 
     print(f"\n== 3. retention sweep over {count} calls (2 segments each, half synced) ==")
     tmp, paths = new_home("sync-bench-sweep-")
@@ -357,7 +363,7 @@ def main() -> int:
     from peers.s3 import running_s3
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
-    logging.getLogger("companion.services.sync_worker").setLevel(logging.ERROR)
+    logging.getLogger("companion.app.sync_worker").setLevel(logging.ERROR)
     began = time.perf_counter()
     with running_s3() as peer:
         for part, run in (

@@ -10,9 +10,8 @@ import subprocess
 import pytest
 from peers.commands import companion as run_companion
 
-from companion.paths import AppPaths
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.edges.paths import AppPaths
 
 
 def companion(home, *args: str) -> subprocess.CompletedProcess[str]:
@@ -20,9 +19,9 @@ def companion(home, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def home(tmp_path):
+def home(tmp_path, make_context):
     """A profile holding a real session: a declined call, a blocked one, a consented one."""
-    ctx = build_context(AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)}))
+    ctx = make_context(paths=AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)}))
     calls = ctx.calls
     calls.start_call(CallRequest("Acme", "discovery", "DE"))
     calls.mark_decline()

@@ -7,14 +7,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from companion.calls.session import CallState, InvalidTransition
-from companion.messages import Level
-from companion.paths import AppPaths
-from companion.services.calls import NO_RECORDER, CallRequest
-from companion.services.context import build_context
-from companion.services.recorder import IDLE_STATUS, RecorderUnavailable, SegmentSummary
-from companion.store import audit
-from companion.store.models import CallRecord, ConsentEventRecord, MomentRecord
+from companion.app.calls import CallRequest
+from companion.app.messages import Level
+from companion.core.calls.recorder import (
+    IDLE_STATUS,
+    NO_RECORDER,
+    RecorderUnavailable,
+    SegmentSummary,
+)
+from companion.core.calls.session import CallState, InvalidTransition
+from companion.edges.paths import AppPaths
+from companion.edges.store import audit
+from companion.edges.store.models import CallRecord, ConsentEventRecord, MomentRecord
 
 
 class SteppingClock:
@@ -60,10 +64,12 @@ class RecordingSpy:
 
 
 @pytest.fixture
-def context(tmp_path):
-    ctx = build_context(AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)}))
-    ctx.calls._clock = SteppingClock()
-    return ctx
+def context(make_context, tmp_path):
+    return make_context(paths=_paths(tmp_path), clock=SteppingClock())
+
+
+def _paths(tmp_path) -> AppPaths:
+    return AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)})
 
 
 def _kinds(ctx) -> list[str]:
@@ -72,7 +78,6 @@ def _kinds(ctx) -> list[str]:
 
 
 def test_consent_without_a_recorder_logs_consent_then_stops_and_says_why(context):
-    context.calls._recorder = None
     session = context.calls.start_call(CallRequest("Acme", "discovery", "DE", "de"))
     assert session.state is CallState.ASKING
     context.calls.mark_consent("de")
@@ -87,9 +92,9 @@ def test_consent_without_a_recorder_logs_consent_then_stops_and_says_why(context
     assert _kinds(context) == ["call.ask_consent", "call.consent", "call.stop"]
 
 
-def test_a_recorder_receives_a_live_grant_and_is_stopped_on_pause_and_end(context):
-    spy = RecordingSpy(context.paths.data_dir)
-    context.calls._recorder = spy
+def test_a_recorder_receives_a_live_grant_and_is_stopped_on_pause_and_end(make_context, tmp_path):
+    spy = RecordingSpy(tmp_path)
+    context = make_context(paths=_paths(tmp_path), recorder=spy, clock=SteppingClock())
     session = context.calls.start_call(CallRequest("Acme", "demo", "US-CA"))
     context.calls.mark_consent()
     assert session.state is CallState.RECORDING
@@ -107,8 +112,9 @@ def test_a_recorder_receives_a_live_grant_and_is_stopped_on_pause_and_end(contex
         assert audit.verify(db) == []
 
 
-def test_a_failing_recorder_leaves_the_call_notes_only_with_its_reason(context):
-    context.calls._recorder = RecordingSpy(context.paths.data_dir, fail_with="no microphone found")
+def test_a_failing_recorder_leaves_the_call_notes_only_with_its_reason(make_context, tmp_path):
+    spy = RecordingSpy(tmp_path, fail_with="no microphone found")
+    context = make_context(paths=_paths(tmp_path), recorder=spy, clock=SteppingClock())
     session = context.calls.start_call(CallRequest("Acme", "demo", "GB"))
     context.calls.mark_consent()
     assert session.state is CallState.STOPPED
@@ -161,9 +167,9 @@ def test_one_call_at_a_time(context):
         context.calls.start_call(CallRequest("Other", "demo", "DE"))
 
 
-def test_participant_join_and_withdrawal_record_evidence(context):
-    spy = RecordingSpy(context.paths.data_dir)
-    context.calls._recorder = spy
+def test_participant_join_and_withdrawal_record_evidence(make_context, tmp_path):
+    spy = RecordingSpy(tmp_path)
+    context = make_context(paths=_paths(tmp_path), recorder=spy, clock=SteppingClock())
     session = context.calls.start_call(CallRequest("Acme", "demo", "DE"))
     context.calls.mark_consent()
     context.calls.participant_joined("CFO")
@@ -182,11 +188,11 @@ def test_participant_join_and_withdrawal_record_evidence(context):
     assert kinds == ["granted", "granted", "withdrawn"]
 
 
-def test_calls_left_open_by_a_crash_are_closed_and_audited(tmp_path):
-    paths = AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)})
-    first = build_context(paths)
+def test_calls_left_open_by_a_crash_are_closed_and_audited(tmp_path, make_context):
+    paths = _paths(tmp_path)
+    first = make_context(paths=paths)
     first.calls.start_call(CallRequest("Acme", "demo", "DE"))
-    second = build_context(paths)
+    second = make_context(paths=paths)
     assert second.calls.close_abandoned_calls() == 1
     with second.store() as db:
         assert db.scalars(select(CallRecord.state)).all() == ["ended"]

@@ -47,8 +47,8 @@ def test_no_keyring_means_no_recording_and_says_how_to_fix(pulse_testbed):
 
 
 def test_kill_switch_is_reported(secret_service, pulse_testbed, companion_home):
-    from companion.paths import AppPaths
-    from companion.policy.source import default_policy_path
+    from companion.edges.paths import AppPaths
+    from companion.edges.policy.files import default_policy_path
 
     paths = AppPaths.from_environment()
     paths.ensure()

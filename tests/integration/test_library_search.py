@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.services.library import LibraryQuery, fts_query, search_calls
-from companion.services.review import ReviewService
+from companion.app.calls import CallRequest
+from companion.app.library import LibraryQuery, fts_query, search_calls
+from companion.app.review.service import ReviewService
 
 SQL = "'); DROP TABLE calls; --"
 
@@ -24,11 +23,8 @@ class SettableClock:
 
 
 @pytest.fixture
-def context():
-    ctx = build_context()
-    ctx.calls._recorder = None
-    ctx.calls._clock = SettableClock()
-    return ctx
+def context(make_context):
+    return make_context(clock=SettableClock())
 
 
 @pytest.fixture
@@ -42,7 +38,7 @@ def review(context):
 
 
 def make_call(context, account, call_type, day, *moments, decline=True):
-    context.calls._clock.now = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
+    context.clock.now = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
     session = context.calls.start_call(CallRequest(account, call_type, "DE", "en"))
     if session.state.value == "asking":
         (context.calls.mark_decline if decline else context.calls.mark_consent)("en")
@@ -69,10 +65,12 @@ def calls(context, review):
             context, "Umbrella", "renewal", 12, ("renewal_risk", "价格太高 שלום 😀")
         ),
     }
-    review.set_crm_field(ids["initech"], "next_steps", "Send the contract redlines")
-    review.set_human_nuance(ids["globex"], "CFO seemed nervous about budget")
-    review.set_crm_field(ids["unicode"], "risks", SQL)
-    review.edit_note(review.moments(ids["unicode"])[0].id, "价格太高 שלום 😀 <b>x</b>")
+    review.crm.set_crm_field(ids["initech"], "next_steps", "Send the contract redlines")
+    review.crm.set_human_nuance(ids["globex"], "CFO seemed nervous about budget")
+    review.crm.set_crm_field(ids["unicode"], "risks", SQL)
+    review.moments.edit_note(
+        review.moments.for_call(ids["unicode"])[0].id, "价格太高 שלום 😀 <b>x</b>"
+    )
     return ids
 
 
@@ -187,17 +185,17 @@ def test_filters_by_tag_call_type_outcome_and_date_range(context, policy, calls)
 
 
 def test_edits_and_deletions_are_searchable_at_once(context, policy, calls, review):
-    moment = review.moments(calls["acme"])[0]
-    review.edit_note(moment.id, "Budget frozen until spring")
+    moment = review.moments.for_call(calls["acme"])[0]
+    review.moments.edit_note(moment.id, "Budget frozen until spring")
     assert found(context, policy, text="pricing") == []
     assert found(context, policy, text="spring") == [calls["acme"]]
-    review.delete_moment(moment.id)
+    review.moments.delete_moment(moment.id)
     assert found(context, policy, text="spring") == []
     assert search_calls(context.store, LibraryQuery(), policy)[-1].tags == ()
 
 
 def test_a_tag_a_newer_policy_dropped_still_shows_in_the_library(context, policy, calls, review):
-    review.remember_tag_labels(calls["unicode"])
+    review.moments.remember_tag_labels(calls["unicode"])
     newer = policy.model_copy(
         update={"tags": {k: v for k, v in policy.tags.items() if k != "renewal_risk"}}
     )
@@ -207,7 +205,7 @@ def test_a_tag_a_newer_policy_dropped_still_shows_in_the_library(context, policy
 
 def test_a_large_note_is_searchable(context, policy, review):
     call_id = make_call(context, "Big", "demo", 3, (None, "filler " * 15_000 + "needle"))
-    assert len(review.moments(call_id)[0].note) > 100_000
+    assert len(review.moments.for_call(call_id)[0].note) > 100_000
     assert found(context, policy, text="needle") == [call_id]
 
 
@@ -216,7 +214,7 @@ def test_calls_from_before_migration_0003_get_a_review_row_and_are_searchable(tm
 
     from sqlalchemy import text as sql
 
-    from companion.store.database import MIGRATIONS, open_store
+    from companion.edges.store.database import MIGRATIONS, open_store
 
     older = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, older)

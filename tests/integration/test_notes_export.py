@@ -14,10 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import webvtt
 
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.services.library import LibraryQuery, search_calls
-from companion.services.notes_export import (
+from companion.app.calls import CallRequest
+from companion.app.library import LibraryQuery, search_calls
+from companion.app.notes_export import (
     CSV_COLUMNS,
     ExportedMoment,
     call_json,
@@ -29,8 +28,8 @@ from companion.services.notes_export import (
     parse_call_json,
     parse_call_markdown,
 )
-from companion.services.review import ReviewService
-from companion.store import audit
+from companion.app.review.service import ReviewService
+from companion.edges.store import audit
 
 NOTES = [
     ("pain_point", "Preis zu hoch 😬 — שלום — مرحبا — 价格太高了"),
@@ -52,10 +51,8 @@ class SteppingClock:
 
 
 @pytest.fixture
-def context():
-    ctx = build_context()
-    ctx.calls._recorder = None
-    ctx.calls._clock = SteppingClock()
+def context(make_context):
+    ctx = make_context(clock=SteppingClock())
     return ctx
 
 
@@ -68,9 +65,9 @@ def call_id(context):
     context.calls.end_call()
     call = session.details.call_id
     review = ReviewService(context.store, context.active_policy, context.rep)
-    review.add_moment(call, 999_000, "AI summary: wants a pilot", "discovery", draft=True)
-    review.set_crm_field(call, "next_steps", "Pilot <in> Q3 ```")
-    review.set_human_nuance(call, "Nervous CFO 🙂\r\nsecond line")
+    review.moments.add_moment(call, 999_000, "AI summary: wants a pilot", "discovery", draft=True)
+    review.crm.set_crm_field(call, "next_steps", "Pilot <in> Q3 ```")
+    review.crm.set_human_nuance(call, "Nervous CFO 🙂\r\nsecond line")
     return call
 
 

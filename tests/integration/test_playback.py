@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from peers.sounds import MIC, dominant, play, tone
 
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.services.playback import CallPlayback
+from companion.app.audio_export import open_playback
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 
@@ -37,7 +37,7 @@ def test_play_from_a_later_second(tmp_path):
     play(MIC, tone(tmp_path, 600, 1.5))
     play(MIC, tone(tmp_path, 1200, 1.5))
     calls.end_call()
-    playback = CallPlayback(context.store, call_id, context.audio_keys.master_key)
+    playback = open_playback(context.store, call_id, context.audio_keys.master_key)
     assert 2.8 < playback.seconds < 4.5
     playback.play(from_seconds=playback.seconds - 1.2)
     heard = _parec(0.8)

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from peers.commands import companion as run_companion
 
-from companion.paths import AppPaths
-from companion.policy.source import default_policy_path
+from companion.edges.paths import AppPaths
+from companion.edges.policy.files import default_policy_path
 
 
 def companion(home, *args: str) -> subprocess.CompletedProcess[str]:

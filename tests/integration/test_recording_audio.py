@@ -12,11 +12,11 @@ import pytest
 from peers.sounds import FAR_END, MIC, band_energy, dominant, play, tone
 from sqlalchemy import select
 
-from companion.audio.decode import decode_segment
-from companion.calls.session import CallState
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.store.models import RecordingSegmentRecord
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
+from companion.core.calls.session import CallState
+from companion.edges.audio.decode import decode_segment
+from companion.edges.store.models import RecordingSegmentRecord
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 
@@ -79,7 +79,7 @@ def test_nothing_is_recorded_during_a_pause(context, tmp_path):
 
 def test_after_withdrawal_nothing_more_is_captured_and_kept_audio_is_clean(context, tmp_path):
     policy = context.paths.policy_override
-    from companion.policy.source import default_policy_path
+    from companion.edges.policy.files import default_policy_path
 
     policy.write_text(
         default_policy_path()

@@ -13,17 +13,17 @@ from peers.commands import companion
 from peers.sounds import MIC, band_energy, play, tone
 from sqlalchemy import select
 
-from companion.audio.decode import decode_segment
-from companion.services.context import build_context
-from companion.store import audit
-from companion.store.models import RecordingSegmentRecord
+from companion.app.compose import build_context
+from companion.edges.audio.decode import decode_segment
+from companion.edges.store import audit
+from companion.edges.store.models import RecordingSegmentRecord
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 
 CHILD = """
 import sys
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
 context = build_context()
 context.calls.start_call(CallRequest("Acme", "demo", "DE"))
 context.calls.mark_consent()
@@ -73,7 +73,7 @@ def test_sigkill_mid_call_then_recover(tmp_path):
 def test_export_writes_a_standard_ogg_opus_file(tmp_path):
     import soundfile as sf
 
-    from companion.services.calls import CallRequest
+    from companion.app.calls import CallRequest
 
     context = build_context()
     context.calls.start_call(CallRequest("Acme", "demo", "DE"))

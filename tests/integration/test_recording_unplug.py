@@ -14,10 +14,10 @@ import pytest
 from peers.sounds import FAR_END, band_energy, dominant, play, tone
 from sqlalchemy import select
 
-from companion.audio.decode import decode_segment
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.store.models import RecordingSegmentRecord
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
+from companion.edges.audio.decode import decode_segment
+from companion.edges.store.models import RecordingSegmentRecord
 
 VIRTMIC = (
     "module-remap-source",

@@ -12,7 +12,7 @@ from keyring.backends import SecretService, fail, null
 from peers import require
 from peers.secret_service import PROGRAMS, SecretServicePeer, running_secret_service
 
-from companion.secrets import SERVICE_NAME, Failure, SecretStore, SecretStoreError
+from companion.edges.secrets import SERVICE_NAME, Failure, SecretStore, SecretStoreError
 
 SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
 

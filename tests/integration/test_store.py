@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from companion.store.database import (
+from companion.edges.store.database import (
     MIGRATIONS,
     StoreError,
     _revisions_on_disk,
@@ -85,7 +85,7 @@ def upgrade() -> None:
 def test_migrating_an_existing_database_keeps_a_backup_first(tmp_path):
     import shutil
 
-    from companion.store.database import MIGRATIONS
+    from companion.edges.store.database import MIGRATIONS
 
     path = tmp_path / "c.db"
     with open_store(path).begin() as db:
@@ -115,7 +115,7 @@ def test_the_quick_up_to_date_check_agrees_with_alembic():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from companion.store.database import MIGRATIONS, _revisions_on_disk
+    from companion.edges.store.database import MIGRATIONS, _revisions_on_disk
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

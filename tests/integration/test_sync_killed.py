@@ -18,10 +18,9 @@ from peers.commands import companion
 from peers.faulty_proxy import faulty_proxy
 from sqlalchemy import select
 
-from companion.secrets import SecretStore
-from companion.services.context import build_context
-from companion.store import audit
-from companion.store.models import SyncJobRecord
+from companion.edges.secrets import SecretStore
+from companion.edges.store import audit
+from companion.edges.store.models import SyncJobRecord
 
 CALLS = 6
 
@@ -50,10 +49,9 @@ def _kill_when_half_sent(child: subprocess.Popen[str], client, bucket: str) -> s
 
 
 @pytest.mark.usefixtures("secret_service")
-def test_a_sync_killed_mid_upload_resumes_and_leaves_each_package_once(s3_server):
+def test_a_sync_killed_mid_upload_resumes_and_leaves_each_package_once(s3_server, make_context):
     identity = pyrage.x25519.Identity.generate()
-    context = build_context()
-    context.calls._recorder = None
+    context = make_context()
     organisation_policy(context, str(identity.to_public()))
     secrets = SecretStore()
     secrets.set("s3-access-key-id", "testing")

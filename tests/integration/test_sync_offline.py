@@ -12,9 +12,8 @@ from call_helpers import organisation_policy, ready_call
 from peers.commands import companion
 from peers.faulty_proxy import faulty_proxy
 
-from companion.secrets import SecretStore
-from companion.services.context import build_context
-from companion.store.models import SyncJobRecord
+from companion.edges.secrets import SecretStore
+from companion.edges.store.models import SyncJobRecord
 
 
 def _closed_port() -> int:
@@ -24,9 +23,10 @@ def _closed_port() -> int:
 
 
 @pytest.mark.usefixtures("secret_service")
-def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff(s3_server):
-    context = build_context()
-    context.calls._recorder = None
+def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff(
+    s3_server, make_context
+):
+    context = make_context()
     organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
     SecretStore().set("s3-access-key-id", "testing")
     SecretStore().set("s3-secret-access-key", "testing")
@@ -67,9 +67,8 @@ def test_a_server_stopped_and_started_again_gets_every_call_once_without_backoff
         assert stored.get("sha256") == hashlib.sha256(body).hexdigest()
 
 
-def test_an_unmounted_share_is_offline_and_never_created_on_the_laptop(tmp_path):
-    context = build_context()
-    context.calls._recorder = None
+def test_an_unmounted_share_is_offline_and_never_created_on_the_laptop(tmp_path, make_context):
+    context = make_context()
     organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
     share = tmp_path / "mnt" / "team-share"
     context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))

@@ -12,20 +12,20 @@ import jsonschema
 import pyrage
 import pytest
 import soundfile as sf
+from peers import uses_audio_peer
 from peers.sounds import MIC, band_energy, play, tone
 
-from companion.calls.session import CallState
-from companion.paths import resources_dir
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.sync.package import (
+from companion.app.call_package import package_call
+from companion.app.calls import CallRequest
+from companion.core.calls.session import CallState
+from companion.edges.paths import resources_dir
+from companion.edges.sync.package import (
     AUDIO,
     INDEX,
     MANIFEST,
     MOMENTS,
     CallPackage,
     PackageError,
-    build_package,
 )
 
 SCHEMA = json.loads((resources_dir() / "sync" / "manifest.schema.json").read_text("utf-8"))
@@ -38,8 +38,8 @@ def org():
 
 
 @pytest.fixture
-def context(companion_home):
-    ctx = build_context()
+def context(companion_home, make_context, request):
+    ctx = make_context(real_audio=uses_audio_peer(request))
     yield ctx
     if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
         ctx.calls.end_call()
@@ -74,7 +74,7 @@ def declined_call(ctx) -> str:
 
 def test_a_declined_call_syncs_evidence_and_notes_but_no_audio(context, org):
     call_id = declined_call(context)
-    package = build_package(context.store, call_id, policy(context), None, [str(org.to_public())])
+    package = package_call(context.store, call_id, policy(context), None, [str(org.to_public())])
     assert sorted(package.files) == ["manifest.json.age", "moments.vtt.age"]
     manifest = manifest_of(package, org)
     validate(manifest)
@@ -101,7 +101,7 @@ def test_a_blocked_call_carries_the_block_reason(context, org):
     assert session.state is CallState.BLOCKED
     calls.mark_moment(None, "counsel present")
     calls.end_call()
-    package = build_package(
+    package = package_call(
         context.store, session.details.call_id, policy(context), None, [str(org.to_public())]
     )
     manifest = manifest_of(package, org)
@@ -114,7 +114,7 @@ def test_a_blocked_call_carries_the_block_reason(context, org):
 
 def test_the_index_is_plain_and_names_only_ciphertext(context, org):
     call_id = declined_call(context)
-    package = build_package(context.store, call_id, policy(context), None, [str(org.to_public())])
+    package = package_call(context.store, call_id, policy(context), None, [str(org.to_public())])
     index = json.loads(package.index_bytes)
     assert index["package_id"] == f"call-{call_id}"
     assert index["retain_until"] == package.manifest["retention"]["organisation_until"]
@@ -123,7 +123,7 @@ def test_the_index_is_plain_and_names_only_ciphertext(context, org):
     for data in package.files.values():
         assert data.startswith(b"age-encryption.org/v1\n")
         assert b"Acme" not in data and b"Budget" not in data
-    again = build_package(context.store, call_id, policy(context), None, [str(org.to_public())])
+    again = package_call(context.store, call_id, policy(context), None, [str(org.to_public())])
     assert again.package_id == package.package_id
     assert again.content_digest == package.content_digest  # same call, same content
     assert again.files != package.files  # age is randomised: only the digest is stable
@@ -139,13 +139,13 @@ def test_nothing_is_packaged_without_recipients_or_before_the_end(context, org):
     calls = context.calls
     session = calls.start_call(CallRequest("Acme", "discovery", "DE"))
     with pytest.raises(PackageError, match="in progress"):
-        build_package(
+        package_call(
             context.store, session.details.call_id, policy(context), None, [str(org.to_public())]
         )
     calls.mark_decline()
     calls.end_call()
     with pytest.raises(PackageError, match="no organisation recipients"):
-        build_package(context.store, session.details.call_id, policy(context), None, [])
+        package_call(context.store, session.details.call_id, policy(context), None, [])
 
 
 @pytest.mark.usefixtures("secret_service", "pulse_testbed")
@@ -158,7 +158,7 @@ def test_consented_audio_decrypts_for_the_organisation_only_and_with_age(context
     calls.end_call()
     call_id = session.details.call_id
     key = context.audio_keys.master_key()
-    package = build_package(context.store, call_id, policy(context), key, [str(org.to_public())])
+    package = package_call(context.store, call_id, policy(context), key, [str(org.to_public())])
     manifest = manifest_of(package, org)
     validate(manifest)
     assert manifest["consent"]["status"] == "granted"
@@ -197,8 +197,8 @@ def test_consented_audio_decrypts_for_the_organisation_only_and_with_age(context
 @pytest.mark.usefixtures("secret_service", "pulse_testbed")
 def test_a_rebuilt_package_of_a_recorded_call_is_the_same_bytes(context, org, tmp_path):
     """A retry after a cut or a crash must resend what was half-sent, audio included."""
-    from companion.sync.package import encrypt_for
-    from companion.sync.sealed_cache import SealedCache
+    from companion.edges.sync.package import encrypt_for
+    from companion.edges.sync.sealed_cache import SealedCache
 
     calls = context.calls
     session = calls.start_call(CallRequest("Acme", "demo", "GB"))
@@ -212,11 +212,11 @@ def test_a_rebuilt_package_of_a_recorded_call_is_the_same_bytes(context, org, tm
 
     def build() -> CallPackage:
         seal = sealed.sealer(f"call-{call_id}", encrypt_for)
-        return build_package(context.store, call_id, policy(context), key, to, seal)
+        return package_call(context.store, call_id, policy(context), key, to, seal)
 
     first, again = build(), build()
     assert AUDIO + ".age" in first.files
     assert first.files == again.files and first.index == again.index
     assert decrypt(first, AUDIO, org) == decrypt(
-        build_package(context.store, call_id, policy(context), key, to), AUDIO, org
+        package_call(context.store, call_id, policy(context), key, to), AUDIO, org
     )  # the audio itself is deterministic, not only its cached seal

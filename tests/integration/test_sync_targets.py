@@ -16,20 +16,20 @@ from botocore.exceptions import ClientError
 from peers.faulty_proxy import faulty_proxy
 from peers.s3 import REGION, TEST_KEY
 
-from companion.calls.session import CallState
-from companion.secrets import SecretStore
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.sync.package import INDEX, build_package, sha256_hex
-from companion.sync.targets import (
+from companion.app.call_package import package_call
+from companion.app.calls import CallRequest
+from companion.core.calls.session import CallState
+from companion.edges.secrets import SecretStore
+from companion.edges.sync.folder_target import FolderTarget
+from companion.edges.sync.package import INDEX, sha256_hex
+from companion.edges.sync.s3_connection import (
     ACCESS_KEY_SECRET,
     SECRET_KEY_SECRET,
-    FolderTarget,
     S3Credentials,
-    S3Target,
-    SyncError,
     credentials_from_secrets,
 )
+from companion.edges.sync.s3_target import S3Target
+from companion.edges.sync.targets import SyncError
 
 MiB = 1024 * 1024
 
@@ -40,8 +40,8 @@ def org():
 
 
 @pytest.fixture
-def context(companion_home):
-    ctx = build_context()
+def context(companion_home, make_context):
+    ctx = make_context()
     yield ctx
     if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
         ctx.calls.end_call()
@@ -53,7 +53,7 @@ def notes_only_package(ctx, org, account="Acme", note="follow up"):
     calls.mark_decline()
     calls.mark_moment("pain_point", note)
     calls.end_call()
-    return build_package(
+    return package_call(
         ctx.store, session.details.call_id, ctx.active_policy().policy, None, [str(org.to_public())]
     )
 
@@ -133,7 +133,7 @@ def test_folder_target_renames_a_complete_package_into_place(context, org, tmp_p
     assert stored == package.files | {INDEX: package.index_bytes}
 
     mtimes = {p.name: p.stat().st_mtime_ns for p in (root / package.package_id).iterdir()}
-    rebuilt = build_package(
+    rebuilt = package_call(
         context.store,
         package.manifest["call"]["id"],
         context.active_policy().policy,
@@ -215,7 +215,7 @@ def test_s3_package_has_tags_retention_and_exactly_one_copy(context, org, s3_ser
 
     count = client.list_objects_v2(Bucket=bucket)["KeyCount"]
     versions = len(client.list_object_versions(Bucket=bucket)["Versions"])
-    rebuilt = build_package(
+    rebuilt = package_call(
         context.store,
         package.manifest["call"]["id"],
         context.active_policy().policy,

@@ -11,18 +11,17 @@ from call_helpers import organisation_policy, ready_call
 from peers.commands import companion
 from sqlalchemy import select
 
-from companion.policy.source import default_policy_path
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.services.retention_sweeper import sweep
-from companion.store import audit
-from companion.store.models import RecordingSegmentRecord, SyncJobRecord
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
+from companion.app.retention_sweep import sweep
+from companion.edges.policy.files import default_policy_path
+from companion.edges.store import audit
+from companion.edges.store.models import RecordingSegmentRecord, SyncJobRecord
 
 
-def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_path):
+def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_path, make_context):
     identity = pyrage.x25519.Identity.generate()
-    context = build_context()
-    context.calls._recorder = None
+    context = make_context()
     organisation_policy(context, str(identity.to_public()))
     outbox = tmp_path / "share"
     outbox.mkdir()
@@ -49,10 +48,9 @@ def test_sync_delivers_each_ready_call_once_encrypted_for_the_organisation(tmp_p
     assert kinds.count("call.synced") == 1
 
 
-def test_an_unreachable_target_is_retried_later_not_lost(tmp_path):
+def test_an_unreachable_target_is_retried_later_not_lost(tmp_path, make_context):
     identity = pyrage.x25519.Identity.generate()
-    context = build_context()
-    context.calls._recorder = None
+    context = make_context()
     organisation_policy(context, str(identity.to_public()))
     broken = tmp_path / "share-that-is-a-file"  # the share cannot take a package
     broken.write_text("not a folder", encoding="utf-8")
@@ -106,11 +104,12 @@ def test_retention_deletes_only_synced_expired_audio_and_respects_holds(tmp_path
     assert cli.returncode == 0 and cli.stdout.startswith("retention: would delete")
 
 
-def test_policy_refresh_installs_a_signed_newer_policy_and_refuses_a_tampered_one(tmp_path):
-    from companion.calls.session import CallState
+def test_policy_refresh_installs_a_signed_newer_policy_and_refuses_a_tampered_one(
+    tmp_path, make_context
+):
+    from companion.core.calls.session import CallState
 
-    context = build_context()
-    context.calls._recorder = None
+    context = make_context()
     outbox = tmp_path / "share"
     (outbox / "policy").mkdir(parents=True)
     context.settings.save(context.settings.load().with_changes(sync_folder=str(outbox)))

@@ -85,7 +85,7 @@ def spawn(args: list[str], *, log: Path, **options: object) -> subprocess.Popen[
         options.setdefault("stdin", subprocess.DEVNULL)
         options.setdefault("stdout", sink)
         options.setdefault("stderr", sink)
-        return subprocess.Popen(args, **options)  # type: ignore[call-overload]
+        return subprocess.Popen(args, **options)  # type: ignore[call-overload]  # **kwargs
 
 
 def ensure_alive(process: subprocess.Popen[bytes] | subprocess.Popen[str], log: Path) -> None:
@@ -102,3 +102,8 @@ def clean_env(**overrides: str) -> dict[str, str]:
         env.pop(name, None)
     env.update(overrides)
     return env
+
+
+def uses_audio_peer(request: pytest.FixtureRequest) -> bool:
+    """Whether the requesting test runs with PulseAudio, so the real recorder can work."""
+    return "pulse_testbed" in request.fixturenames

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from peers import uses_audio_peer
 from peers.sounds import MIC, play, tone
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from companion.calls.session import CallState
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
-from companion.store.models import MomentRecord
+from companion.app.calls import CallRequest
+from companion.core.calls.session import CallState
+from companion.edges.store.models import MomentRecord
 from companion.ui.app import TrayApp
 from companion.ui.call_window import CallWindow
 
 
 @pytest.fixture
-def companion(qtbot):
-    app = TrayApp(build_context(), lambda: None)
+def companion(qtbot, make_context, request):
+    app = TrayApp(make_context(real_audio=uses_audio_peer(request)), lambda: None)
     yield app
     if app.call_window is not None:
         app.call_window.timer.stop()

@@ -7,17 +7,16 @@ import csv
 import pytest
 from PySide6.QtCore import Qt
 
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
 from companion.ui.app import TrayApp
 from companion.ui.library_window import LibraryWindow
 from companion.ui.review_window import ReviewWindow
 
 
 @pytest.fixture
-def companion(qtbot):
-    app = TrayApp(build_context(), lambda: None)
-    app.context.calls._recorder = None
+def companion(qtbot, make_context):
+    app = TrayApp(make_context(), lambda: None)
     yield app
     for window in list(app.windows.values()):
         window.close()
@@ -37,7 +36,8 @@ def make_call(app, account, call_type, notes, decline=True):
 
 
 def shown_accounts(library: LibraryWindow) -> list[str]:
-    return [library.table.item(r, 1).text() for r in range(library.table.rowCount())]
+    items = [library.table.item(r, 1) for r in range(library.table.rowCount())]
+    return [item.text() if item is not None else "" for item in items]
 
 
 def test_search_and_filters_narrow_the_library(qtbot, companion, tmp_path):

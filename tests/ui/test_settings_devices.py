@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from peers.sounds import FAR_END, MIC, band_energy, play, tone
 
-from companion.audio.decode import decode_segment
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
+from companion.edges.audio.decode import decode_segment
 from companion.ui.settings_window import AUTOMATIC, SettingsWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")

@@ -9,9 +9,10 @@ import pytest
 from call_helpers import ready_call
 from sqlalchemy import update
 
-from companion.policy.source import default_policy_path
-from companion.services.context import build_context
-from companion.store.models import CallRecord
+from companion.app.compose import build_context
+from companion.core.calls.recorder import NullRecorder
+from companion.edges.policy.files import default_policy_path
+from companion.edges.store.models import CallRecord
 from companion.ui.app import TrayApp
 
 
@@ -25,8 +26,8 @@ def _policy_text(recipient: str, version: str = "2026.11.1", local_days: int = 3
     return text + f'\n[sync]\nrecipients = ["{recipient}"]\n'
 
 
-def _synced_profile(tmp_path):
-    context = build_context()
+def _synced_profile(tmp_path, **options):
+    context = build_context(**options)
     recipient = str(pyrage.x25519.Identity.generate().to_public())
     context.paths.policy_override.write_text(_policy_text(recipient), encoding="utf-8")
     share = tmp_path / "share"
@@ -43,8 +44,7 @@ def _close(app) -> None:
 
 
 def test_the_tray_and_the_library_follow_each_call_as_it_syncs(qtbot, tmp_path):
-    context, _recipient, _share = _synced_profile(tmp_path)
-    context.calls._recorder = None
+    context, _recipient, _share = _synced_profile(tmp_path, recorder=NullRecorder())
     first, second = ready_call(context, "Acme"), ready_call(context, "Globex")
     app = TrayApp(context, lambda: None)
     library = app.open_window("library")

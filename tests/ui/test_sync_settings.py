@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from companion.services.context import build_context
+from companion.app.compose import build_context
 from companion.ui.app import TrayApp
 
 
@@ -33,7 +33,7 @@ def test_refused_connection_is_named_and_keys_go_to_the_keyring(qtbot, secret_se
     settings = app.context.settings.load()
     assert settings.s3_bucket == "calls"
     assert "s3cr3t" not in app.context.paths.settings_file.read_text(encoding="utf-8")
-    from companion.secrets import SecretStore
+    from companion.edges.secrets import SecretStore
 
     assert SecretStore().get("s3-secret-access-key") == "s3cr3t"
     window.close()

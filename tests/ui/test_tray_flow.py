@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from peers import uses_audio_peer
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from companion.calls.session import CallState
-from companion.paths import AppPaths
-from companion.services.context import build_context
-from companion.store.models import ConsentEventRecord, MomentRecord
+from companion.core.calls.session import CallState
+from companion.edges.paths import AppPaths
+from companion.edges.store.models import ConsentEventRecord, MomentRecord
 from companion.ui.app import TrayApp
 from companion.ui.blocked_dialog import BlockedDialog
 from companion.ui.consent_dialog import ConsentDialog
@@ -20,8 +20,9 @@ from companion.ui.start_call_dialog import StartCallDialog
 
 
 @pytest.fixture
-def companion(qtbot, tmp_path):
-    context = build_context(AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)}))
+def companion(qtbot, tmp_path, make_context, request):
+    paths = AppPaths.from_environment({"COMPANION_HOME": str(tmp_path)})
+    context = make_context(paths=paths, real_audio=uses_audio_peer(request))
     quits = []
     app = TrayApp(context, lambda: quits.append(True))
     app.quits = quits

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pyrage
 from call_helpers import organisation_policy
 
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
 from companion.ui.app import TrayApp
 
 
-def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path):
-    context = build_context()
-    context.calls._recorder = None
+def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path, make_context):
+    context = make_context()
     organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
     share = tmp_path / "share"
     share.mkdir()
@@ -24,8 +23,8 @@ def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path):
     call_id = calls.current.details.call_id
     calls.end_call()
     for key in ("qualification", "next_steps", "timeline", "risks"):
-        context.review.set_crm_field(call_id, key, "done")
-    context.review.mark_ready(call_id)
+        context.review.crm.set_crm_field(call_id, key, "done")
+    context.review.crm.mark_ready(call_id)
     library = app.open_window("library")
     assert library.table.item(0, 6).text() == "local (ready)"
     with qtbot.waitSignal(app.sync.finished, timeout=30_000) as finished:
@@ -44,7 +43,7 @@ def test_an_anonymous_concern_reaches_the_organisation_without_a_name(qtbot, tmp
 
     from PySide6.QtCore import Qt
 
-    from companion.store import audit
+    from companion.edges.store import audit
 
     context = build_context()
     identity = pyrage.x25519.Identity.generate()

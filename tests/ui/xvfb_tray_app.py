@@ -15,13 +15,17 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from companion.services.calls import CallRequest
-from companion.services.context import build_context
+from companion.app.calls import CallRequest
+from companion.app.compose import build_context
+from companion.core.calls.recorder import NullRecorder
 from companion.ui.app import TrayApp
+from companion.ui.call_window import CallWindow
+from companion.ui.review_window import ReviewWindow
 
 shots = Path(sys.argv[1])
 app = QApplication([])
-companion = TrayApp(build_context(), app.quit)
+# No audio peer here (NullRecorder): the windows are what this run shows.
+companion = TrayApp(build_context(recorder=NullRecorder()), app.quit)
 companion.show()
 seen: dict[str, object] = {"tray_available": QSystemTrayIcon.isSystemTrayAvailable()}
 deadline_ticks = {"left": 400}  # 400 x 25 ms: a bounded wait, never a fixed sleep
@@ -78,7 +82,6 @@ def wait_for_menu() -> None:
 
 def show_windows() -> None:
     calls = companion.context.calls
-    calls._recorder = None  # no audio peer here: the windows are what this run shows
     calls.start_call(CallRequest("Acme GmbH", "discovery", "DE"))
     calls.mark_decline()
     window = companion.call_window
@@ -90,13 +93,15 @@ def show_windows() -> None:
     QTimer.singleShot(300, lambda: finish(window))
 
 
-def finish(window: object) -> None:
+def finish(window: CallWindow) -> None:
     save("call-window")
-    window.grab().save(str(shots / "call-window-only.png"))  # type: ignore[attr-defined]
+    window.grab().save(str(shots / "call-window-only.png"))
     calls = companion.context.calls
+    assert calls.current is not None
     call_id = calls.current.details.call_id
     calls.end_call()  # the review window opens for the call just ended
     review = companion.windows[f"review:{call_id}"]
+    assert isinstance(review, ReviewWindow)
     review.crm["next_steps"].setPlainText("Send pricing by Friday")
     review.grab().save(str(shots / "review.png"))
     library = companion.open_window("library")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from companion.policy.model import RecordingLimits, WithdrawalAction
-from companion.services.call_monitor import judge
-from companion.services.recorder import IDLE_STATUS, RecorderStatus
+from companion.core.calls.limits import judge
+from companion.core.calls.recorder import IDLE_STATUS, RecorderStatus
+from companion.core.policy.model import RecordingLimits, WithdrawalAction
 
 LIMITS = RecordingLimits(
     max_minutes=60, silence_auto_stop_minutes=5, on_withdrawal=WithdrawalAction.DISCARD

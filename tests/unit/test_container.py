@@ -21,17 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from keyring.backends import fail
 
-from companion.audio.container import (
+from companion.edges.audio.container_format import (
     HEADER_SIZE,
     LENGTH,
     MAX_RECORD_PLAINTEXT,
     RECORD_OVERHEAD,
     ContainerError,
-    EncryptedWriter,
-    read_container,
 )
-from companion.audio.keys import AudioKeys
-from companion.secrets import SecretStore, SecretStoreError
+from companion.edges.audio.container_reader import read_container
+from companion.edges.audio.container_writer import EncryptedWriter
+from companion.edges.audio.keys import AudioKeys
+from companion.edges.secrets import SecretStore, SecretStoreError
 
 RATE = 48_000
 KEY = bytes(range(32))

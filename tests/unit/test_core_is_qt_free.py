@@ -1,5 +1,6 @@
-"""The core (policy, call lifecycle) is Qt-free, audio-free and layered below the UI;
-and the grant mint is reachable only from the grant module and the call session."""
+"""The core (policy, call lifecycle, retention, errors) is Qt-free, audio-free, store-free
+and layered below everything else; and the grant mint is reachable only from the grant
+module and the call session. import-linter (in `.ci/run`) checks the layers as a whole."""
 
 import ast
 import json
@@ -11,16 +12,30 @@ import companion
 
 PACKAGE = Path(companion.__file__).resolve().parent
 ROOT = PACKAGE.parent
-CORE_DIRS = [PACKAGE / "policy", PACKAGE / "calls"]
-FORBIDDEN_LAYERS = ("companion.ui", "companion.services")
+CORE_DIRS = [PACKAGE / "core"]
+FORBIDDEN_LAYERS = ("companion.ui", "companion.app", "companion.edges")
 CORE_MODULES = [
-    "companion.policy",
-    "companion.policy.rules",
-    "companion.policy.source",
-    "companion.policy.signing",
-    "companion.calls.session",
-    "companion.calls.grant",
+    "companion.core.policy.model",
+    "companion.core.policy.parse",
+    "companion.core.policy.active",
+    "companion.core.policy.rules",
+    "companion.core.calls.session",
+    "companion.core.calls.grant",
+    "companion.core.calls.recorder",
+    "companion.core.calls.limits",
+    "companion.core.retention",
+    "companion.core.errors",
 ]
+# The world the core must not touch: Qt, audio, the store, the keyring, the network.
+FORBIDDEN_LIBRARIES = (
+    "PySide6",
+    "shiboken6",
+    "sounddevice",
+    "_sounddevice",
+    "sqlalchemy",
+    "keyring",
+    "boto3",
+)
 
 PROBE = """
 import json, sys
@@ -50,10 +65,10 @@ def is_under(name: str, package: str) -> bool:
 def test_core_imports_neither_qt_nor_audio():
     loaded = imported_modules(*CORE_MODULES)
     assert set(CORE_MODULES) <= loaded  # the probe really imported them
-    for package in ("PySide6", "shiboken6", "sounddevice", "_sounddevice"):
+    for package in FORBIDDEN_LIBRARIES:
         offenders = sorted(m for m in loaded if is_under(m, package))
         assert offenders == [], f"the core pulled in {package}: {offenders}"
-    assert not any(is_under(m, "companion.ui") or is_under(m, "companion.services") for m in loaded)
+    assert not any(is_under(m, layer) for m in loaded for layer in FORBIDDEN_LAYERS)
 
 
 def test_the_probe_would_notice_qt():
@@ -109,7 +124,7 @@ def core_files() -> list[Path]:
     return sorted(p for d in CORE_DIRS for p in d.rglob("*.py"))
 
 
-def test_core_does_not_import_ui_or_services():
+def test_core_does_not_import_the_layers_above():
     files = core_files()
     assert {p.name for p in files} >= {"model.py", "rules.py", "session.py", "grant.py"}
     violations = {
@@ -123,9 +138,9 @@ def test_core_does_not_import_ui_or_services():
 
 def test_import_scan_sees_real_imports():
     # Guards the scan: it finds session.py's imports, absolute and resolved.
-    names = imports_of(PACKAGE / "calls" / "session.py")
-    assert "companion.calls.grant._mint" in names
-    assert "companion.policy.rules" in names
+    names = imports_of(PACKAGE / "core" / "calls" / "session.py")
+    assert "companion.core.calls.grant._mint" in names
+    assert "companion.core.policy.rules" in names
 
 
 def references(path: Path, identifier: str) -> list[int]:
@@ -159,8 +174,8 @@ def files_referencing(identifier: str) -> set[str]:
 
 
 def test_mint_is_referenced_only_by_grant_and_session():
-    assert files_referencing("_mint") == {"calls/grant.py", "calls/session.py"}
+    assert files_referencing("_mint") == {"core/calls/grant.py", "core/calls/session.py"}
 
 
 def test_mint_token_is_referenced_only_by_grant():
-    assert files_referencing("_MINT") == {"calls/grant.py"}
+    assert files_referencing("_MINT") == {"core/calls/grant.py"}

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.audio import encoder
-from companion.audio.container import EncryptedWriter, read_container
-from companion.audio.decode import decode_segment
-from companion.audio.encoder import EncryptedOpusSink
+from companion.edges.audio import encoder
+from companion.edges.audio.container_reader import read_container
+from companion.edges.audio.container_writer import EncryptedWriter
+from companion.edges.audio.decode import decode_segment
+from companion.edges.audio.encoder import EncryptedOpusSink
 
 RATE = 48_000
 KEY = bytes(range(32))

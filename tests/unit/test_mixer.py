@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.audio.mixer import MAX_LAG_FRAMES, SILENCE_DBFS, StereoMixer, block_dbfs
+from companion.edges.audio.mixer import MAX_LAG_FRAMES, SILENCE_DBFS, StereoMixer, block_dbfs
 
 RATE = 48_000
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from companion.policy.signing import generate_keypair, sign_policy, signature_path
-from companion.policy.source import ActivePolicy, check_policy_file, default_policy_path
+from companion.core.policy.active import ActivePolicy
+from companion.edges.policy.files import check_policy_file, default_policy_path
+from companion.edges.policy.signing import generate_keypair, sign_policy, signature_path
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from companion.policy import Policy, PolicyError, PolicyProblem, load_policy, parse_policy
-from companion.policy.source import default_policy_path
+from companion.core.policy.model import Policy
+from companion.core.policy.parse import PolicyError, PolicyProblem, parse_policy
+from companion.edges.policy.files import default_policy_path, load_policy
 
 DEFAULT_TEXT = default_policy_path().read_text(encoding="utf-8")
 

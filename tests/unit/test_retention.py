@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from companion.policy.load import PolicyError, parse_policy
-from companion.policy.source import default_policy_path
-from companion.retention import CallFacts, hold_on, locally_expired, retention_dates
+from companion.core.policy.parse import PolicyError, parse_policy
+from companion.core.retention import CallFacts, hold_on, locally_expired, retention_dates
+from companion.edges.policy.files import default_policy_path
 
 DEFAULT = default_policy_path().read_text(encoding="utf-8")
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from companion.policy import Policy, parse_policy
-from companion.policy.model import ConsentRule
-from companion.policy.rules import UNKNOWN_REGION, RecordingDecision, decide
-from companion.policy.source import default_policy_path
+from companion.core.policy.model import ConsentRule, Policy
+from companion.core.policy.parse import parse_policy
+from companion.core.policy.rules import UNKNOWN_REGION, RecordingDecision, decide
+from companion.edges.policy.files import default_policy_path
 
 DEFAULT_TEXT = default_policy_path().read_text(encoding="utf-8")
 DEFAULT = parse_policy(DEFAULT_TEXT.encode("utf-8"), "default")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyrage
 
-from companion.sync.package import encrypt_for
-from companion.sync.sealed_cache import SealedCache
+from companion.edges.sync.package import encrypt_for
+from companion.edges.sync.sealed_cache import SealedCache
 
 
 def test_unchanged_content_is_resent_byte_for_byte_and_changed_content_is_not(tmp_path):

@@ -28,11 +28,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from companion.calls.grant import CaptureGrant, GrantError
-from companion.calls.session import CallDetails, CallSession, CallState, InvalidTransition
-from companion.policy import parse_policy
-from companion.policy.rules import decide
-from companion.policy.source import default_policy_path
+from companion.core.calls.grant import CaptureGrant, GrantError
+from companion.core.calls.session import CallDetails, CallSession, CallState, InvalidTransition
+from companion.core.policy.parse import parse_policy
+from companion.core.policy.rules import decide
+from companion.edges.policy.files import default_policy_path
 
 S = CallState
 POLICY = parse_policy(default_policy_path().read_bytes(), "default")

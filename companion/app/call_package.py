@@ -1,0 +1,85 @@
+"""Packaging a call for the organisation: its facts from the store, then the format.
+
+The format (`edges.sync.package`) knows no database; this reads the call's rows, and
+decodes its kept audio only when the package may carry it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.app.audio_export import ExportError, call_audio
+from companion.core.policy.model import Policy
+from companion.edges.store.models import CallRecord
+from companion.edges.store.recordings import kept_segments
+from companion.edges.sync.package import CallPackage, PackageError, audio_wanted, build_package
+from companion.edges.sync.package_facts import (
+    CallSummary,
+    ConsentFact,
+    MomentFact,
+    PackageAudio,
+    PackageFacts,
+)
+
+
+def package_call(
+    store: sessionmaker[Session],
+    call_id: str,
+    policy: Policy,
+    master_key: bytes | None,
+    recipients: list[str],
+    seal: Callable[[str, bytes, list[str]], bytes] | None = None,
+) -> CallPackage:
+    """The encrypted package of an ended call; `master_key` decodes its audio, if any."""
+    facts = _facts(store, call_id)
+    if recipients and facts.call.state == "ended" and audio_wanted(facts):
+        if master_key is None:
+            raise PackageError("The audio key is needed to package this call's recording.")
+        try:
+            frames, rate = call_audio(store, call_id, master_key)
+        except ExportError:  # the rows say kept, but no file is left
+            pass
+        else:
+            facts = PackageFacts(
+                facts.call,
+                facts.consent_events,
+                facts.moments,
+                facts.crm_fields,
+                facts.kept_segments,
+                PackageAudio(frames, rate),
+            )
+    return build_package(facts, policy, recipients, seal)
+
+
+def _facts(store: sessionmaker[Session], call_id: str) -> PackageFacts:
+    with store() as db:
+        call = db.get(CallRecord, call_id)
+        if call is None:
+            raise PackageError(f"There is no call {call_id}.")
+        summary = CallSummary(
+            call.id,
+            call.account,
+            call.call_type,
+            call.region,
+            call.rep,
+            call.policy_version,
+            call.state,
+            call.outcome,
+            call.outcome_reason,
+            call.started_at,
+            call.ended_at,
+        )
+        events = tuple(
+            ConsentFact(
+                e.kind, e.at, e.policy_version, e.script_version, e.language, e.jurisdiction, e.rep
+            )
+            for e in call.consent_events
+        )
+        moments = tuple(
+            MomentFact(m.offset_ms, m.tag, m.tag_label, m.note, m.had_audio, m.draft, m.created_at)
+            for m in call.moments
+        )
+        crm = {note.field_key: note.text for note in call.crm_notes}
+    return PackageFacts(summary, events, moments, crm, len(kept_segments(store, call_id)))

@@ -1,0 +1,366 @@
+"""`CallService`: runs one call at a time, keeps its evidence and its audit trail.
+
+Every transition of the `CallSession` is written to the store together with its
+audit entry in one transaction, so there is never evidence without audit or the
+reverse.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.app.messages import MessageChannel
+from companion.core.calls.limits import judge
+from companion.core.calls.recorder import (
+    NullRecorder,
+    Recorder,
+    RecorderStatus,
+    RecorderUnavailable,
+)
+from companion.core.calls.session import (
+    CallDetails,
+    CallSession,
+    CallState,
+    InvalidTransition,
+    Transition,
+)
+from companion.core.policy.active import ActivePolicy
+from companion.core.policy.model import ConsentRule, WithdrawalAction
+from companion.core.policy.rules import RecordingDecision, decide
+from companion.edges.store import audit
+from companion.edges.store.models import CallRecord, ConsentEventRecord, MomentRecord
+from companion.edges.store.recordings import RecordingLog
+
+_CONSENT_KINDS = {"consent": "granted", "decline": "declined", "withdraw": "withdrawn"}
+_OUTCOMES = {
+    CallState.BLOCKED: "blocked",
+    CallState.DECLINED: "declined",
+    CallState.CONSENTED: "consented",
+    CallState.RECORDING: "recorded",
+}
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    account: str
+    call_type: str
+    region: str
+    language: str | None = None
+
+
+StateListener = Callable[[CallSession | None], None]
+
+
+class CallService:
+    def __init__(
+        self,
+        store: sessionmaker[Session],
+        policy: Callable[[], ActivePolicy],
+        messages: MessageChannel,
+        rep: str,
+        recorder: Recorder | None = None,  # None: NullRecorder, notes only
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._store = store
+        self._policy = policy
+        self._messages = messages
+        self._rep = rep
+        self._recorder: Recorder = recorder or NullRecorder()
+        self._clock = clock
+        self._listeners: list[StateListener] = []
+        self.current: CallSession | None = None
+        self._policy_at_start: ActivePolicy | None = None
+        self.recordings = RecordingLog(store)
+        self._warned: set[str] = set()
+        # (call id, seconds in its finished segments) for tick(): they change only when
+        # capture starts or stops or audio is discarded, so no query four times a second.
+        self._earlier: tuple[str, float] | None = None
+
+    # -- observers ---------------------------------------------------------------------
+    def subscribe(self, listener: StateListener) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener(self.current)
+
+    @property
+    def policy_in_use(self) -> ActivePolicy | None:
+        """The policy the current call started under (a refresh applies to the next call)."""
+        return self._policy_at_start
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start_call(self, request: CallRequest) -> CallSession:
+        if self.current is not None and self.current.state is not CallState.ENDED:
+            raise InvalidTransition("end the current call before starting another")
+        active = self._policy()
+        self._policy_at_start = active
+        version = active.policy.version if active.policy else "none"
+        details = CallDetails(
+            str(uuid.uuid4()),
+            request.account,
+            request.call_type,
+            request.region,
+            self._rep,
+            version,
+        )
+        session = CallSession(details, clock=self._clock)
+        with self._store.begin() as db:
+            db.add(
+                CallRecord(
+                    id=details.call_id,
+                    account=details.account,
+                    call_type=details.call_type,
+                    region=details.region,
+                    rep=self._rep,
+                    policy_version=version,
+                    state=session.state.value,
+                    outcome="pending",
+                    outcome_reason="",
+                    started_at=self._clock(),
+                )
+            )
+        self.current = session
+        self._apply(lambda: session.begin(self._decision(active, request)))
+        if session.state is CallState.ASKING:
+            self._recorder.prepare()  # devices and key, no stream, while the rep reads the script
+        if session.state is CallState.BLOCKED:
+            self._messages.warning("This call will not be recorded", session.transitions[-1].reason)
+        return session
+
+    def _decision(self, active: ActivePolicy, request: CallRequest) -> RecordingDecision:
+        if active.policy is None:
+            first = active.error.problems[0] if active.error and active.error.problems else None
+            detail = f" ({first.field}: {first.message})" if first else ""
+            reason = f"The recording policy could not be used{detail}. Notes only."
+            return RecordingDecision(False, reason, request.region, ConsentRule.NEVER)
+        return decide(active.policy, request.call_type, request.region)
+
+    def consent_script(self, language: str | None = None) -> tuple[str, str, str]:
+        """(script text, language, script version) as the rep must read it."""
+        active = self._policy_at_start
+        if active is None or active.policy is None:
+            raise InvalidTransition("there is no usable policy for this call")
+        text, lang = active.policy.consent_script(language)
+        return text, lang, active.policy.consent.script_version
+
+    def decline_script(self, language: str | None = None) -> str:
+        active = self._policy_at_start
+        assert active is not None and active.policy is not None
+        return active.policy.decline_script(language)
+
+    def mark_consent(self, language: str | None = None) -> None:
+        session = self._require_call()
+        _, lang, version = self.consent_script(language)
+        self._apply(lambda: session.give_consent(version, lang))
+        self._start_capture(session)
+
+    def mark_decline(self, language: str | None = None) -> None:
+        session = self._require_call()
+        _, lang, version = self.consent_script(language)
+        self._apply(lambda: session.decline(version, lang))
+        self._stop_capture()
+        self._messages.info("Customer declined", "Continuing without recording. Notes work.")
+
+    def pause(self) -> None:
+        session = self._require_call()
+        self._apply(session.pause)
+        self._stop_capture()
+
+    def resume(self) -> None:
+        session = self._require_call()
+        self._apply(session.resume)
+        self._start_capture(session)
+
+    def participant_joined(self, who: str = "") -> None:
+        session = self._require_call()
+        self._apply(lambda: session.participant_joined(who))
+        self._stop_capture()
+        self._recorder.prepare()
+        self._messages.warning("Recording paused", "A participant joined: ask for consent again.")
+
+    def withdraw_consent(self) -> None:
+        session = self._require_call()
+        self._apply(session.withdraw)
+        self._stop_capture()
+        policy = self._policy_at_start.policy if self._policy_at_start else None
+        action = policy.recording.on_withdrawal if policy else WithdrawalAction.DISCARD
+        if action is WithdrawalAction.DISCARD:
+            count = self.recordings.discard(
+                session.details.call_id, self._rep, "customer withdrew consent", self._clock()
+            )
+            self._earlier = None
+            text = f"Recording stopped and its audio deleted ({count} file(s)), as the policy says."
+        else:
+            text = "Recording stopped; audio captured before the withdrawal is kept (policy)."
+        self._messages.info("Consent withdrawn", text + " Notes go on.")
+
+    def end_call(self) -> None:
+        session = self._require_call()
+        self._stop_capture()
+        self._apply(session.end)
+        self._notify()
+
+    # -- moments -----------------------------------------------------------------------
+    def mark_moment(self, tag: str | None = None, note: str = "") -> MomentRecord:
+        session = self._require_call()
+        now = self._clock()
+        started = session.started_at or now
+        policy = self._policy_at_start.policy if self._policy_at_start else None
+        known = policy.tags.get(tag) if policy and tag else None
+        # Label and colour as they were when marked: a later policy may drop the tag.
+        label, color = (known.label, known.color) if known else (tag, None)
+        moment = MomentRecord(
+            call_id=session.details.call_id,
+            offset_ms=max(0, int((now - started).total_seconds() * 1000)),
+            tag=tag,
+            tag_label=label,
+            tag_color=color,
+            note=note,
+            had_audio=session.state is CallState.RECORDING,
+            created_at=now,
+        )
+        with self._store.begin() as db:
+            db.add(moment)
+        return moment
+
+    # -- internals ---------------------------------------------------------------------
+    def _require_call(self) -> CallSession:
+        if self.current is None:
+            raise InvalidTransition("there is no call in progress")
+        return self.current
+
+    def _start_capture(self, session: CallSession) -> None:
+        grant = session.capture_grant()
+        if grant is None:
+            return
+        try:
+            path = self._recorder.start(grant)
+        except RecorderUnavailable as error:
+            reason = str(error)
+            self._apply(lambda: session.stop(f"not recording: {reason}"))
+            self._messages.warning("Not recording", reason)
+            return
+        now = self._clock()
+        offset = int((now - (session.started_at or now)).total_seconds() * 1000)
+        self.recordings.opened(session.details.call_id, path, offset, now)
+        self._earlier = None
+        self._apply(session.recording_started)
+
+    def _stop_capture(self) -> None:
+        summary = self._recorder.stop()
+        if summary is not None:
+            self.recordings.closed(summary)
+            self._earlier = None
+
+    # -- health and limits, polled by the GUI's timer ---------------------------------
+    def recorder_status(self) -> RecorderStatus:
+        return self._recorder.status()
+
+    def tick(self) -> RecorderStatus:
+        """Apply the policy's limits and report trouble; returns the status it judged."""
+        status = self.recorder_status()
+        session, active = self.current, self._policy_at_start
+        if session is None or active is None or active.policy is None:
+            return status
+        verdict = judge(status, active.policy.recording, self._earlier_seconds(session))
+        if verdict.stop_reason and session.state is CallState.RECORDING:
+            reason = verdict.stop_reason
+            self._stop_capture()
+            self._apply(lambda: session.stop(reason))
+            self._messages.warning("Recording stopped", reason[0].upper() + reason[1:] + ".")
+        for warning in verdict.warnings:
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self._messages.warning("Check your audio", warning)
+        return status
+
+    def _earlier_seconds(self, session: CallSession) -> float:
+        call_id = session.details.call_id
+        if self._earlier is None or self._earlier[0] != call_id:
+            self._earlier = (call_id, self.recordings.recorded_seconds(call_id))
+        return self._earlier[1]
+
+    def _apply(self, step: Callable[[], Transition]) -> Transition:
+        session = self._require_call()
+        transition = step()
+        with self._store.begin() as db:
+            self._persist(db, session, transition)
+        self._notify()
+        return transition
+
+    def _persist(self, db: Session, session: CallSession, transition: Transition) -> None:
+        details = session.details
+        record = db.get(CallRecord, details.call_id)
+        assert record is not None
+        record.state = session.state.value
+        if session.state in _OUTCOMES and record.outcome != "recorded":
+            record.outcome = _OUTCOMES[session.state]
+            record.outcome_reason = transition.reason
+        if session.state is CallState.ENDED:
+            record.ended_at = transition.at
+        evidence = transition.evidence
+        if transition.event in _CONSENT_KINDS:
+            db.add(
+                ConsentEventRecord(
+                    call_id=details.call_id,
+                    kind=_CONSENT_KINDS[transition.event],
+                    policy_version=details.policy_version,
+                    script_version=evidence.script_version if evidence else "",
+                    language=evidence.language if evidence else "",
+                    jurisdiction=evidence.jurisdiction if evidence else details.region,
+                    rep=details.rep,
+                    at=transition.at,
+                )
+            )
+        payload = {
+            "event": transition.event,
+            "from": transition.from_state.value,
+            "to": transition.to_state.value,
+            "reason": transition.reason,
+            "policy_version": details.policy_version,
+            "call_type": details.call_type,
+            "region": details.region,
+        }
+        if evidence:
+            payload |= {
+                "script_version": evidence.script_version,
+                "language": evidence.language,
+                "jurisdiction": evidence.jurisdiction,
+            }
+        audit.append(
+            db,
+            f"call.{transition.event}",
+            details.rep,
+            payload,
+            call_id=details.call_id,
+            at=transition.at,
+        )
+
+    def close_abandoned_calls(self) -> int:
+        """Calls left open by a crash or a kill are ended, with an audit entry saying so."""
+        with self._store.begin() as db:
+            open_calls = db.scalars(select(CallRecord).where(CallRecord.state != "ended")).all()
+            for record in open_calls:
+                now = self._clock()
+                audit.append(
+                    db,
+                    "call.end",
+                    self._rep,
+                    {
+                        "event": "end",
+                        "from": record.state,
+                        "to": "ended",
+                        "reason": "the app was closed during the call",
+                    },
+                    call_id=record.id,
+                    at=now,
+                )
+                record.state, record.ended_at = "ended", now
+            return len(open_calls)

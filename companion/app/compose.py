@@ -1,0 +1,88 @@
+"""Wiring the app's dependencies once, for the tray and for the command line alike."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.app.calls import CallService
+from companion.app.messages import MessageChannel
+from companion.app.review.service import ReviewService
+from companion.core.calls.recorder import Recorder
+from companion.core.policy.active import ActivePolicy
+from companion.edges.audio.keys import AudioKeys
+from companion.edges.audio.recorder import AudioRecorder
+from companion.edges.audio.sources import SourcePlan, plan_sources
+from companion.edges.logs import configure_logging
+from companion.edges.paths import AppPaths
+from companion.edges.policy.files import load_active_policy
+from companion.edges.secrets import SecretStore
+from companion.edges.settings import SettingsFile
+from companion.edges.store.database import open_store
+
+
+@dataclass
+class AppContext:
+    paths: AppPaths
+    messages: MessageChannel
+    store: sessionmaker[Session]
+    calls: CallService
+    rep: str
+    audio_keys: AudioKeys
+    settings: SettingsFile
+    review: ReviewService
+    secrets: SecretStore
+    recorder: Recorder
+    clock: Callable[[], datetime]
+
+    def active_policy(self) -> ActivePolicy:
+        return load_active_policy(self.paths)
+
+
+def current_rep() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers): still attribute the action
+        return "rep"
+
+
+def build_context(
+    paths: AppPaths | None = None,
+    log_level: int = logging.INFO,
+    *,
+    secrets: SecretStore | None = None,
+    recorder: Recorder | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> AppContext:
+    """Directories, rotating log, migrated store, message channel, call and review services.
+
+    Every default is the real thing (the OS keyring, PortAudio capture, the wall clock);
+    tests pass a test keyring, a `NullRecorder` or a settable clock instead.
+    """
+    paths = paths or AppPaths.from_environment()
+    paths.ensure()
+    configure_logging(paths.log_file, log_level)
+    messages = MessageChannel()
+    store = open_store(paths.database)
+    rep = current_rep()
+    secrets = secrets or SecretStore()
+    keys = AudioKeys(secrets)
+    settings = SettingsFile(paths.settings_file)
+
+    def chosen_sources() -> SourcePlan:
+        choice = settings.load()
+        return plan_sources(choice.mic_source, choice.far_end_source, rescan=True)
+
+    if recorder is None:
+        recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
+    policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
+    calls = CallService(store, policy, messages, rep, recorder, clock)
+    review = ReviewService(store, policy, rep, clock)
+    return AppContext(
+        paths, messages, store, calls, rep, keys, settings, review, secrets, recorder, clock
+    )

@@ -1,0 +1,162 @@
+"""The library: every call with its account, date, type, consent outcome, tags, sync state
+and local deletion date; full-text search (SQLite FTS5) and filters.
+
+The search text is never passed to FTS5 as query syntax: each whitespace-separated word
+becomes a quoted prefix term (`"word"*`), all of which must match somewhere in the
+call's account, moment notes and tag labels, CRM text or nuance note. Words with no
+letter or digit (`"`, `*`, `--`, emoji) cannot match a token and are ignored, so no
+input makes the search fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import column, exists, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from companion.app.review.moments import tag_display
+from companion.core.policy.model import Policy
+from companion.edges.store.models import CallRecord, CallReviewRecord, MomentRecord
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    """What the rep asked for; empty fields do not filter. Dates are inclusive (UTC)."""
+
+    text: str = ""
+    tags: Sequence[str] = ()  # tag keys: calls with at least one moment tagged so
+    call_types: Sequence[str] = ()
+    outcomes: Sequence[str] = ()  # pending, blocked, declined, consented, recorded
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    call_id: str
+    started_at: datetime
+    account: str
+    call_type: str
+    call_type_label: str  # the policy's label, or the key for a type it no longer has
+    outcome: str
+    outcome_reason: str
+    tags: tuple[str, ...]  # labels, in the order they first occur in the call
+    sync_state: str  # "local" until the sync worker says otherwise
+    ready_to_sync: bool
+    delete_on: date | None  # local copy removed on this day (None: no usable policy)
+
+
+def fts_query(user_text: str) -> str | None:
+    """The user's words as an FTS5 query of quoted prefix terms, or None if none count."""
+    terms = []
+    for word in user_text.split():
+        if any(ch.isalnum() for ch in word):
+            terms.append('"' + word.replace('"', '""') + '"*')
+    return " ".join(terms) or None
+
+
+def local_days(policy: Policy, call_type: str) -> int:
+    """Days a call's notes stay on this machine: its type's retention rule.
+
+    A type without a rule (never recorded) or unknown to this policy gets the shortest
+    local period the policy has: under uncertainty, keep less.
+    """
+    kind = policy.call_types.get(call_type)
+    if kind is not None and kind.retention in policy.retention:
+        return policy.retention[kind.retention].local_days
+    return min(rule.local_days for rule in policy.retention.values())
+
+
+def delete_on(policy: Policy | None, call_type: str, started_at: datetime) -> date | None:
+    if policy is None:
+        return None
+    return (started_at + timedelta(days=local_days(policy, call_type))).date()
+
+
+def search_calls(
+    store: sessionmaker[Session], query: LibraryQuery, policy: Policy | None = None
+) -> list[LibraryRow]:
+    """Calls matching `query`, newest first, at most `query.limit` of them."""
+    stmt = (
+        select(
+            CallRecord.id,
+            CallRecord.started_at,
+            CallRecord.account,
+            CallRecord.call_type,
+            CallRecord.outcome,
+            CallRecord.outcome_reason,
+            CallReviewRecord.sync_state,
+            CallReviewRecord.ready_to_sync,
+        )
+        .join(CallReviewRecord, CallReviewRecord.call_id == CallRecord.id)
+        .order_by(CallRecord.started_at.desc(), CallRecord.id)
+        .limit(max(0, query.limit))
+    )
+    match = fts_query(query.text)
+    if match is not None:
+        hits = (
+            text("SELECT rowid FROM call_search WHERE call_search MATCH :fts")
+            .bindparams(fts=match)
+            .columns(column("rowid"))
+        )
+        stmt = stmt.where(CallReviewRecord.id.in_(hits))
+    if query.tags:
+        stmt = stmt.where(
+            exists().where(MomentRecord.call_id == CallRecord.id, MomentRecord.tag.in_(query.tags))
+        )
+    if query.call_types:
+        stmt = stmt.where(CallRecord.call_type.in_(query.call_types))
+    if query.outcomes:
+        stmt = stmt.where(CallRecord.outcome.in_(query.outcomes))
+    if query.date_from is not None:
+        stmt = stmt.where(CallRecord.started_at >= datetime.combine(query.date_from, time.min))
+    if query.date_to is not None:
+        end = datetime.combine(query.date_to + timedelta(days=1), time.min)
+        stmt = stmt.where(CallRecord.started_at < end)
+    with store() as db:
+        rows = db.execute(stmt).all()
+        tags = _tag_labels(db, [row.id for row in rows], policy)
+    return [
+        LibraryRow(
+            row.id,
+            row.started_at,
+            row.account,
+            row.call_type,
+            _type_label(policy, row.call_type),
+            row.outcome,
+            row.outcome_reason,
+            tags.get(row.id, ()),
+            row.sync_state,
+            row.ready_to_sync,
+            delete_on(policy, row.call_type, row.started_at),
+        )
+        for row in rows
+    ]
+
+
+def _type_label(policy: Policy | None, call_type: str) -> str:
+    kind = policy.call_types.get(call_type) if policy else None
+    return kind.label if kind else call_type
+
+
+def _tag_labels(
+    db: Session, call_ids: list[str], policy: Policy | None
+) -> dict[str, tuple[str, ...]]:
+    found: dict[str, dict[str, None]] = {}
+    for chunk in range(0, len(call_ids), 500):  # stay under SQLite's variable limit
+        moments = db.execute(
+            select(MomentRecord.call_id, MomentRecord.tag, MomentRecord.tag_label)
+            .where(
+                MomentRecord.call_id.in_(call_ids[chunk : chunk + 500]),
+                MomentRecord.tag.is_not(None),
+            )
+            .order_by(MomentRecord.call_id, MomentRecord.offset_ms, MomentRecord.id)
+        )
+        for call_id, tag, label in moments:
+            shown, _ = tag_display(tag, label, None, policy)
+            found.setdefault(call_id, {})[shown or tag or ""] = None
+    return {call_id: tuple(labels) for call_id, labels in found.items()}

@@ -1,0 +1,121 @@
+"""One sync pass (policy refresh, then delivery), shared by the tray and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from companion.app.compose import AppContext
+from companion.core.errors import UserFacingError
+from companion.edges.sync.sealed_cache import SealedCache
+from companion.edges.sync.targets import SyncTarget
+
+if TYPE_CHECKING:  # boto3 and pyrage load with the first sync, not at start-up
+    from companion.app.policy_refresh import RefreshResult
+    from companion.app.sync_progress import SyncProgress
+
+
+class SyncRefused(UserFacingError):
+    """No usable policy after the refresh: nothing may leave this computer."""
+
+
+class SyncBusy(SyncRefused):
+    """Another pass (the tray's or `companion sync --once`) is running on this profile."""
+
+
+def sync_target(context: AppContext) -> SyncTarget:
+    """The configured target: S3 when Settings names a bucket, else the outbox folder."""
+    from companion.edges.sync.folder_target import FolderTarget
+    from companion.edges.sync.s3_connection import credentials_from_secrets
+    from companion.edges.sync.s3_target import S3Target
+
+    settings = context.settings.load()
+    if settings.s3_bucket:
+        return S3Target(
+            settings.s3_bucket,
+            settings.s3_endpoint,
+            settings.s3_region or "us-east-1",
+            credentials_from_secrets(context.secrets),
+        )
+    if settings.sync_folder:
+        return FolderTarget(Path(settings.sync_folder))
+    return FolderTarget(context.paths.data_dir / "organisation-outbox", create=True)
+
+
+@dataclass(frozen=True)
+class SyncPass:
+    refresh: RefreshResult
+    summary: str  # one line: what was delivered, what waits
+    offline: bool = False  # the target was unreachable: try again soon, not in 15 min
+
+
+def sync_once(
+    context: AppContext,
+    out: Callable[[str], None] = lambda _line: None,
+    progress: Callable[[SyncProgress], None] | None = None,
+) -> str:
+    """Refresh the policy, then deliver ready calls; returns the one-line summary."""
+    return sync_pass(context, out, progress).summary
+
+
+def sync_pass(
+    context: AppContext,
+    out: Callable[[str], None] = lambda _line: None,
+    progress: Callable[[SyncProgress], None] | None = None,
+) -> SyncPass:
+    """One pass at a time per profile: two would race on uploads and the sealed cache."""
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(context.paths.data_dir / "sync.lock", timeout=0):
+            return _sync_pass(context, out, progress)
+    except Timeout as error:
+        raise SyncBusy("another sync is already running; this one was skipped") from error
+
+
+def _sync_pass(
+    context: AppContext,
+    out: Callable[[str], None],
+    progress: Callable[[SyncProgress], None] | None,
+) -> SyncPass:
+    from companion.app.policy_refresh import refresh_policy
+    from companion.app.sync_progress import no_progress
+    from companion.app.sync_worker import SyncWorker
+
+    target = sync_target(context)
+    # First the policy: a rep whose local copy is refused gets the signed current one.
+    refresh = refresh_policy(context.paths, target, context.store, context.rep)
+    out(f"policy: {refresh.message}")
+    active = context.active_policy()
+    if active.policy is None:
+        raise SyncRefused("the policy cannot be used, so nothing is synced")
+    sealed = SealedCache(context.paths.data_dir / "sync-sealed")
+    worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
+    report = worker.run_once(active.policy, progress or no_progress)
+    summary = f"sync: {report.summary()}"
+    recipients = active.policy.sync.recipients
+    if report.offline:  # concerns would fail the same way; they go with the next pass
+        return SyncPass(refresh, summary, offline=True)
+    return SyncPass(refresh, _with_concerns(context, target, recipients, sealed, summary))
+
+
+def _with_concerns(
+    context: AppContext,
+    target: SyncTarget,
+    recipients: list[str],
+    sealed: SealedCache,
+    summary: str,
+) -> str:
+    if recipients:
+        from companion.app.concerns import deliver_concerns
+        from companion.edges.sync.targets import SyncError
+
+        try:
+            sent = deliver_concerns(context.store, target, recipients, sealed)
+        except (SyncError, OSError) as error:
+            return f"{summary}; concerns wait for the next sync ({error})"
+        if sent:
+            summary += f"; {sent} concern(s) sent"
+    return summary

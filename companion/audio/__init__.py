@@ -1,1 +1,0 @@
-"""Audio edge: devices and capture through PortAudio (sounddevice)."""

@@ -1,0 +1,1 @@
+"""The organisation's policy as a typed model: parsing, validation and rules, no files."""

@@ -1,0 +1,210 @@
+"""The policy as data: what may be recorded, how consent is asked, how long things live.
+
+Pydantic models with `extra="forbid"`, so a misspelt key is an error rather than a
+rule silently ignored; cross-references (tags, retention rules, jurisdictions) are
+checked in `Policy`'s validator so each error names its field path.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Self
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SUPPORTED_SCHEMA = 1
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+JURISDICTION_CODE = re.compile(r"^(?P<country>[A-Z]{2})(-[A-Z0-9]{1,3})?$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsentRule(StrEnum):
+    ONE_PARTY = "one-party"
+    ALL_PARTY = "all-party"
+    NEVER = "never"
+
+    @property
+    def strictness(self) -> int:
+        return {"one-party": 0, "all-party": 1, "never": 2}[self.value]
+
+
+class WithdrawalAction(StrEnum):
+    DISCARD = "discard"
+    KEEP = "keep"
+
+
+class ConsentScripts(_Strict):
+    script_version: Text
+    scripts: dict[str, Text] = Field(min_length=1)
+    decline_scripts: dict[str, Text] = Field(min_length=1)
+
+
+class RecordingLimits(_Strict):
+    max_minutes: int = Field(gt=0, le=24 * 60)
+    silence_auto_stop_minutes: int = Field(gt=0, le=24 * 60)
+    on_withdrawal: WithdrawalAction
+
+
+class RetentionRule(_Strict):
+    description: str = ""
+    local_days: int = Field(gt=0)
+    organisation_days: int = Field(gt=0)
+
+
+class Tag(_Strict):
+    label: Text
+    color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+    shortcut: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]$")] | None = None
+
+
+class CallType(_Strict):
+    label: Text
+    record: bool
+    retention: Key | None = None
+    tags: list[Key] = Field(default_factory=list)
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _explain_never_record(self) -> Self:
+        if not self.record and not self.reason:
+            raise ValueError("a never-record call type needs a 'reason' to show the rep")
+        if self.record and not self.retention:
+            raise ValueError("a recorded call type needs a 'retention' rule")
+        return self
+
+
+class Jurisdiction(_Strict):
+    name: Text
+    consent: ConsentRule
+
+
+class CrmField(_Strict):
+    key: Key
+    label: Text
+    required: bool = True
+
+
+class LegalHold(_Strict):
+    """Calls never deleted while the hold stands: one call, or every call with an account."""
+
+    reason: Text
+    call_id: str | None = None
+    account: str | None = None
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not (self.call_id or self.account):
+            raise ValueError("a legal hold names a 'call_id' or an 'account'")
+        return self
+
+
+class SyncRules(_Strict):
+    # age X25519 public keys: packages leave the laptop encrypted to these only.
+    recipients: list[Annotated[str, StringConstraints(pattern=r"^age1[0-9a-z]{58}$")]] = Field(
+        default_factory=list
+    )
+    delete_unsynced_audio: bool = False  # retention may delete audio that never synced
+
+
+class Policy(_Strict):
+    schema_version: int
+    version: Text
+    organisation: Text
+    purpose: Text
+    recording_enabled: bool
+    default_language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+    consent: ConsentScripts
+    recording: RecordingLimits
+    retention: dict[Key, RetentionRule] = Field(min_length=1)
+    tags: dict[Key, Tag] = Field(min_length=1)
+    call_types: dict[Key, CallType] = Field(min_length=1)
+    jurisdictions: dict[str, Jurisdiction] = Field(min_length=1)
+    crm_fields: list[CrmField] = Field(default_factory=list)
+    sync: SyncRules = Field(default_factory=SyncRules)
+    legal_holds: list[LegalHold] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Self:
+        problems = list(_reference_problems(self))
+        if problems:
+            raise ValueError("\n".join(problems))  # keys may contain "; "
+        return self
+
+    def consent_script(self, language: str | None = None) -> tuple[str, str]:
+        """The script text and the language actually used (falls back to the default)."""
+        lang = language if language in self.consent.scripts else self.default_language
+        return self.consent.scripts[lang], lang
+
+    def decline_script(self, language: str | None = None) -> str:
+        scripts = self.consent.decline_scripts
+        return scripts.get(language or "", scripts[self.default_language])
+
+    def strictest_rule(self) -> ConsentRule:
+        return max((j.consent for j in self.jurisdictions.values()), key=lambda r: r.strictness)
+
+
+def _reference_problems(policy: Policy) -> list[str]:
+    problems: list[str] = []
+    if policy.schema_version != SUPPORTED_SCHEMA:
+        problems.append(
+            f"schema_version: this app reads schema {SUPPORTED_SCHEMA}, "
+            f"the policy is schema {policy.schema_version}"
+        )
+    for section in ("scripts", "decline_scripts"):
+        if policy.default_language not in getattr(policy.consent, section):
+            problems.append(
+                f"consent.{section}: no text for the default language '{policy.default_language}'"
+            )
+    for key, call_type in policy.call_types.items():
+        if call_type.retention and call_type.retention not in policy.retention:
+            problems.append(
+                f"call_types.{key}.retention: unknown retention rule '{call_type.retention}' "
+                f"(known: {', '.join(sorted(policy.retention))})"
+            )
+        for index, tag in enumerate(call_type.tags):
+            if tag not in policy.tags:
+                problems.append(
+                    f"call_types.{key}.tags[{index}]: unknown tag '{tag}' "
+                    f"(known: {', '.join(sorted(policy.tags))})"
+                )
+    for code in policy.jurisdictions:
+        problem = jurisdiction_code_problem(code)
+        if problem:
+            problems.append(f"jurisdictions.{code}: {problem}")
+    problems.extend(_shortcut_problems(policy))
+    return problems
+
+
+def _shortcut_problems(policy: Policy) -> list[str]:
+    seen: dict[str, str] = {}
+    problems = []
+    for key, tag in policy.tags.items():
+        if tag.shortcut is None:
+            continue
+        if tag.shortcut in seen:
+            problems.append(
+                f"tags.{key}.shortcut: '{tag.shortcut}' is already used by "
+                f"tags.{seen[tag.shortcut]}"
+            )
+        seen[tag.shortcut] = key
+    return problems
+
+
+def jurisdiction_code_problem(code: str) -> str | None:
+    """None when `code` is an ISO 3166 country, or a country plus subdivision."""
+    match = JURISDICTION_CODE.match(code)
+    if not match:
+        return f"unknown jurisdiction code '{code}' (use ISO 3166, e.g. 'DE' or 'US-CA')"
+    if pycountry.countries.get(alpha_2=match.group("country")) is None:
+        return f"unknown jurisdiction code '{code}': no country '{match.group('country')}'"
+    subdivision = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]  # untyped
+    if "-" in code and subdivision is None:
+        return f"unknown jurisdiction code '{code}': no such subdivision"
+    return None

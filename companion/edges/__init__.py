@@ -1,0 +1,1 @@
+"""The edges: the world behind small interfaces (store, audio, sync, keyring, files)."""

@@ -1,0 +1,1 @@
+"""Policy files on disk: which one is in force, and its organisation signature."""

@@ -1,0 +1,51 @@
+"""The rep's own choices (audio devices, window behaviour), declared once, as data.
+
+Stored as JSON in the config folder and written atomically, so a crash while
+saving never leaves half a file. Secrets never live here: they go to the keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    mic_source: str | None = None  # CaptureSource.key of the chosen microphone
+    far_end_source: str | None = None  # CaptureSource.key of the call-audio source
+    call_window_on_top: bool = False
+    sync_folder: str | None = None  # a network share or synced drive; default: data/outbox
+    s3_bucket: str | None = None  # credentials live in the keyring, never here
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]  # field names checked by replace
+
+
+class SettingsFile:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> Settings:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, ValueError) as error:  # unreadable: defaults, and say so in the log
+            log.warning("settings at %s unreadable (%s); using defaults", self.path, error)
+            return Settings()
+        known = {f.name for f in fields(Settings)}
+        return Settings(**{k: v for k, v in raw.items() if k in known})
+
+    def save(self, settings: Settings) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+        os.replace(partial, self.path)

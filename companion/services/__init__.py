@@ -1,1 +1,0 @@
-"""Services own lifecycles and persistence; they know no widget."""
