@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
 
 
@@ -263,14 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except Exception as error:  # known store errors get a clean line, bugs a traceback
-        from companion.edges.secrets import SecretStoreError
-        from companion.edges.store.database import StoreError
-
-        if isinstance(error, SecretStoreError):
-            print(f"error: {error} ({error.fix})", file=sys.stderr)
-            return 2
-        if isinstance(error, StoreError):
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        raise
+    except UserFacingError as error:  # the environment's fault: one line with the fix
+        fix = f" ({error.fix})" if error.fix and error.fix not in error.message else ""
+        print(f"error: {error.message}{fix}", file=sys.stderr)
+        return 2  # anything else is a bug and keeps its traceback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +26,40 @@ class ExportError(UserFacingError):
     """The call or its audio cannot be exported; the message says why."""
 
 
+WILDCARDS = re.compile(r"[%_\\\s]")  # SQL LIKE's wildcards and escape; ids hold none
+CANDIDATES_SHOWN = 5
+
+
 def find_call(db: Session, call_ref: str) -> CallRecord:
-    """A call by its id or an unambiguous prefix of it (as the library shows)."""
-    matches = db.scalars(select(CallRecord).where(CallRecord.id.startswith(call_ref))).all()
-    if len(matches) != 1:
-        found = "no call" if not matches else f"{len(matches)} calls"
-        raise ExportError(f"{found} with an id starting '{call_ref}'")
+    """A call by its id or an unambiguous prefix of it (as the library shows).
+
+    The reference is matched literally: `%`, `_`, `\\` and spaces, which no call id
+    holds, are refused, and the pattern is escaped besides.
+    """
+    if not call_ref or WILDCARDS.search(call_ref):
+        shown = repr(call_ref) if call_ref else "an empty reference"
+        raise ExportError(
+            f"{shown} is not a call id: give the id, or its first characters, "
+            "as the review window shows it"
+        )
+    matches = db.scalars(
+        select(CallRecord)
+        .where(CallRecord.id.startswith(call_ref.lower(), autoescape=True))
+        .order_by(CallRecord.started_at)
+    ).all()
+    if not matches:
+        raise ExportError(f"no call with an id starting '{call_ref}'")
+    if len(matches) > 1:
+        listed = ", ".join(f"{c.id[:13]} ({c.account})" for c in matches[:CANDIDATES_SHOWN])
+        more = (
+            f" and {len(matches) - CANDIDATES_SHOWN} more"
+            if len(matches) > CANDIDATES_SHOWN
+            else ""
+        )
+        raise ExportError(
+            f"{len(matches)} calls have an id starting '{call_ref}': {listed}{more}; "
+            "give more characters"
+        )
     return matches[0]
 
 

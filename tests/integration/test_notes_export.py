@@ -196,3 +196,32 @@ def test_cli_wants_exactly_one_of_audio_and_format(call_id, tmp_path):
     assert stray.returncode == 2 and "--out goes with --format" in stray.stderr
     missing = companion("export", "zzzz", "--format", "md")
     assert missing.returncode == 1 and "no call with an id starting 'zzzz'" in missing.stderr
+
+
+def test_call_references_match_literally_and_say_what_is_wrong_in_one_line(context, call_id):
+    # A second call whose id shares a first character with another: an ambiguous prefix.
+    ids = [call_id]
+    while len({i[0] for i in ids}) == len(ids):  # at most 17 calls (16 hex digits)
+        session = context.calls.start_call(CallRequest("Globex", "discovery", "DE", "en"))
+        context.calls.mark_decline("en")
+        context.calls.end_call()
+        ids.append(session.details.call_id)
+    shared = next(i[0] for i in ids if sum(j[0] == i[0] for j in ids) > 1)
+    for ref, words in (
+        ("%", "'%' is not a call id"),
+        ("_", "'_' is not a call id"),
+        ("\\", "is not a call id"),
+        (call_id[:4] + "%", "is not a call id"),
+        ("", "an empty reference is not a call id"),
+        (shared, f"calls have an id starting '{shared}'"),
+        ("0000dead", "no call with an id starting '0000dead'"),
+    ):
+        done = companion("export", ref, "--format", "md")
+        assert done.returncode == 1, (ref, done.stdout)
+        assert done.stdout == ""
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0], (ref, done.stderr)
+    ambiguous = companion("export", shared, "--format", "md").stderr
+    assert "give more characters" in ambiguous and "Globex" in ambiguous
+    unique = companion("export", call_id[:8], "--format", "md")
+    assert unique.returncode == 0 and "Acme «GmbH» & Co" in unique.stdout

@@ -49,8 +49,12 @@ def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(tmp_path)
 def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path):
     path = tmp_path / "c.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the database"):
+    with pytest.raises(StoreError, match="cannot open the database") as refused:
         open_store(path)
+    # One line naming the file and the fix; SQLAlchemy's own text stays out of it.
+    assert "\n" not in str(refused.value) and str(path) in str(refused.value)
+    assert "sqlalche.me" not in refused.value.shown() and "Background" not in str(refused.value)
+    assert ".bak" in refused.value.fix
 
 
 def test_backup_is_a_complete_readable_copy(tmp_path):

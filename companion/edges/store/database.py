@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import sessionmaker
@@ -31,6 +32,84 @@ class StoreError(UserFacingError):
     """A store problem the rep or IT can act on (newer version, disk full, locked, corrupt)."""
 
 
+class StoreFull(StoreError):
+    """The disk under the store is full: the write can be tried again once there is room."""
+
+
+# SQLite's own words (sqlite3 error messages) -> what the rep reads, and what to do.
+_SQLITE_PROBLEMS: tuple[tuple[str, type[StoreError], str, str], ...] = (
+    (
+        "database or disk is full",
+        StoreFull,
+        "the disk is full, so Rep Companion cannot save",
+        "Free some disk space; what you mark meanwhile is kept and saved as soon as there is room.",
+    ),
+    (
+        "database is locked",
+        StoreError,
+        "the database is busy in another program",
+        "Close other copies of Rep Companion, then try again.",
+    ),
+    (
+        "disk i/o error",
+        StoreError,
+        "the disk reported a read or write error",
+        "Check the disk (or the network drive) that holds your profile, then try again.",
+    ),
+    (
+        "readonly database",
+        StoreError,
+        "the database cannot be written (read-only)",
+        "Check the permissions of your profile folder.",
+    ),
+    (
+        "unable to open database file",
+        StoreError,
+        "the database file cannot be opened",
+        "Check that the profile folder exists and can be written.",
+    ),
+    (
+        "file is not a database",
+        StoreError,
+        "cannot open the database: the file is damaged or not a Rep Companion database",
+        "Restore it from a .bak copy next to it, or move it aside to start afresh.",
+    ),
+    (
+        "database disk image is malformed",
+        StoreError,
+        "cannot open the database: the file is damaged",
+        "Restore it from a .bak copy next to it, or move it aside to start afresh.",
+    ),
+)
+
+
+def store_problem(error: BaseException, path: Path | None = None) -> StoreError | None:
+    """The user-facing form of a SQLite failure, in one line; None for anything else (a bug).
+
+    SQLAlchemy's own text ("Background on this error at: ...") stays in the log.
+    """
+    original = getattr(error, "orig", None) or error
+    text = str(original).lower()
+    where = f"{path}: " if path else ""
+    for words, kind, message, fix in _SQLITE_PROBLEMS:
+        if words in text:
+            return kind(f"{where}{message}.", fix)
+    return None
+
+
+def _translate(context: ExceptionContext) -> StoreError | None:
+    """Every store read and write fails with a StoreError where the environment is at fault."""
+    problem = store_problem(context.original_exception, _database_path(context.engine))
+    if problem is not None:
+        log.info("store: %s (%s)", problem, context.original_exception)
+    return problem
+
+
+def _database_path(engine: Engine | None) -> Path | None:
+    database = engine.url.database if engine is not None else None
+    return Path(database) if database else None
+
+
 def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -42,6 +121,7 @@ def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry)
 def make_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "handle_error", _translate)
     return engine
 
 
@@ -85,7 +165,10 @@ def open_store(path: Path, migrations: Path = MIGRATIONS) -> sessionmaker:
             _migrate(path, engine, migrations, current)
     except (sqlite3.DatabaseError, DatabaseError) as error:
         engine.dispose()
-        raise StoreError(f"{path}: cannot open the database: {error}") from error
+        problem = store_problem(error, path)
+        if problem is not None:
+            raise problem from error
+        raise StoreError(f"{path}: cannot open the database: {error.__class__.__name__}") from error
     return sessionmaker(engine, expire_on_commit=False)
 
 
