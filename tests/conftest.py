@@ -19,6 +19,7 @@ import pytest
 from peers import pulse, require, tray
 from peers import secret_service as keyring_peer  # the fixture below takes the plain name
 from peers.keyring_guard import MESSAGE, RefusingKeyring
+from peers.small_disk import SmallDisk, mounted_tmpfs
 
 from companion.app.compose import AppContext, build_context
 from companion.core.calls.recorder import NullRecorder, Recorder
@@ -137,3 +138,13 @@ def s3_server():  # -> Iterator[peers.s3.S3Peer]; imported lazily below
 
     with running_s3() as peer:
         yield peer
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmallDisk]:
+    """COMPANION_HOME on a 32 MB tmpfs that the test fills and frees (see peers/small_disk)."""
+    with mounted_tmpfs(tmp_path / "small-disk", 32) as disk:
+        home = disk.root / "home"
+        home.mkdir()
+        monkeypatch.setenv("COMPANION_HOME", str(home))
+        yield disk

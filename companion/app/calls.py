@@ -2,7 +2,8 @@
 
 Every transition of the `CallSession` is written to the store together with its
 audit entry in one transaction, so there is never evidence without audit or the
-reverse.
+reverse. A write the store refuses (a full disk) is kept in order in `UnsavedWrites`
+and saved once there is room; the call itself goes on, truthfully shown.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.app.call_records import record_transition
 from companion.app.messages import MessageChannel
-from companion.core.calls.limits import judge
+from companion.app.unsaved import UnsavedWrites
+from companion.core.calls.limits import disk_shortfall, judge
 from companion.core.calls.recorder import (
     NullRecorder,
     Recorder,
@@ -34,16 +37,9 @@ from companion.core.policy.active import ActivePolicy
 from companion.core.policy.model import ConsentRule, WithdrawalAction
 from companion.core.policy.rules import RecordingDecision, decide
 from companion.edges.store import audit
-from companion.edges.store.models import CallRecord, ConsentEventRecord, MomentRecord
+from companion.edges.store.database import StoreError
+from companion.edges.store.models import CallRecord, MomentRecord
 from companion.edges.store.recordings import RecordingLog
-
-_CONSENT_KINDS = {"consent": "granted", "decline": "declined", "withdraw": "withdrawn"}
-_OUTCOMES = {
-    CallState.BLOCKED: "blocked",
-    CallState.DECLINED: "declined",
-    CallState.CONSENTED: "consented",
-    CallState.RECORDING: "recorded",
-}
 
 
 @dataclass(frozen=True)
@@ -66,8 +62,10 @@ class CallService:
         rep: str,
         recorder: Recorder | None = None,  # None: NullRecorder, notes only
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        free_space: Callable[[], int] | None = None,  # bytes free for recordings
     ) -> None:
         self._store = store
+        self._free_space = free_space
         self._policy = policy
         self._messages = messages
         self._rep = rep
@@ -77,6 +75,7 @@ class CallService:
         self.current: CallSession | None = None
         self._policy_at_start: ActivePolicy | None = None
         self.recordings = RecordingLog(store)
+        self.unsaved = UnsavedWrites(messages)
         self._warned: set[str] = set()
         # (call id, seconds in its finished segments) for tick(): they change only when
         # capture starts or stops or audio is discarded, so no query four times a second.
@@ -111,28 +110,41 @@ class CallService:
             version,
         )
         session = CallSession(details, clock=self._clock)
-        with self._store.begin() as db:
-            db.add(
-                CallRecord(
-                    id=details.call_id,
-                    account=details.account,
-                    call_type=details.call_type,
-                    region=details.region,
-                    rep=self._rep,
-                    policy_version=version,
-                    state=session.state.value,
-                    outcome="pending",
-                    outcome_reason="",
-                    started_at=self._clock(),
-                )
-            )
+        record = CallRecord(
+            id=details.call_id,
+            account=details.account,
+            call_type=details.call_type,
+            region=details.region,
+            rep=self._rep,
+            policy_version=version,
+            state=session.state.value,
+            outcome="pending",
+            outcome_reason="",
+            started_at=self._clock(),
+        )
+        self.unsaved.save("the call", lambda: self._insert(record))
         self.current = session
-        self._apply(lambda: session.begin(self._decision(active, request)))
+        self._apply(lambda: session.begin(self._preflight(self._decision(active, request))))
         if session.state is CallState.ASKING:
             self._recorder.prepare()  # devices and key, no stream, while the rep reads the script
         if session.state is CallState.BLOCKED:
             self._messages.warning("This call will not be recorded", session.transitions[-1].reason)
         return session
+
+    def _insert(self, record: object) -> None:
+        with self._store.begin() as db:
+            db.add(record)
+
+    def _preflight(self, decision: RecordingDecision) -> RecordingDecision:
+        """Before the customer is asked: is there room on the disk for the whole call?"""
+        active = self._policy_at_start
+        policy = active.policy if active else None
+        if not decision.allowed or self._free_space is None or policy is None:
+            return decision
+        shortfall = disk_shortfall(self._free_space(), policy.recording)
+        if shortfall is None:
+            return decision
+        return RecordingDecision(False, shortfall, decision.jurisdiction, decision.consent_rule)
 
     def _decision(self, active: ActivePolicy, request: CallRequest) -> RecordingDecision:
         if active.policy is None:
@@ -192,11 +204,17 @@ class CallService:
         policy = self._policy_at_start.policy if self._policy_at_start else None
         action = policy.recording.on_withdrawal if policy else WithdrawalAction.DISCARD
         if action is WithdrawalAction.DISCARD:
-            count = self.recordings.discard(
-                session.details.call_id, self._rep, "customer withdrew consent", self._clock()
+            call_id, at = session.details.call_id, self._clock()
+            deleted: list[int] = []
+            self.unsaved.save(
+                "the deletion of the withdrawn audio",
+                lambda: deleted.append(
+                    self.recordings.discard(call_id, self._rep, "customer withdrew consent", at)
+                ),
             )
             self._earlier = None
-            text = f"Recording stopped and its audio deleted ({count} file(s)), as the policy says."
+            files = f"{deleted[0]} file(s)" if deleted else "its files"
+            text = f"Recording stopped and its audio deleted ({files}), as the policy says."
         else:
             text = "Recording stopped; audio captured before the withdrawal is kept (policy)."
         self._messages.info("Consent withdrawn", text + " Notes go on.")
@@ -226,8 +244,7 @@ class CallService:
             had_audio=session.state is CallState.RECORDING,
             created_at=now,
         )
-        with self._store.begin() as db:
-            db.add(moment)
+        self.unsaved.save("a moment", lambda: self._insert(moment))
         return moment
 
     # -- internals ---------------------------------------------------------------------
@@ -249,14 +266,17 @@ class CallService:
             return
         now = self._clock()
         offset = int((now - (session.started_at or now)).total_seconds() * 1000)
-        self.recordings.opened(session.details.call_id, path, offset, now)
+        call_id = session.details.call_id
+        self.unsaved.save(
+            "a recording segment", lambda: self.recordings.opened(call_id, path, offset, now)
+        )
         self._earlier = None
         self._apply(session.recording_started)
 
     def _stop_capture(self) -> None:
         summary = self._recorder.stop()
         if summary is not None:
-            self.recordings.closed(summary)
+            self.unsaved.save("the end of a segment", lambda: self.recordings.closed(summary))
             self._earlier = None
 
     # -- health and limits, polled by the GUI's timer ---------------------------------
@@ -266,10 +286,12 @@ class CallService:
     def tick(self) -> RecorderStatus:
         """Apply the policy's limits and report trouble; returns the status it judged."""
         status = self.recorder_status()
+        self.unsaved.retry()
         session, active = self.current, self._policy_at_start
         if session is None or active is None or active.policy is None:
             return status
-        verdict = judge(status, active.policy.recording, self._earlier_seconds(session))
+        free = self._free_space() if self._free_space and status.recording else None
+        verdict = judge(status, active.policy.recording, self._earlier_seconds(session), free)
         if verdict.stop_reason and session.state is CallState.RECORDING:
             reason = verdict.stop_reason
             self._stop_capture()
@@ -284,64 +306,24 @@ class CallService:
     def _earlier_seconds(self, session: CallSession) -> float:
         call_id = session.details.call_id
         if self._earlier is None or self._earlier[0] != call_id:
-            self._earlier = (call_id, self.recordings.recorded_seconds(call_id))
+            try:
+                self._earlier = (call_id, self.recordings.recorded_seconds(call_id))
+            except StoreError:  # unreadable right now: judge this tick on what is live
+                return 0.0
         return self._earlier[1]
 
     def _apply(self, step: Callable[[], Transition]) -> Transition:
         session = self._require_call()
         transition = step()
-        with self._store.begin() as db:
-            self._persist(db, session, transition)
+        self.unsaved.save(
+            f"call event {transition.event}", lambda: self._persist(session, transition)
+        )
         self._notify()
         return transition
 
-    def _persist(self, db: Session, session: CallSession, transition: Transition) -> None:
-        details = session.details
-        record = db.get(CallRecord, details.call_id)
-        assert record is not None
-        record.state = session.state.value
-        if session.state in _OUTCOMES and record.outcome != "recorded":
-            record.outcome = _OUTCOMES[session.state]
-            record.outcome_reason = transition.reason
-        if session.state is CallState.ENDED:
-            record.ended_at = transition.at
-        evidence = transition.evidence
-        if transition.event in _CONSENT_KINDS:
-            db.add(
-                ConsentEventRecord(
-                    call_id=details.call_id,
-                    kind=_CONSENT_KINDS[transition.event],
-                    policy_version=details.policy_version,
-                    script_version=evidence.script_version if evidence else "",
-                    language=evidence.language if evidence else "",
-                    jurisdiction=evidence.jurisdiction if evidence else details.region,
-                    rep=details.rep,
-                    at=transition.at,
-                )
-            )
-        payload = {
-            "event": transition.event,
-            "from": transition.from_state.value,
-            "to": transition.to_state.value,
-            "reason": transition.reason,
-            "policy_version": details.policy_version,
-            "call_type": details.call_type,
-            "region": details.region,
-        }
-        if evidence:
-            payload |= {
-                "script_version": evidence.script_version,
-                "language": evidence.language,
-                "jurisdiction": evidence.jurisdiction,
-            }
-        audit.append(
-            db,
-            f"call.{transition.event}",
-            details.rep,
-            payload,
-            call_id=details.call_id,
-            at=transition.at,
-        )
+    def _persist(self, session: CallSession, transition: Transition) -> None:
+        with self._store.begin() as db:
+            record_transition(db, session.details, transition)
 
     def close_abandoned_calls(self) -> int:
         """Calls left open by a crash or a kill are ended, with an audit entry saying so."""

@@ -19,7 +19,7 @@ from companion.edges.audio.keys import AudioKeys
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
 from companion.edges.logs import configure_logging
-from companion.edges.paths import AppPaths
+from companion.edges.paths import AppPaths, free_bytes
 from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
@@ -81,7 +81,8 @@ def build_context(
     if recorder is None:
         recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
     policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
-    calls = CallService(store, policy, messages, rep, recorder, clock)
+    free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
+    calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
     review = ReviewService(store, policy, rep, clock)
     return AppContext(
         paths, messages, store, calls, rep, keys, settings, review, secrets, recorder, clock

@@ -7,6 +7,7 @@ database, logs and settings without touching the rep's real ones.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,3 +75,11 @@ def resources_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return package.parent / "resources"
+
+
+def free_bytes(folder: Path) -> int:
+    """Free space on the disk holding `folder` (0 when it cannot be read: do not record)."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0

@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
+from companion.core.errors import UserFacingError
+
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +29,10 @@ class Settings:
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]  # field names checked by replace
+
+
+class SettingsError(UserFacingError):
+    """The settings file could not be written; the earlier settings stay in force."""
 
 
 class SettingsFile:
@@ -45,7 +51,15 @@ class SettingsFile:
         return Settings(**{k: v for k, v in raw.items() if k in known})
 
     def save(self, settings: Settings) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically; a full or read-only disk leaves the old file and says so."""
         partial = self.path.with_name(self.path.name + ".partial")
-        partial.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
-        os.replace(partial, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps(asdict(settings), indent=2), encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise SettingsError(
+                f"{self.path}: the settings could not be saved ({error.strerror or error}).",
+                "Free some disk space or check the folder's permissions, then save again.",
+            ) from error

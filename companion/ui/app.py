@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from companion.app.audio_export import open_playback
@@ -33,6 +33,7 @@ from companion.ui.sync_settings import SyncSettings
 from companion.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
+UNSAVED_RETRY_MS = 5_000
 
 
 class TrayApp(QObject):
@@ -49,6 +50,11 @@ class TrayApp(QObject):
         self.call_window: CallWindow | None = None
         self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
         self.pool = QThreadPool(self.tray)
+        # Writes a full disk refused (kept in memory) are retried between calls too.
+        self.unsaved_retry = QTimer(self.tray)
+        self.unsaved_retry.setInterval(UNSAVED_RETRY_MS)
+        self.unsaved_retry.timeout.connect(self._retry_unsaved)
+        self.unsaved_retry.start()
         self._relays: list[QObject] = []
         self.sync = SyncControl(
             context,
@@ -121,6 +127,10 @@ class TrayApp(QObject):
             self.recovery_finished.emit()
 
         self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
+
+    def _retry_unsaved(self) -> None:
+        if self.context.calls.unsaved.count:
+            self.context.calls.unsaved.retry()
 
     def _show_sync_stage(self, call_id: str, stage: str) -> None:
         library = self.windows.get("library")
@@ -264,7 +274,10 @@ def run(paths: AppPaths) -> int:
         context = build_context(paths)
     except UserFacingError as error:  # expected (locked, corrupt, newer version): no traceback
         log.error("cannot start: %s", error)
-        QMessageBox.critical(None, "Rep Companion cannot start", error.shown())
+        refused = QMessageBox(QMessageBox.Icon.Critical, "Rep Companion cannot start", "")
+        refused.setTextFormat(Qt.TextFormat.PlainText)  # a file name is not markup
+        refused.setText(error.shown())
+        refused.exec()
         return 2
     companion = TrayApp(context, app.quit)
     companion.show()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QVBoxLayout, QWidget
+
+from companion.ui.text import plain_label
 
 
 class BlockedDialog(QDialog):
@@ -10,10 +12,10 @@ class BlockedDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("This call will not be recorded")
         layout = QVBoxLayout(self)
-        self.reason_label = QLabel(reason)
+        self.reason_label = plain_label(reason)
         self.reason_label.setWordWrap(True)
         layout.addWidget(self.reason_label)
-        layout.addWidget(QLabel("You can still take notes and mark moments."))
+        layout.addWidget(plain_label("You can still take notes and mark moments."))
         self.notes_button = QPushButton("Continue with notes only")
         self.notes_button.setMinimumHeight(40)
         self.notes_button.clicked.connect(self.accept)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QProgressBar,
@@ -26,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from companion.app.calls import CallService
 from companion.core.calls.recorder import RecorderStatus
-from companion.core.calls.session import CallState
+from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
+from companion.ui.text import plain_label
 
 QUIET_WARNING_SECONDS = 30.0
 METER_FLOOR_DBFS = -60
@@ -45,7 +45,7 @@ class LevelMeter(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel(label))
+        layout.addWidget(plain_label(label))
         self.bar = QProgressBar()
         self.bar.setRange(METER_FLOOR_DBFS, 0)
         self.bar.setTextVisible(False)
@@ -69,10 +69,10 @@ class CallWindow(QWidget):
         self._calls = calls
         self._on_error = on_error
         self.setWindowTitle("Call")
-        self.elapsed = QLabel("00:00")
-        self.state = QLabel("")
+        self.elapsed = plain_label("00:00")
+        self.state = plain_label("")
         self.mic_meter, self.far_meter = LevelMeter("You"), LevelMeter("Customer")
-        self.audio_warning = QLabel("")
+        self.audio_warning = plain_label("")
         self.audio_warning.setWordWrap(True)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Quick note, Enter to mark (digits tag while not typing)")
@@ -137,6 +137,8 @@ class CallWindow(QWidget):
         label = self.tag_buttons[tag].text().split(" [")[0] if tag in self.tag_buttons else "Note"
         line = f"{clock_text(moment.offset_ms)}  {label}  {moment.note}".rstrip()
         self.moments.addItem(line)
+        if self._calls.unsaved.count:  # the disk refused it: kept, saved when there is room
+            self.moments.item(self.moments.count() - 1).setText(line + "  (not saved yet)")
         self.moments.scrollToBottom()
         self.note.clear()
         self.moment_marked.emit(line)
@@ -150,21 +152,35 @@ class CallWindow(QWidget):
         if started is not None and session.state is not CallState.ENDED:
             now = session.clock()
             self.elapsed.setText(clock_text(int((now - started).total_seconds() * 1000)))
-        status = self._calls.tick()
-        self._show_audio(status, session.state)
+        try:
+            status = self._calls.tick()
+        except UserFacingError as error:  # the timer's slot must not raise: tell the rep
+            self._on_error("check the recording", error)
+            return
+        self._show_audio(status, session)
         words = session.state.value.replace("_", " ")
-        self.state.setText(f"Notes only ({words}), not recording" if session.notes_only else words)
+        shown = f"Notes only ({words}), not recording" if session.notes_only else words
+        unsaved = self._calls.unsaved.count
+        self.state.setText(shown + (f" · {unsaved} not saved yet (disk full)" if unsaved else ""))
+        if not unsaved:
+            for row in range(self.moments.count()):
+                item = self.moments.item(row)
+                item.setText(item.text().removesuffix("  (not saved yet)"))
         self.pause_button.setEnabled(
             session.state in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED)
         )
         self.pause_button.setText("Resume" if session.state is CallState.PAUSED else "Pause")
         self.end_button.setEnabled(session.state is not CallState.ENDED)
 
-    def _show_audio(self, status: RecorderStatus, state: CallState) -> None:
+    def _show_audio(self, status: RecorderStatus, session: CallSession) -> None:
         self.mic_meter.show_level(status.levels_dbfs[0])
         self.far_meter.show_level(status.levels_dbfs[1])
+        state = session.state
         if state is not CallState.RECORDING:
-            self.audio_warning.setText("" if state is not CallState.STOPPED else "Not recording.")
+            last = session.transitions[-1].reason if state is CallState.STOPPED else ""
+            reason = last.removeprefix("not recording: ")
+            stopped = f"Not recording: {reason}" if reason else "Not recording."
+            self.audio_warning.setText(stopped if state is CallState.STOPPED else "")
             return
         quiet = [
             name

@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from companion.app.concerns import CATEGORIES
 from companion.core.errors import UserFacingError
+from companion.ui.text import plain_label
 
 Send = Callable[[str, str, bool], object]  # category, text, anonymous
 
@@ -31,11 +31,11 @@ class ConcernDialog(QDialog):
             self.category.addItem(label, key)
         self.text = QPlainTextEdit()
         self.anonymous = QCheckBox("Send anonymously (your name is not stored)")
-        self.problem = QLabel("")
+        self.problem = plain_label("")
         self.send_button = QPushButton("Send with the next sync")
         self.send_button.clicked.connect(self._submit)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("What is it about?"))
+        layout.addWidget(plain_label("What is it about?"))
         layout.addWidget(self.category)
         layout.addWidget(self.text)
         layout.addWidget(self.anonymous)

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.ui.text import plain_label
+
 
 class ConsentAnswer(Enum):
     NONE = "none"
@@ -23,7 +25,7 @@ class ConsentAnswer(Enum):
 
 
 def _big_label(text: str, points: int) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     font = QFont(label.font())
@@ -70,9 +72,9 @@ class ConsentDialog(QDialog):
     def _ask_page(self, version: str, language: str) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("Read this to the customer:"))
+        layout.addWidget(plain_label("Read this to the customer:"))
         layout.addWidget(self.script_label)
-        layout.addWidget(QLabel(f"Approved script version {version} ({language})"))
+        layout.addWidget(plain_label(f"Approved script version {version} ({language})"))
         for button in (self.agree_button, self.decline_button):
             # Neither is a default button: Enter must never answer for the customer.
             button.setAutoDefault(False)
@@ -84,9 +86,11 @@ class ConsentDialog(QDialog):
     def _declined_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("Say to the customer:"))
+        layout.addWidget(plain_label("Say to the customer:"))
         layout.addWidget(self.decline_label)
-        layout.addWidget(QLabel("Nothing is being recorded. Your notes and moments still work."))
+        layout.addWidget(
+            plain_label("Nothing is being recorded. Your notes and moments still work.")
+        )
         self.continue_button.setMinimumHeight(44)
         layout.addWidget(self.continue_button)
         return page

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QToolButton, QVBoxLayout, QWidget
+
+from companion.ui.text import plain_label
 
 
 class ControlWindow(QWidget):
@@ -11,7 +13,7 @@ class ControlWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Rep Companion")
         layout = QVBoxLayout(self)
-        self.state_label = QLabel("No call")
+        self.state_label = plain_label("No call")
         layout.addWidget(self.state_label)
         for action in actions.values():
             button = QToolButton()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from companion.core.policy.active import ActivePolicy
+from companion.ui.text import plain_label
 
 
 def policy_html(active: ActivePolicy) -> str:
@@ -51,7 +52,7 @@ class PolicyWindow(QWidget):
         self.setWindowTitle("Recording policy")
         self.resize(560, 640)
         layout = QVBoxLayout(self)
-        self.heading = QLabel("Recording policy")
+        self.heading = plain_label("Recording policy")
         self.body = QTextBrowser()
         self.body.setHtml(policy_html(active))
         layout.addWidget(self.heading)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
@@ -21,6 +22,7 @@ class RetentionWarning(QMessageBox):
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle("Retention window shortened")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # the version is the policy's text
         self.setText(f"Policy {version} keeps call audio on this computer for less time.")
         self.setInformativeText(
             f"The next retention sweep, in about {max(1, round(hours_to_sweep))} hour(s), "

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -28,6 +27,7 @@ from companion.app.review.service import ReviewService
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
 from companion.ui.call_window import clock_text
+from companion.ui.text import plain_label
 
 PLAY_LEAD_SECONDS = 5.0
 Player = Callable[[float], None]  # plays the call from a second; raises if no audio
@@ -52,7 +52,7 @@ class ReviewWindow(QWidget):
         self._review, self._call_id, self._player = review, call_id, player
         self.setWindowTitle("Review call")
         self.resize(720, 720)
-        self.heading = QLabel()
+        self.heading = plain_label()
         self.moments = QListWidget()
         self.moments.itemActivated.connect(self._play_from)
         self.moments.currentItemChanged.connect(self._selected)
@@ -69,7 +69,7 @@ class ReviewWindow(QWidget):
         self.confirm_button.clicked.connect(self._confirm)
         self.crm: dict[str, QPlainTextEdit] = {}
         self.nuance = QPlainTextEdit()
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.ready_button = QPushButton("Save and mark ready to sync")
         self.ready_button.clicked.connect(self._mark_ready)
@@ -79,7 +79,9 @@ class ReviewWindow(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(QLabel("Moments (double-click or Enter: play from a few seconds before)"))
+        layout.addWidget(
+            plain_label("Moments (double-click or Enter: play from a few seconds before)")
+        )
         layout.addWidget(self.moments)
         edit = QHBoxLayout()
         for widget in (
@@ -93,7 +95,7 @@ class ReviewWindow(QWidget):
         layout.addLayout(edit)
         self.crm_form = QFormLayout()
         layout.addLayout(self.crm_form)
-        layout.addWidget(QLabel("Human nuance (what the notes cannot say)"))
+        layout.addWidget(plain_label("Human nuance (what the notes cannot say)"))
         layout.addWidget(self.nuance)
         layout.addWidget(self.status)
         layout.addWidget(self.ready_button)
@@ -114,7 +116,9 @@ class ReviewWindow(QWidget):
                 box = QPlainTextEdit()
                 box.setFixedHeight(48)
                 self.crm[field.key] = box
-                self.crm_form.addRow(field.label + (" *" if field.required else ""), box)
+                self.crm_form.addRow(
+                    plain_label(field.label + (" *" if field.required else "")), box
+                )
         for field in call.crm_fields:
             if field.key in self.crm:
                 self.crm[field.key].setPlainText(field.text)
@@ -175,8 +179,9 @@ class ReviewWindow(QWidget):
         self._review.crm.set_human_nuance(self._call_id, self.nuance.toPlainText())
 
     def _mark_ready(self) -> None:
-        self.save_fields()
-        if self._guard(lambda: self._review.crm.mark_ready(self._call_id)):
+        if self._guard(self.save_fields) and self._guard(
+            lambda: self._review.crm.mark_ready(self._call_id)
+        ):
             self.reload()
 
     def _play_from(self, item: QListWidgetItem) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QWidget
 
 from companion.core.errors import UserFacingError
 from companion.edges.audio.sources import CaptureSource, source_options
 from companion.edges.paths import AppPaths
 from companion.edges.settings import SettingsFile
+from companion.ui.text import plain_label
 
 AUTOMATIC = "Automatic (the system default)"
 
@@ -30,10 +31,10 @@ class SettingsWindow(QWidget):
         form = QFormLayout(self)
         self.mic = QComboBox()
         self.far_end = QComboBox()
-        self.audio_problem = QLabel("")
+        self.audio_problem = plain_label("")
         self._fill_devices()
-        form.addRow("Microphone", self.mic)
-        form.addRow("Call audio (customer)", self.far_end)
+        form.addRow(plain_label("Microphone"), self.mic)
+        form.addRow(plain_label("Call audio (customer)"), self.far_end)
         form.addRow(self.audio_problem)
         self.mic.currentIndexChanged.connect(self._save)
         self.far_end.currentIndexChanged.connect(self._save)
@@ -47,9 +48,9 @@ class SettingsWindow(QWidget):
             else "none configured (policies need no signature)",
         }
         for label, value in self.rows.items():
-            shown = QLabel(value)
+            shown = plain_label(value)
             shown.setWordWrap(True)
-            form.addRow(label, shown)
+            form.addRow(plain_label(label), shown)
         self.open_logs = QPushButton("Open log folder")
         self.open_logs.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir)))
@@ -76,7 +77,10 @@ class SettingsWindow(QWidget):
         settings = self._settings.load().with_changes(
             mic_source=self.mic.currentData(), far_end_source=self.far_end.currentData()
         )
-        self._settings.save(settings)
+        try:
+            self._settings.save(settings)
+        except UserFacingError as error:
+            self.audio_problem.setText(error.shown())
 
 
 def _fill(box: QComboBox, sources: list[CaptureSource], chosen: str | None) -> None:

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 from companion.app.calls import CallRequest
 from companion.core.policy.model import Policy
 from companion.core.policy.rules import UNKNOWN_REGION
+from companion.ui.text import plain_label
 
 UNKNOWN_LABEL = "Other / not sure (strictest rules apply)"
 
@@ -31,13 +31,15 @@ class StartCallDialog(QDialog):
         self._fill(policy)
         form = QFormLayout(self)
         if policy is None:
-            warning = QLabel("The recording policy cannot be used: this call will be notes only.")
+            warning = plain_label(
+                "The recording policy cannot be used: this call will be notes only."
+            )
             warning.setWordWrap(True)
             form.addRow(warning)
-        form.addRow("Account or contact", self.account)
-        form.addRow("Call type", self.call_type)
-        form.addRow("Customer region", self.region)
-        form.addRow("Consent script language", self.language)
+        form.addRow(plain_label("Account or contact"), self.account)
+        form.addRow(plain_label("Call type"), self.call_type)
+        form.addRow(plain_label("Customer region"), self.region)
+        form.addRow(plain_label("Consent script language"), self.language)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

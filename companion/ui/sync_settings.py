@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPushButton, QWidget
 
 from companion.core.errors import UserFacingError, shown
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
 from companion.edges.sync.targets import ConnectionReport
 from companion.ui.background import run_in_background
+from companion.ui.text import plain_label
 
 
 class SyncSettings(QGroupBox):
@@ -39,7 +40,7 @@ class SyncSettings(QGroupBox):
         self.save_button.clicked.connect(self.save)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test)
-        self.result = QLabel("")
+        self.result = plain_label("")
         self.result.setWordWrap(True)
         form = QFormLayout(self)
         for label, field in (
@@ -50,7 +51,7 @@ class SyncSettings(QGroupBox):
             ("Access key id", self.access_key),
             ("Secret key", self.secret_key),
         ):
-            form.addRow(label, field)
+            form.addRow(plain_label(label), field)
         form.addRow(self.save_button, self.test_button)
         form.addRow(self.result)
         self._relays: list[object] = []
@@ -59,14 +60,18 @@ class SyncSettings(QGroupBox):
         def text(field: QLineEdit) -> str | None:
             return field.text().strip() or None
 
-        self._settings.save(
-            self._settings.load().with_changes(
-                sync_folder=text(self.folder),
-                s3_bucket=text(self.bucket),
-                s3_endpoint=text(self.endpoint),
-                s3_region=text(self.region),
+        try:
+            self._settings.save(
+                self._settings.load().with_changes(
+                    sync_folder=text(self.folder),
+                    s3_bucket=text(self.bucket),
+                    s3_endpoint=text(self.endpoint),
+                    s3_region=text(self.region),
+                )
             )
-        )
+        except UserFacingError as error:
+            self.result.setText(error.shown())
+            return
         try:
             if self.access_key.text() and self.secret_key.text():
                 self._secrets.set("s3-access-key-id", self.access_key.text())

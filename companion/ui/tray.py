@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from companion.app.messages import Level, Message
 from companion.core.calls.session import CONSENT_HELD, CallSession, CallState
 from companion.ui.looks import TrayLook, icon, look_for
+from companion.ui.text import tooltip_text
 
 _TRAY_ICONS = {
     Level.INFO: QSystemTrayIcon.MessageIcon.Information,
@@ -99,7 +100,7 @@ class TrayController(QObject):
 
     def _show_tooltip(self) -> None:
         words = f"Rep Companion: {self.look.words}"
-        self.icon.setToolTip(f"{words} | {self.activity}" if self.activity else words)
+        self.icon.setToolTip(tooltip_text(f"{words} | {self.activity}" if self.activity else words))
 
     def show_message(self, message: Message) -> None:
         self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], 8000)
