@@ -46,6 +46,9 @@ def context(small_disk, make_context):
     if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
         ctx.calls.end_call()
     ctx.calls.unsaved.retry()
+    # Whatever the rep was told: one line each, no library's error catalogue in it.
+    for message in ctx.messages.history:
+        assert "http" not in message.text and "\n" not in message.text, message
 
 
 def titles(context) -> list[str]:
