@@ -9,6 +9,7 @@ from pathlib import Path
 
 from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
+from companion.edges.profile_lock import ProfileLock
 
 
 def _policy_check(args: argparse.Namespace) -> int:
@@ -109,7 +110,12 @@ def _recover(_args: argparse.Namespace) -> int:
     from companion.app.recovery import recover_interrupted
 
     context = build_context()
-    report = recover_interrupted(context.store, context.audio_keys.master_key, context.rep)
+    lock = ProfileLock(context.paths.data_dir)
+    lock.acquire("recovering recordings")  # never touch a segment the app is writing
+    try:
+        report = recover_interrupted(context.store, context.audio_keys.master_key, context.rep)
+    finally:
+        lock.release()
     print(report.summary())
     return 1 if report.failed else 0
 
@@ -186,7 +192,13 @@ def _retention_sweep(args: argparse.Namespace) -> int:
     if active.policy is None:
         print("error: the policy cannot be used, so nothing is deleted", file=sys.stderr)
         return 1
-    report = sweep(context.store, active.policy, context.rep, dry_run=args.dry_run)
+    lock = ProfileLock(context.paths.data_dir)
+    if not args.dry_run:
+        lock.acquire("the retention sweep")  # the app sweeps on its own timer
+    try:
+        report = sweep(context.store, active.policy, context.rep, dry_run=args.dry_run)
+    finally:
+        lock.release()
     print(f"retention: {report.summary(args.dry_run)}")
     for call_id, account, files in report.deleted:
         print(f"  {call_id[:8]}  {account}  {files} file(s)")

@@ -19,6 +19,7 @@ from companion.app.sync_pass import sync_target
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.edges.paths import AppPaths
+from companion.edges.profile_lock import ProfileLock
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_window import CallWindow
@@ -26,8 +27,10 @@ from companion.ui.concern_dialog import ConcernDialog
 from companion.ui.control_window import ControlWindow
 from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
+from companion.ui.process import end_on_signals
 from companion.ui.review_window import ReviewWindow
 from companion.ui.settings_window import SettingsWindow
+from companion.ui.single_instance import InstanceServer, claim_profile
 from companion.ui.sync_control import SyncControl
 from companion.ui.sync_settings import SyncSettings
 from companion.ui.tray import TrayController
@@ -93,6 +96,17 @@ class TrayApp(QObject):
             self.control.show()
         self.announce_start_state()
         self.sync.start()
+
+    def come_forward(self) -> None:
+        """Another launch on this profile: show what is running instead of a second app."""
+        window: QWidget | None = self.call_window or self.control
+        if window is not None:
+            window.show()
+            window.raise_()
+            window.activateWindow()
+        self.context.messages.info(
+            "Rep Companion is already running", "Its tray icon has everything; no second copy."
+        )
 
     def announce_start_state(self) -> None:
         messages = self.context.messages
@@ -266,19 +280,38 @@ class TrayApp(QObject):
         self._quit_app()
 
 
-def run(paths: AppPaths) -> int:
+def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) -> int:
+    """The tray app on `paths`' profile; `on_started` runs once it is up (drivers, tests)."""
     app = QApplication(sys.argv)
     app.setApplicationName("Rep Companion")
     app.setQuitOnLastWindowClosed(False)
+    lock = ProfileLock(paths.data_dir)
     try:
+        if not claim_profile(paths.data_dir, lock):  # one app per profile: hand over to it
+            print("Rep Companion is already running on this profile; brought it forward.")
+            return 0
         context = build_context(paths)
     except UserFacingError as error:  # expected (locked, corrupt, newer version): no traceback
-        log.error("cannot start: %s", error)
-        refused = QMessageBox(QMessageBox.Icon.Critical, "Rep Companion cannot start", "")
-        refused.setTextFormat(Qt.TextFormat.PlainText)  # a file name is not markup
-        refused.setText(error.shown())
-        refused.exec()
-        return 2
+        return _refuse_to_start(error)
     companion = TrayApp(context, app.quit)
+    server = InstanceServer(paths.data_dir, companion.come_forward)
+    end_on_signals(app, companion.quit)
     companion.show()
-    return app.exec()
+    log.info("Rep Companion is up on %s", paths.data_dir)
+    if on_started is not None:
+        on_started(companion)
+    try:
+        return app.exec()
+    finally:
+        server.server.close()
+        lock.release()
+
+
+def _refuse_to_start(error: UserFacingError) -> int:
+    log.error("cannot start: %s", error)
+    print(f"Rep Companion cannot start: {error.shown()}", file=sys.stderr)
+    refused = QMessageBox(QMessageBox.Icon.Critical, "Rep Companion cannot start", "")
+    refused.setTextFormat(Qt.TextFormat.PlainText)  # a file name is not markup
+    refused.setText(error.shown())
+    refused.exec()
+    return 2
