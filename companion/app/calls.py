@@ -125,8 +125,6 @@ class CallService:
         self.unsaved.save("the call", lambda: self._insert(record))
         self.current = session
         self._apply(lambda: session.begin(self._preflight(self._decision(active, request))))
-        if session.state is CallState.ASKING:
-            self._recorder.prepare()  # devices and key, no stream, while the rep reads the script
         if session.state is CallState.BLOCKED:
             self._messages.warning("This call will not be recorded", session.transitions[-1].reason)
         return session
@@ -136,15 +134,42 @@ class CallService:
             db.add(record)
 
     def _preflight(self, decision: RecordingDecision) -> RecordingDecision:
-        """Before the customer is asked: is there room on the disk for the whole call?"""
+        """Before the customer is asked: can recording work here at all?
+
+        Disk space for the whole call, then the recorder's own check (devices, the
+        keyring, the encoder), which also gets capture ready for the consent click.
+        """
+        if not decision.allowed:
+            return decision
+        problem = self._cannot_record()
+        if problem is None:
+            return decision
+        reason = f"Recording cannot work on this computer right now: {problem}"
+        return RecordingDecision(
+            False, reason, decision.jurisdiction, decision.consent_rule, retryable=True
+        )
+
+    def _cannot_record(self) -> str | None:
         active = self._policy_at_start
         policy = active.policy if active else None
-        if not decision.allowed or self._free_space is None or policy is None:
-            return decision
-        shortfall = disk_shortfall(self._free_space(), policy.recording)
-        if shortfall is None:
-            return decision
-        return RecordingDecision(False, shortfall, decision.jurisdiction, decision.consent_rule)
+        if self._free_space is not None and policy is not None:
+            shortfall = disk_shortfall(self._free_space(), policy.recording)
+            if shortfall is not None:
+                return shortfall
+        return self._recorder.prepare()
+
+    def ask_again(self) -> bool:
+        """After a block this computer caused (keyring, device, disk): check again, and
+        if recording can work now, the consent script may be read. False: still blocked."""
+        session = self._require_call()
+        if session.state is not CallState.BLOCKED:
+            return session.state in (CallState.ASKING, CallState.AWAITING_RECONSENT)
+        problem = self._cannot_record()
+        if problem is not None:
+            self._messages.warning("Still cannot record", problem)
+            return False
+        self._apply(session.ask_again)
+        return True
 
     def _decision(self, active: ActivePolicy, request: CallRequest) -> RecordingDecision:
         if active.policy is None:

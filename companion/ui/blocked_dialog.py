@@ -8,7 +8,7 @@ from companion.ui.text import plain_label
 
 
 class BlockedDialog(QDialog):
-    def __init__(self, reason: str, parent: QWidget | None = None) -> None:
+    def __init__(self, reason: str, fixable: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("This call will not be recorded")
         layout = QVBoxLayout(self)
@@ -16,6 +16,13 @@ class BlockedDialog(QDialog):
         self.reason_label.setWordWrap(True)
         layout.addWidget(self.reason_label)
         layout.addWidget(plain_label("You can still take notes and mark moments."))
+        if fixable:  # this computer, not the policy: the customer was not asked yet
+            self.fix_hint = plain_label(
+                "The customer has not been asked. Once it is fixed, choose "
+                "“Ask for consent again…” in the tray menu."
+            )
+            self.fix_hint.setWordWrap(True)
+            layout.addWidget(self.fix_hint)
         self.notes_button = QPushButton("Continue with notes only")
         self.notes_button.setMinimumHeight(40)
         self.notes_button.clicked.connect(self.accept)

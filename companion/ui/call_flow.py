@@ -47,8 +47,11 @@ class CallFlow(QObject):
         return self._show(dialog)
 
     def ask_consent(self) -> ConsentDialog | None:
-        """Open the script for the current call (also used to ask again after a join)."""
+        """Open the script for the current call (also used to ask again after a join, or
+        once what kept this computer from recording is fixed)."""
         try:
+            if not self._calls.ask_again():
+                return None  # still cannot record: the message says why
             script, language, version = self._calls.consent_script(self._language)
             decline = self._calls.decline_script(language)
         except InvalidTransition as error:
@@ -80,7 +83,8 @@ class CallFlow(QObject):
             self._messages.error("Could not start the call", error.shown())
             return
         if session.state is CallState.BLOCKED:
-            self._show(BlockedDialog(session.transitions[-1].reason))
+            fixable = session.decision is not None and session.decision.retryable
+            self._show(BlockedDialog(session.transitions[-1].reason, fixable))
         else:
             self.ask_consent()
 

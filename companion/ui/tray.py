@@ -80,7 +80,8 @@ class TrayController(QObject):
         in_call = state is not CallState.ENDED
         enabled = {
             "start_call": not in_call,
-            "ask_again": state is CallState.AWAITING_RECONSENT or state is CallState.ASKING,
+            "ask_again": state in (CallState.AWAITING_RECONSENT, CallState.ASKING)
+            or (state is CallState.BLOCKED and _fixable(session)),
             "mark_moment": in_call,
             "pause_resume": state in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED),
             "participant_joined": state
@@ -104,3 +105,9 @@ class TrayController(QObject):
 
     def show_message(self, message: Message) -> None:
         self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], 8000)
+
+
+def _fixable(session: CallSession | None) -> bool:
+    """Blocked by this computer (keyring, device, disk), not by the policy."""
+    decision = session.decision if session else None
+    return decision is not None and decision.retryable

@@ -198,3 +198,33 @@ def test_calls_left_open_by_a_crash_are_closed_and_audited(tmp_path, make_contex
         assert db.scalars(select(CallRecord.state)).all() == ["ended"]
         assert audit.verify(db) == []
     assert _kinds(second)[-1] == "call.end"
+
+
+@pytest.mark.usefixtures("secret_service")
+def test_no_input_device_is_said_before_the_customer_is_asked(make_context):
+    from companion.edges.audio.keys import AudioKeys
+    from companion.edges.audio.recorder import AudioRecorder
+    from companion.edges.audio.sources import SourcePlan
+    from companion.edges.secrets import SecretStore
+
+    paths = AppPaths.from_environment()
+    nothing = "nothing: no microphone and no system-audio source found"
+    keys = AudioKeys(SecretStore())
+    recorder = AudioRecorder(
+        paths.recordings_dir, keys.master_key, lambda: SourcePlan(None, None, nothing)
+    )
+    context = make_context(paths=paths, recorder=recorder)
+    session = context.calls.start_call(CallRequest("Acme", "demo", "DE"))
+    assert session.state is CallState.BLOCKED  # no consent script for a recording that cannot be
+    assert session.decision.retryable
+    assert nothing in session.transitions[-1].reason
+    assert context.messages.history[-1].title == "This call will not be recorded"
+    context.calls.mark_moment(note="notes work")
+    assert context.calls.ask_again() is False  # still no device: said again, not asked
+    context.calls.end_call()
+    with context.store() as db:
+        call = db.scalars(select(CallRecord)).one()
+        assert call.outcome == "blocked" and nothing in call.outcome_reason
+        assert db.scalars(select(ConsentEventRecord)).all() == []
+        assert db.scalars(select(MomentRecord.note)).all() == ["notes work"]
+        assert audit.verify(db) == []

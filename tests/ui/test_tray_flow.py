@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from companion.core.calls.session import CallState
 from companion.edges.paths import AppPaths
-from companion.edges.store.models import ConsentEventRecord, MomentRecord
+from companion.edges.store import audit
+from companion.edges.store.models import CallRecord, ConsentEventRecord, MomentRecord
 from companion.ui.app import TrayApp
 from companion.ui.blocked_dialog import BlockedDialog
 from companion.ui.consent_dialog import ConsentDialog
@@ -85,22 +86,39 @@ def test_consent_flow_shows_the_script_and_starts_recording(qtbot, companion):
 
 
 @pytest.mark.usefixtures("pulse_testbed")
-def test_a_locked_keyring_records_nothing_and_says_why(qtbot, companion, secret_service):
-    # Locked before the call: the recorder reads the key when the call starts (to keep
-    # the consent click fast), and again on the click; both reads fail.
+def test_a_locked_keyring_is_found_before_the_customer_is_asked(qtbot, companion, secret_service):
+    # Locked before the call: the check before the script reads the recording key and
+    # fails, so the customer is never asked for a recording that cannot happen.
     secret_service.lock()
     try:
-        consent = start_call(qtbot, companion, "Acme", "demo", "DE")
-        qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
+        blocked = start_call(qtbot, companion, "Acme", "demo", "DE")
+        assert isinstance(blocked, BlockedDialog)
+        assert "locked" in blocked.reason_label.text().lower()
+        assert blocked.fix_hint.isVisibleTo(blocked)
+        calls = companion.context.calls
+        assert calls.current.state is CallState.BLOCKED
+        assert companion.tray.look is TrayLook.NOTES
+        assert "ask_again" in enabled(companion)
+        companion.tray.actions["mark_moment"].trigger()  # notes still work
+        assert companion.context.messages.history[-1].title == "Moment marked"
+        companion.tray.actions["ask_again"].trigger()  # still locked: said, not asked
+        assert calls.current.state is CallState.BLOCKED
+        assert companion.context.messages.history[-1].title == "Still cannot record"
     finally:
         secret_service.unlock()
-    assert companion.context.calls.current.state is CallState.STOPPED
-    assert companion.tray.look is TrayLook.NOTES
-    message = companion.context.messages.history[-1]
-    assert message.title == "Not recording" and "locked" in message.text.lower()
+    with companion.context.store() as db:
+        assert db.scalars(select(ConsentEventRecord)).all() == []
+        assert db.scalars(select(CallRecord.outcome)).one() == "blocked"
     assert not list(companion.context.paths.recordings_dir.rglob("*.rca"))
-    companion.tray.actions["mark_moment"].trigger()  # notes still work
-    assert companion.context.messages.history[-1].title == "Moment marked"
+    companion.tray.actions["ask_again"].trigger()  # unlocked: now the script is read
+    consent = companion.flow.dialog
+    assert isinstance(consent, ConsentDialog)
+    qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)
+    assert companion.context.calls.current.state is CallState.RECORDING
+    companion.tray.actions["end_call"].trigger()
+    with companion.context.store() as db:
+        assert db.scalars(select(CallRecord.outcome)).one() == "recorded"
+        assert audit.verify(db) == []
 
 
 def test_decline_shows_the_decline_script_and_continues_with_notes(qtbot, companion):
@@ -165,11 +183,23 @@ def test_bad_policy_tells_the_rep_and_every_call_is_notes_only(qtbot, companion)
     assert "policy could not be used" in blocked.reason_label.text()
 
 
-def test_quit_during_a_call_ends_it_first(qtbot, companion):
+def test_quit_during_a_call_asks_then_ends_it_first(qtbot, companion):
     start_call(qtbot, companion, "Acme", "legal", "US")
     companion.tray.actions["quit"].trigger()
+    question = companion.confirmation
+    assert question is not None and question.isVisible() and "Acme" in question.text()
+    qtbot.mouseClick(question.no_button, Qt.MouseButton.LeftButton)  # keep running
+    assert companion.context.calls.current.state is CallState.BLOCKED
+    assert companion.quits == []
+    companion.tray.actions["quit"].trigger()
+    qtbot.mouseClick(companion.confirmation.yes_button, Qt.MouseButton.LeftButton)
     assert companion.context.calls.current.state is CallState.ENDED
     assert companion.quits == [True]
+
+
+def test_quit_without_a_call_asks_nothing(companion):
+    companion.tray.actions["quit"].trigger()
+    assert companion.confirmation is None and companion.quits == [True]
 
 
 def test_enter_never_answers_for_the_customer(qtbot, companion):
@@ -197,6 +227,13 @@ def test_participant_joined_pauses_until_consent_is_asked_again(qtbot, companion
     qtbot.mouseClick(again.agree_button, Qt.MouseButton.LeftButton)
     assert calls.current.state is CallState.RECORDING
     companion.tray.actions["withdraw"].trigger()
+    question = companion.confirmation
+    assert question is not None and "deleted" in question.text()  # says what happens first
+    assert calls.current.state is CallState.RECORDING
+    assert list(companion.context.paths.recordings_dir.rglob("*.rca"))
+    qtbot.mouseClick(question.yes_button, Qt.MouseButton.LeftButton)
     assert calls.current.state is CallState.STOPPED
     assert not list(companion.context.paths.recordings_dir.rglob("*.rca"))  # discarded
     companion.tray.actions["end_call"].trigger()
+    with companion.context.store() as db:
+        assert db.scalars(select(CallRecord.outcome)).one() == "withdrawn"

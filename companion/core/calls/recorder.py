@@ -49,8 +49,12 @@ IDLE_STATUS = RecorderStatus(False, 0.0, (-120.0, -120.0), 0.0, (0.0, 0.0), (), 
 
 
 class Recorder(Protocol):
-    def prepare(self) -> None:
-        """Get ready ahead of consent (devices, key); must not open any stream."""
+    def prepare(self) -> str | None:
+        """Get ready ahead of consent (devices, key); must not open any stream.
+
+        Returns why capture cannot work on this computer right now (no input device, a
+        locked keyring), said before the customer is asked; None when it can.
+        """
 
     def start(self, grant: CaptureGrant) -> Path:
         """Open the input streams; raise RecorderUnavailable with the reason if impossible."""
@@ -65,8 +69,8 @@ class Recorder(Protocol):
 class NullRecorder:
     """No capture at all: nothing to prepare, every start refused, nothing to stop."""
 
-    def prepare(self) -> None:
-        return None
+    def prepare(self) -> str | None:
+        return None  # nothing to check; start() says it cannot record
 
     def start(self, grant: CaptureGrant) -> Path:
         raise RecorderUnavailable(NO_RECORDER)

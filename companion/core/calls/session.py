@@ -1,6 +1,8 @@
 """`CallSession`: the call lifecycle as a state machine, Qt-free and I/O-free.
 
-    preparing -> blocked (policy says never record)            -> notes only
+    preparing -> blocked (policy says never record, or this
+                          computer cannot record right now)    -> notes only
+                 blocked (cannot right now) -> asking, once fixed
               -> asking -> declined                            -> notes only
                         -> consented -> recording <-> paused
                            recording -> participant joined (paused until re-consent)
@@ -114,6 +116,13 @@ class CallSession:
         if decision.allowed:
             return self._move("ask_consent", CallState.ASKING, decision.reason)
         return self._move("block", CallState.BLOCKED, decision.reason)
+
+    def ask_again(self) -> Transition:
+        """What stopped recording on this computer is fixed: the script may be read now."""
+        self._require({CallState.BLOCKED}, "ask_again")
+        if self.decision is None or not self.decision.retryable:
+            raise InvalidTransition("the policy never records this call")
+        return self._move("ask_consent", CallState.ASKING, "recording can work now")
 
     def give_consent(self, script_version: str, language: str) -> Transition:
         self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "give_consent")

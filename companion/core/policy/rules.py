@@ -15,6 +15,9 @@ class RecordingDecision:
     reason: str
     jurisdiction: str
     consent_rule: ConsentRule
+    # The policy allows recording but this computer cannot right now (keyring, device,
+    # disk): once fixed, consent may be asked after all.
+    retryable: bool = False
 
 
 def decide(policy: Policy, call_type: str, region: str) -> RecordingDecision:

@@ -158,26 +158,33 @@ class AudioRecorder:
         self._watch = _watch_routes(sources)
         return path
 
-    def prepare(self) -> None:
+    def prepare(self) -> str | None:
         """Do the slow part of `start()` while consent is being asked, so capture starts
         at once on the rep's click: find the devices, read the recording key from the
         keyring (a D-Bus round trip, ~27 ms) and load the encoder (numpy, FFmpeg).
 
-        No stream is opened and no audio is touched. A failure here is not reported:
-        `start()` tries again and says why.
+        No stream is opened and no audio is touched. Returns why recording cannot work
+        (no input device, a locked or missing keyring, no encoder), or None.
         """
+        problem: str | None = None
         try:
-            self._prepared = (time.monotonic(), self._plan())
-        except AudioUnavailable:
-            self._prepared = None
+            plan = self._plan()
+            self._prepared = (time.monotonic(), plan)
+            if not plan.sources():
+                problem = plan.explanation
+        except AudioUnavailable as error:
+            self._prepared, problem = None, str(error)
         try:
             self._prepared_key = self._master_key()
-        except SecretStoreError:
-            self._prepared_key = None  # a locked keyring may be unlocked by the click
+        except SecretStoreError as error:  # never record where the key cannot be kept
+            self._prepared_key = None
+            problem = problem or f"{error} {error.fix}"
         try:
             import companion.edges.audio.encoder  # noqa: F401
         except ImportError:
-            log.exception("cannot load the audio encoder")  # start() reports it to the rep
+            log.exception("cannot load the audio encoder")
+            problem = problem or "the audio encoder (FFmpeg with libopus) cannot be loaded"
+        return problem
 
     def _take_key(self) -> bytes:
         """The key `prepare()` read, once; else from the keyring now."""
