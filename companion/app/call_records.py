@@ -25,7 +25,9 @@ def record_transition(db: Session, details: CallDetails, transition: Transition)
     record = db.get(CallRecord, details.call_id)
     assert record is not None
     record.state = state.value
-    if state in OUTCOMES and record.outcome != "recorded":
+    if transition.event == "withdraw":  # what the review and library must say
+        record.outcome, record.outcome_reason = "withdrawn", transition.reason
+    elif state in OUTCOMES and record.outcome not in ("recorded", "withdrawn"):
         record.outcome = OUTCOMES[state]
         record.outcome_reason = transition.reason
     if state is CallState.ENDED:

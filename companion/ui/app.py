@@ -18,12 +18,14 @@ from companion.app.recovery import RecoveryReport, recover_interrupted
 from companion.app.sync_pass import sync_target
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
+from companion.core.policy.model import WithdrawalAction
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_window import CallWindow
 from companion.ui.concern_dialog import ConcernDialog
+from companion.ui.confirm import Confirmation, quit_during_call, withdrawal
 from companion.ui.control_window import ControlWindow
 from companion.ui.library_window import LibraryWindow
 from companion.ui.policy_window import PolicyWindow
@@ -51,6 +53,7 @@ class TrayApp(QObject):
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
         self.call_window: CallWindow | None = None
+        self.confirmation: Confirmation | None = None  # the question open, if any
         self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
         self.pool = QThreadPool(self.tray)
         # Writes a full disk refused (kept in memory) are retried between calls too.
@@ -78,13 +81,13 @@ class TrayApp(QObject):
             "mark_moment": self.mark_moment,
             "pause_resume": self.pause_or_resume,
             "participant_joined": lambda: flow.run_safely("pause", calls.participant_joined),
-            "withdraw": lambda: flow.run_safely("stop", calls.withdraw_consent),
+            "withdraw": self.confirm_withdrawal,
             "end_call": lambda: flow.run_safely("end the call", calls.end_call),
             "library": lambda: self.open_window("library"),
             "policy": lambda: self.open_window("policy"),
             "settings": lambda: self.open_window("settings"),
             "concern": self.raise_concern,
-            "quit": self.quit,
+            "quit": self.ask_to_quit,
         }
 
     def show(self) -> None:
@@ -270,6 +273,25 @@ class TrayApp(QObject):
         return SettingsWindow(
             context.paths, context.rep, str(active.path), context.settings, sync_box
         )
+
+    def ask_to_quit(self) -> None:
+        """The tray's Quit: mid-call, ask first (SIGTERM and the session's end do not)."""
+        session = self.context.calls.current
+        if session is None or session.state is CallState.ENDED:
+            self.quit()
+            return
+        self.confirmation = quit_during_call(session.details.account, self.quit)
+        self.confirmation.open()
+
+    def confirm_withdrawal(self) -> None:
+        calls = self.context.calls
+        active = calls.policy_in_use
+        policy = active.policy if active else None
+        keeps = policy is not None and policy.recording.on_withdrawal is WithdrawalAction.KEEP
+        self.confirmation = withdrawal(
+            keeps, lambda: self.flow.run_safely("stop", calls.withdraw_consent)
+        )
+        self.confirmation.open()
 
     def quit(self) -> None:
         calls = self.context.calls

@@ -28,7 +28,7 @@ from companion.core.policy.model import Policy
 COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
 SYNC_COLUMN = COLUMNS.index("Sync")
 SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
-OUTCOMES = ("recorded", "consented", "declined", "blocked", "pending")
+OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
 
 
 def row_values(row: LibraryRow) -> tuple[str, ...]:

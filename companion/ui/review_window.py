@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,13 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from companion.app.review.moments import MomentView
-from companion.app.review.service import ReviewService
+from companion.app.review.service import CallReview, ReviewService
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
 from companion.ui.call_window import clock_text
 from companion.ui.text import plain_label
 
 PLAY_LEAD_SECONDS = 5.0
+AUTOSAVE_MS = 400  # after the last keystroke
 Player = Callable[[float], None]  # plays the call from a second; raises if no audio
 
 
@@ -73,6 +75,15 @@ class ReviewWindow(QWidget):
         self.status.setWordWrap(True)
         self.ready_button = QPushButton("Save and mark ready to sync")
         self.ready_button.clicked.connect(self._mark_ready)
+        # What the rep types is saved as they type (debounced) and on close: nothing in
+        # the CRM fields or the nuance note waits for a button.
+        self._loading = False
+        self._editing: MomentView | None = None  # the moment whose note the field shows
+        self.autosave = QTimer(self)
+        self.autosave.setSingleShot(True)
+        self.autosave.setInterval(AUTOSAVE_MS)
+        self.autosave.timeout.connect(self._save_typed)
+        self.nuance.textChanged.connect(self._typed)
         self._build()
         self.reload()
 
@@ -100,8 +111,30 @@ class ReviewWindow(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.ready_button)
 
+    def _typed(self) -> None:
+        if not self._loading:
+            self.autosave.start()
+
+    def _save_typed(self) -> bool:
+        self.autosave.stop()
+        return self._guard(self.save_fields)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.autosave.isActive():
+            self._save_typed()
+        self._keep_note_edit()
+        super().closeEvent(event)
+
     def reload(self) -> None:
-        call = self._review.review(self._call_id)
+        if self.autosave.isActive():  # typed but not saved yet: keep it before reloading
+            self._save_typed()
+        self._loading = True
+        try:
+            self._show(self._review.review(self._call_id))
+        finally:
+            self._loading = False
+
+    def _show(self, call: CallReview) -> None:
         self.heading.setText(
             f"{call.account} · {call.call_type} · {call.started_at:%Y-%m-%d %H:%M} · "
             f"{call.outcome}" + (f" ({call.outcome_reason})" if call.outcome_reason else "")
@@ -115,6 +148,7 @@ class ReviewWindow(QWidget):
             for field in call.crm_fields:
                 box = QPlainTextEdit()
                 box.setFixedHeight(48)
+                box.textChanged.connect(self._typed)
                 self.crm[field.key] = box
                 self.crm_form.addRow(
                     plain_label(field.label + (" *" if field.required else "")), box
@@ -138,10 +172,18 @@ class ReviewWindow(QWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def _selected(self) -> None:
+        self._keep_note_edit()  # a note typed for the moment left behind is saved, not lost
         moment = self._current()
+        self._editing = moment
         if moment is not None:
             self.note.setText(moment.note)
             self.tag.setCurrentIndex(max(0, self.tag.findData(moment.tag)))
+
+    def _keep_note_edit(self) -> None:
+        edited, text = self._editing, self.note.text()
+        if edited is not None and text != edited.note:
+            self._editing = None
+            self._guard(lambda: self._review.moments.edit_note(edited.id, text))
 
     def _guard(self, action: Callable[[], object]) -> bool:
         try:
@@ -155,12 +197,14 @@ class ReviewWindow(QWidget):
         moment = self._current()
         if moment is None:
             return
+        self._editing = None  # saved here, with its tag
         self._guard(lambda: self._review.moments.edit_note(moment.id, self.note.text()))
         self._guard(lambda: self._review.moments.retag(moment.id, self.tag.currentData()))
         self.reload()
 
     def _delete_moment(self) -> None:
         moment = self._current()
+        self._editing = None  # its note goes with it
         if moment is not None and self._guard(
             lambda: self._review.moments.delete_moment(moment.id)
         ):

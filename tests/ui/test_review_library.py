@@ -133,3 +133,49 @@ def test_play_from_a_moment_with_audio(qtbot, tmp_path):
     for window in app.windows.values():
         window.close()
     app.tray.icon.hide()
+
+
+def test_review_text_is_saved_as_typed_and_when_the_window_closes(qtbot, companion):
+    call_id = make_call(companion, "Acme", "discovery", [("pain_point", "slow exports")])
+    review = companion.windows[f"review:{call_id}"]
+    assert isinstance(review, ReviewWindow)
+    qtbot.keyClicks(review.crm["next_steps"], "Send pricing by Friday")
+    service = companion.context.review
+    qtbot.waitUntil(
+        lambda: (
+            {f.key: f.text for f in service.crm.crm_fields(call_id)}["next_steps"]
+            == "Send pricing by Friday"
+        )
+    )  # no button: saved shortly after the last keystroke
+    qtbot.keyClicks(review.nuance, "CFO hesitant")
+    review.moments.setCurrentRow(0)
+    review.note.setText("slow exports, weekly")  # edited, never "Save moment"
+    review.close()  # at once: neither the debounce nor a button
+    assert service.crm.human_nuance(call_id) == "CFO hesitant"
+    assert [m.note for m in service.moments.for_call(call_id)] == ["slow exports, weekly"]
+
+
+def test_review_text_survives_a_sigkill(companion_home):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = Path(__file__).with_name("review_app.py")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    app = subprocess.Popen(
+        [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert app.stdout is not None
+        call_id = app.stdout.readline().strip()
+        time.sleep(1.0)  # longer than the autosave's pause after the last keystroke
+        app.send_signal(signal.SIGKILL)
+    finally:
+        app.wait(timeout=30)
+    assert app.returncode == -signal.SIGKILL
+    assert call_id
+    context = build_context()
+    assert context.review.crm.human_nuance(call_id) == "Nervous about the budget"
