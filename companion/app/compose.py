@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.app.call_watch import CallWatch
 from companion.app.calls import CallService
 from companion.app.messages import MessageChannel
 from companion.app.review.service import ReviewService
 from companion.core.calls.recorder import Recorder
 from companion.core.policy.active import ActivePolicy
 from companion.edges.audio.keys import AudioKeys
+from companion.edges.audio.mic_watch import MicWatch, mic_watch
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
 from companion.edges.logs import configure_logging
@@ -39,6 +41,7 @@ class AppContext:
     secrets: SecretStore
     recorder: Recorder
     clock: Callable[[], datetime]
+    call_watch: CallWatch
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -58,6 +61,7 @@ def build_context(
     secrets: SecretStore | None = None,
     recorder: Recorder | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    mic: MicWatch | None = None,
 ) -> AppContext:
     """Directories, rotating log, migrated store, message channel, call and review services.
 
@@ -84,6 +88,18 @@ def build_context(
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
     calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
     review = ReviewService(store, policy, rep, clock)
+    call_watch = CallWatch(mic or mic_watch(), policy, settings)
     return AppContext(
-        paths, messages, store, calls, rep, keys, settings, review, secrets, recorder, clock
+        paths,
+        messages,
+        store,
+        calls,
+        rep,
+        keys,
+        settings,
+        review,
+        secrets,
+        recorder,
+        clock,
+        call_watch,
     )

@@ -26,6 +26,8 @@ class Settings:
     s3_bucket: str | None = None  # credentials live in the keyring, never here
     s3_endpoint: str | None = None
     s3_region: str | None = None
+    detect_calls: bool = True  # notice calls by the microphone (if the policy allows)
+    ignored_call_apps: tuple[str, ...] = ()  # lower-case words: apps the rep ignores
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]  # field names checked by replace
@@ -48,7 +50,10 @@ class SettingsFile:
             log.warning("settings at %s unreadable (%s); using defaults", self.path, error)
             return Settings()
         known = {f.name for f in fields(Settings)}
-        return Settings(**{k: v for k, v in raw.items() if k in known})
+        values = {k: v for k, v in raw.items() if k in known}
+        if isinstance(values.get("ignored_call_apps"), list):  # JSON has no tuples
+            values["ignored_call_apps"] = tuple(values["ignored_call_apps"])
+        return Settings(**values)
 
     def save(self, settings: Settings) -> None:
         """Write atomically; a full or read-only disk leaves the old file and says so."""

@@ -15,7 +15,7 @@ from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
 from companion.app.library import search_calls
 from companion.app.recovery import RecoveryReport, recover_interrupted
-from companion.app.sync_pass import sync_target
+from companion.app.sync_pass import sync_not_set_up, test_sync_target
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
@@ -23,6 +23,7 @@ from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
+from companion.ui.call_prompt import CallPrompt
 from companion.ui.call_window import CallWindow
 from companion.ui.concern_dialog import ConcernDialog
 from companion.ui.confirm import Confirmation, quit_during_call, withdrawal
@@ -50,6 +51,16 @@ class TrayApp(QObject):
         self._quit_app = quit_app
         self.flow = CallFlow(context.calls, context.active_policy, context.messages)
         self.tray = TrayController(self._handlers())
+        self.prompt = CallPrompt(
+            context.call_watch,
+            context.calls,
+            context.messages,
+            self.flow.start,
+            self.tray.actions["start_call"],
+            self.tray.actions["ignore_app"],
+            self.tray,
+        )
+        self.tray.icon.messageClicked.connect(self.prompt.clicked)
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
         self.call_window: CallWindow | None = None
@@ -77,6 +88,7 @@ class TrayApp(QObject):
         calls, flow = self.context.calls, self.flow
         return {
             "start_call": flow.start,
+            "ignore_app": lambda: self.prompt.ignore(),
             "ask_again": flow.ask_consent,
             "mark_moment": self.mark_moment,
             "pause_resume": self.pause_or_resume,
@@ -92,6 +104,7 @@ class TrayApp(QObject):
 
     def show(self) -> None:
         self.tray.icon.show()
+        self.prompt.start()  # notice calls by the microphone
         if not QSystemTrayIcon.isSystemTrayAvailable():
             # No tray host (some desktops): the same actions in a small window.
             self.control = ControlWindow(self.tray.actions)
@@ -268,7 +281,10 @@ class TrayApp(QObject):
         if name == "policy":
             return PolicyWindow(active)
         sync_box = SyncSettings(
-            context.settings, context.secrets, lambda: sync_target(context).test_connection()
+            context.settings,
+            context.secrets,
+            lambda: test_sync_target(context),
+            sync_not_set_up(active.policy),
         )
         return SettingsWindow(
             context.paths, context.rep, str(active.path), context.settings, sync_box
@@ -297,6 +313,7 @@ class TrayApp(QObject):
         calls = self.context.calls
         if calls.current is not None and calls.current.state is not CallState.ENDED:
             self.flow.run_safely("end the call", calls.end_call)
+        self.prompt.stop()
         self.tray.icon.hide()
         self.pool.waitForDone(10_000)  # let a running recovery finish its rename
         self._quit_app()

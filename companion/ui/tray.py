@@ -20,6 +20,7 @@ _TRAY_ICONS = {
 }
 ACTION_NAMES = (
     "start_call",
+    "ignore_app",  # shown only while a detected call is offered
     "ask_again",
     "mark_moment",
     "pause_resume",
@@ -47,6 +48,7 @@ class TrayController(QObject):
         self.actions: dict[str, QAction] = {}
         labels = {
             "start_call": "Start call…",
+            "ignore_app": "Ignore this app",
             "ask_again": "Ask for consent again…",
             "mark_moment": "Mark moment",
             "pause_resume": "Pause recording",

@@ -113,6 +113,44 @@ class SyncRules(_Strict):
     delete_unsynced_audio: bool = False  # retention may delete audio that never synced
 
 
+DEFAULT_CALL_APPS = (
+    "zoom",
+    "teams",
+    "webex",
+    "slack",
+    "skype",
+    "discord",
+    "chrome",
+    "chromium",
+    "firefox",
+    "zoiper",
+    "linphone",
+    "ringcentral",
+    "aircall",
+    "dialpad",
+    "3cx",
+)
+
+
+AppWord = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+
+
+class CallDetection(_Strict):
+    """Noticing a call by itself: another app opening the microphone."""
+
+    enabled: bool = True
+    # Lower-case words matched in the app's name or program (softphones, meeting apps,
+    # browsers for Meet and web softphones).
+    apps: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+    ] = Field(default_factory=lambda: list(DEFAULT_CALL_APPS))
+    # The mic must stay open this long: a notification sound is not a call.
+    start_after_seconds: float = Field(default=1.0, ge=0.2, le=30)
+    # After the app lets the mic go, the call is ended this long later unless the rep
+    # answers, so a forgotten call cannot run for a day.
+    end_grace_minutes: int = Field(default=5, ge=1, le=120)
+
+
 class Policy(_Strict):
     schema_version: int
     version: Text
@@ -129,6 +167,7 @@ class Policy(_Strict):
     crm_fields: list[CrmField] = Field(default_factory=list)
     sync: SyncRules = Field(default_factory=SyncRules)
     legal_holds: list[LegalHold] = Field(default_factory=list)
+    detection: CallDetection = Field(default_factory=CallDetection)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:

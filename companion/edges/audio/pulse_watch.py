@@ -31,7 +31,7 @@ class RouteChange:
     now_on: str | None  # the source's description, or None when the stream is gone
 
 
-def _pactl_json(*args: str) -> list[dict[str, object]]:
+def pactl_json(*args: str) -> list[dict[str, object]]:
     done = subprocess.run(
         ["pactl", "-f", "json", *args], capture_output=True, text=True, timeout=5, check=False
     )
@@ -45,7 +45,7 @@ class PulseRouteWatch:
         self,
         expected: dict[str, str],  # side -> PulseAudio source name it was opened on
         pid: int | None = None,
-        query: Callable[..., list[dict[str, object]]] = _pactl_json,
+        query: Callable[..., list[dict[str, object]]] = pactl_json,
     ) -> None:
         self._expected, self._pid, self._query = expected, pid or os.getpid(), query
         self._outputs: dict[int, str] = {}  # source-output index -> side
@@ -138,7 +138,7 @@ class PulseRouteWatch:
     def _ours(self) -> list[dict[str, object]]:
         outputs = self._query("list", "source-outputs")
         pid = str(self._pid)
-        return [o for o in outputs if _properties(o).get("application.process.id") == pid]
+        return [o for o in outputs if stream_properties(o).get("application.process.id") == pid]
 
     def _source_names(self) -> dict[int, str]:
         return {int(str(s["index"])): str(s["name"]) for s in self._query("list", "sources")}
@@ -150,6 +150,6 @@ class PulseRouteWatch:
         }
 
 
-def _properties(entry: dict[str, object]) -> dict[str, str]:
+def stream_properties(entry: dict[str, object]) -> dict[str, str]:
     properties = entry.get("properties")
     return properties if isinstance(properties, dict) else {}

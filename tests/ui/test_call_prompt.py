@@ -1,0 +1,97 @@
+"""Noticing a call by the microphone, against a real PulseAudio with a softphone-like client.
+
+`parec --client-name=zoom` records from the default source exactly as a softphone does;
+the app's own watch (`pactl subscribe`) sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from companion.app.calls import CallRequest
+from companion.ui.app import TrayApp
+
+pytestmark = pytest.mark.usefixtures("pulse_testbed")
+
+
+def softphone(name: str = "zoom") -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["parec", f"--client-name={name}", os.devnull], env=os.environ.copy())
+
+
+@pytest.fixture
+def companion(qtbot, make_context):
+    app = TrayApp(make_context(), lambda: None)
+    offers: list[str] = []
+    ends: list[str] = []
+    app.prompt.offered.connect(offers.append)
+    app.prompt.end_asked.connect(ends.append)
+    app.offers, app.ends = offers, ends
+    app.prompt.start()
+    yield app
+    app.prompt.stop()
+    app.tray.icon.hide()
+
+
+def test_a_softphone_opening_the_mic_offers_the_call_within_two_seconds(qtbot, companion):
+    phone = softphone()
+    opened = time.monotonic()
+    try:
+        qtbot.waitUntil(lambda: companion.offers == ["zoom"], timeout=2000)
+        latency = time.monotonic() - opened
+    finally:
+        phone.terminate()
+        phone.wait(timeout=10)
+    assert latency < 2.0
+    assert companion.tray.actions["start_call"].text() == "Start call (zoom)…"
+    assert companion.tray.actions["ignore_app"].isVisible()
+    assert companion.context.messages.history[-1].title == "Call starting in zoom"
+    companion.prompt.clicked()  # the notification: the start dialog opens
+    assert type(companion.flow.dialog).__name__ == "StartCallDialog"
+
+
+def test_a_mic_open_for_300_ms_is_not_a_call(qtbot, companion):
+    phone = softphone()
+    time.sleep(0.3)
+    phone.terminate()
+    phone.wait(timeout=10)
+    qtbot.wait(2000)
+    assert companion.offers == []
+    assert companion.tray.actions["start_call"].text() == "Start call…"
+
+
+def test_the_softphone_letting_the_mic_go_during_a_call_asks_to_end_it(qtbot, companion):
+    phone = softphone()
+    try:
+        qtbot.waitUntil(lambda: companion.offers == ["zoom"], timeout=2000)
+        companion.context.calls.start_call(CallRequest("Acme", "legal", "DE"))
+    finally:
+        phone.terminate()
+        phone.wait(timeout=10)
+    qtbot.waitUntil(lambda: companion.ends == ["zoom"], timeout=2000)
+    assert companion.context.messages.history[-1].title == "Call ended in zoom?"
+    assert companion.prompt.grace.isActive()
+    assert companion.prompt.grace.interval() == 5 * 60_000  # the policy's grace period
+    companion.context.calls.end_call()  # the rep ends it: nothing left to end later
+    assert not companion.prompt.grace.isActive()
+
+
+def test_an_ignored_app_is_not_offered_again(qtbot, companion):
+    phone = softphone()
+    try:
+        qtbot.waitUntil(lambda: companion.offers == ["zoom"], timeout=2000)
+        companion.tray.actions["ignore_app"].trigger()
+    finally:
+        phone.terminate()
+        phone.wait(timeout=10)
+    assert companion.context.settings.load().ignored_call_apps == ("zoom",)
+    again = softphone()
+    try:
+        qtbot.wait(2000)
+    finally:
+        again.terminate()
+        again.wait(timeout=10)
+    assert companion.offers == ["zoom"]
