@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from companion.app.compose import AppContext
 from companion.core.errors import UserFacingError
+from companion.core.policy.model import Policy
 from companion.edges.sync.sealed_cache import SealedCache
-from companion.edges.sync.targets import SyncTarget
+from companion.edges.sync.targets import ConnectionReport, SyncTarget
 
 if TYPE_CHECKING:  # boto3 and pyrage load with the first sync, not at start-up
     from companion.app.policy_refresh import RefreshResult
@@ -49,6 +50,25 @@ class SyncPass:
     refresh: RefreshResult
     summary: str  # one line: what was delivered, what waits
     offline: bool = False  # the target was unreachable: try again soon, not in 15 min
+    not_set_up: bool = False  # the policy names no recipients: nothing can be sent
+
+
+NOT_SET_UP = "Sync is not set up by your organisation (no recipients in the policy)"
+
+
+def sync_not_set_up(policy: Policy | None) -> str | None:
+    """Why no call can leave this computer, said everywhere sync shows; None when it can."""
+    if policy is not None and not policy.sync.recipients:
+        return NOT_SET_UP
+    return None
+
+
+def test_sync_target(context: AppContext) -> ConnectionReport:
+    """Settings' "Test connection": a target that works is no use without recipients."""
+    problem = sync_not_set_up(context.active_policy().policy)
+    if problem is not None:
+        return ConnectionReport(False, problem, "not_set_up")
+    return sync_target(context).test_connection()
 
 
 def sync_once(
@@ -91,6 +111,8 @@ def _sync_pass(
     active = context.active_policy()
     if active.policy is None:
         raise SyncRefused("the policy cannot be used, so nothing is synced")
+    if sync_not_set_up(active.policy):  # no call is tried, none waits on a backoff
+        return SyncPass(refresh, f"sync: {NOT_SET_UP}", not_set_up=True)
     sealed = SealedCache(context.paths.data_dir / "sync-sealed")
     worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
     report = worker.run_once(active.policy, progress or no_progress)

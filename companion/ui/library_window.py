@@ -31,7 +31,8 @@ SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry late
 OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
 
 
-def row_values(row: LibraryRow) -> tuple[str, ...]:
+def row_values(row: LibraryRow, syncs: bool = True) -> tuple[str, ...]:
+    """The row as shown; `syncs` False when the policy names no recipients."""
     return (
         row.started_at.strftime("%Y-%m-%d %H:%M"),
         row.account,
@@ -39,7 +40,7 @@ def row_values(row: LibraryRow) -> tuple[str, ...]:
         row.outcome,
         row.outcome_reason,
         ", ".join(row.tags),
-        row.sync_state + (" (ready)" if row.ready_to_sync and row.sync_state == "local" else ""),
+        _sync_words(row, syncs),
         row.delete_on.isoformat() if row.delete_on else "",
     )
 
@@ -50,6 +51,12 @@ def _combo(first: str, items: list[tuple[str, str]]) -> QComboBox:
     for label, key in items:
         box.addItem(label, key)
     return box
+
+
+def _sync_words(row: LibraryRow, syncs: bool) -> str:
+    if row.sync_state == "local" and not syncs:
+        return "not set up"  # nothing says "ready" that cannot happen
+    return row.sync_state + (" (ready)" if row.ready_to_sync and row.sync_state == "local" else "")
 
 
 class LibraryWindow(QWidget):
@@ -130,8 +137,9 @@ class LibraryWindow(QWidget):
     def refresh(self) -> None:
         self.rows = self._search(self.query())
         self.table.setRowCount(len(self.rows))
+        syncs = self._policy is None or bool(self._policy.sync.recipients)
         for index, row in enumerate(self.rows):
-            for column, value in enumerate(row_values(row)):
+            for column, value in enumerate(row_values(row, syncs)):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, row.call_id)
                 self.table.setItem(index, column, item)

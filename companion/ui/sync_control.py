@@ -40,6 +40,7 @@ class SyncControl(QObject):
         self.offline_retry = self._timer(OFFLINE_RETRY_MS, self.sync_now)
         self.offline_retry.setSingleShot(True)
         self.progressed.connect(self._show_progress)
+        self._told_not_set_up = False
         self.running = False
 
     def _timer(self, interval_ms: int, slot: Callable[[], None]) -> QTimer:
@@ -83,6 +84,9 @@ class SyncControl(QObject):
         if refresh.newly_expiring:
             self.warn_shortened_window(refresh.version, refresh.newly_expiring)
         self.tray.set_activity(result.summary)
+        if result.not_set_up and not self._told_not_set_up:  # once per run, not per pass
+            self._told_not_set_up = True
+            messages.info("Sync", result.summary.removeprefix("sync: "))
         if result.offline:
             self.offline_retry.start()
         self.finished.emit(result.summary)

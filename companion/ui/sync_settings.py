@@ -21,6 +21,7 @@ class SyncSettings(QGroupBox):
         settings: SettingsFile,
         secrets: SecretStore,
         test_connection: Callable[[], ConnectionReport],
+        not_set_up: str | None = None,  # why nothing can be sent, whatever the target
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Sync to the organisation", parent)
@@ -40,7 +41,7 @@ class SyncSettings(QGroupBox):
         self.save_button.clicked.connect(self.save)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test)
-        self.result = plain_label("")
+        self.result = plain_label(not_set_up or "")
         self.result.setWordWrap(True)
         form = QFormLayout(self)
         for label, field in (

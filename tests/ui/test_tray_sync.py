@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pyrage
 from call_helpers import organisation_policy
+from PySide6.QtCore import Qt
+from sqlalchemy import select
 
 from companion.app.calls import CallRequest
 from companion.app.compose import build_context
 from companion.ui.app import TrayApp
+from companion.ui.sync_settings import SyncSettings
 
 
 def test_background_sync_delivers_and_the_library_says_synced(qtbot, tmp_path, make_context):
@@ -72,5 +75,41 @@ def test_an_anonymous_concern_reaches_the_organisation_without_a_name(qtbot, tmp
     with context.store() as db:
         entry = next(e for e in audit.entries(db) if e["kind"] == "concern.raised")
     assert entry["actor"] == "anonymous" and context.rep not in json.dumps(entry)
+    app.pool.waitForDone(10_000)
+    app.tray.icon.hide()
+
+
+def test_without_recipients_every_place_says_sync_is_not_set_up(qtbot, make_context):
+    from companion.app.sync_pass import NOT_SET_UP
+    from companion.edges.store.models import SyncJobRecord
+
+    context = make_context()  # the embedded default policy names no recipients
+    assert context.active_policy().policy.sync.recipients == []
+    app = TrayApp(context, lambda: None)
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "DE"))
+    calls.mark_decline()
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    for key in ("qualification", "next_steps", "timeline", "risks"):
+        context.review.crm.set_crm_field(call_id, key, "done")
+    context.review.crm.mark_ready(call_id)
+    library = app.open_window("library")
+    assert library.table.item(0, 6).text() == "not set up"  # never "ready"
+    settings = app.open_window("settings")
+    box = settings.findChild(SyncSettings)
+    assert box.result.text() == NOT_SET_UP
+    qtbot.mouseClick(box.test_button, Qt.MouseButton.LeftButton)  # not "Connection works."
+    qtbot.waitUntil(lambda: box.test_button.isEnabled() and box.result.text() == NOT_SET_UP)
+    with qtbot.waitSignal(app.sync.finished, timeout=30_000) as finished:
+        app.sync.sync_now()
+    assert finished.args == [f"sync: {NOT_SET_UP}"]
+    assert NOT_SET_UP in app.tray.icon.toolTip()
+    assert [m.text for m in context.messages.history if m.title == "Sync"] == [NOT_SET_UP]
+    with context.store() as db:  # nothing tried, so nothing waits on a backoff
+        jobs = db.scalars(select(SyncJobRecord)).all()
+        assert all(job.attempts == 0 for job in jobs)
+    for window in app.windows.values():
+        window.close()
     app.pool.waitForDone(10_000)
     app.tray.icon.hide()
