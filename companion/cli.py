@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from companion import __version__
 from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
@@ -211,10 +212,26 @@ def _run_tray(_args: argparse.Namespace) -> int:
     return run(AppPaths.from_environment())
 
 
+EXAMPLES = """examples:
+  companion                               start the tray app
+  companion doctor                        can this computer record? what to fix
+  companion policy check policy.toml      validate a policy before deploying it
+  companion sync                          deliver the calls marked ready, once
+  companion export 3f2a9c1e --format md   a call's notes (the id as the review shows it)
+  companion audit verify                  check the audit trail"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="companion", description="Rep Companion: records calls only with consent."
+        prog="companion",
+        description=(
+            "Rep Companion: records calls only with consent. With no command it starts the "
+            "tray app (one per profile; a second start brings the first forward)."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(handler=_run_tray)
     verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
     verbs.add_parser("doctor", help="check this machine can record").set_defaults(handler=_doctor)
@@ -222,24 +239,31 @@ def build_parser() -> argparse.ArgumentParser:
     policy = verbs.add_parser("policy", help="check, sign and verify policy files")
     policy_verbs = policy.add_subparsers(required=True, metavar="ACTION")
     check = policy_verbs.add_parser("check", help="validate a policy file")
-    check.add_argument("file")
+    check.add_argument("file", help="the policy TOML file")
     check.add_argument("--public-key", type=Path, help="also require a valid signature")
     check.set_defaults(handler=_policy_check)
     keygen = policy_verbs.add_parser("keygen", help="make an organisation Ed25519 key pair")
-    keygen.add_argument("--out-dir", default=".")
-    keygen.add_argument("--force", action="store_true")
+    keygen.add_argument(
+        "--out-dir",
+        required=True,
+        help="folder for organisation-key.pem (public) and organisation-private.pem; "
+        "keep the private key out of any git work tree",
+    )
+    keygen.add_argument("--force", action="store_true", help="overwrite an existing key pair")
     keygen.set_defaults(handler=_policy_keygen)
     sign = policy_verbs.add_parser("sign", help="sign a policy (writes FILE.sig)")
-    sign.add_argument("file")
-    sign.add_argument("--private-key", required=True)
+    sign.add_argument("file", help="the policy TOML file")
+    sign.add_argument("--private-key", required=True, help="the organisation's private key")
     sign.set_defaults(handler=_policy_sign)
     verify = policy_verbs.add_parser("verify", help="verify a policy's signature")
-    verify.add_argument("file")
-    verify.add_argument("--public-key", required=True)
+    verify.add_argument("file", help="the policy TOML file (FILE.sig beside it)")
+    verify.add_argument("--public-key", required=True, help="the organisation's public key")
     verify.set_defaults(handler=_policy_verify)
 
-    sync = verbs.add_parser("sync", help="deliver calls marked ready to the organisation")
-    sync.add_argument("--once", action="store_true", required=True, help="one pass, then exit")
+    sync = verbs.add_parser("sync", help="deliver calls marked ready, one pass, then exit")
+    sync.add_argument(
+        "--once", action="store_true", help="one pass (the default; kept for scripts)"
+    )
     sync.set_defaults(handler=_sync)
     retention = verbs.add_parser("retention", help="delete local audio past its window")
     retention_verbs = retention.add_subparsers(required=True, metavar="ACTION")

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from companion.app.review.moments import tag_display
 from companion.core.policy.model import Policy
-from companion.edges.store.models import CallRecord, CallReviewRecord, MomentRecord
+from companion.edges.store.models import (
+    CallRecord,
+    CallReviewRecord,
+    MomentRecord,
+    RecordingSegmentRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,10 @@ class LibraryRow:
     tags: tuple[str, ...]  # labels, in the order they first occur in the call
     sync_state: str  # "local" until the sync worker says otherwise
     ready_to_sync: bool
-    delete_on: date | None  # local copy removed on this day (None: no usable policy)
+    delete_on: date | None  # local audio removed on this day (None: no audio, or no policy)
+
+
+KEPT_AUDIO = ("recording", "complete", "recovered")  # a segment whose file is kept
 
 
 def fts_query(user_text: str) -> str | None:
@@ -91,6 +99,12 @@ def search_calls(
             CallRecord.outcome_reason,
             CallReviewRecord.sync_state,
             CallReviewRecord.ready_to_sync,
+            exists()
+            .where(
+                RecordingSegmentRecord.call_id == CallRecord.id,
+                RecordingSegmentRecord.state.in_(KEPT_AUDIO),
+            )
+            .label("has_audio"),
         )
         .join(CallReviewRecord, CallReviewRecord.call_id == CallRecord.id)
         .order_by(CallRecord.started_at.desc(), CallRecord.id)
@@ -132,7 +146,7 @@ def search_calls(
             tags.get(row.id, ()),
             row.sync_state,
             row.ready_to_sync,
-            delete_on(policy, row.call_type, row.started_at),
+            delete_on(policy, row.call_type, row.started_at) if row.has_audio else None,
         )
         for row in rows
     ]

@@ -27,7 +27,7 @@ from companion.app.calls import CallService
 from companion.core.calls.recorder import RecorderStatus
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError
-from companion.core.policy.model import Policy
+from companion.core.policy.model import Policy, Tag
 from companion.ui.text import plain_label
 
 QUIET_WARNING_SECONDS = 30.0
@@ -68,7 +68,8 @@ class CallWindow(QWidget):
         super().__init__(parent)
         self._calls = calls
         self._on_error = on_error
-        self.setWindowTitle("Call")
+        current = calls.current
+        self.setWindowTitle(f"Call with {current.details.account}" if current else "Call")
         self.elapsed = plain_label("00:00")
         self.state = plain_label("")
         self.mic_meter, self.far_meter = LevelMeter("You"), LevelMeter("Customer")
@@ -94,7 +95,7 @@ class CallWindow(QWidget):
 
     def _tag_grid(self, policy: Policy | None) -> QGridLayout:
         grid = QGridLayout()
-        tags = policy.tags.items() if policy else []
+        tags = _call_tags(policy, self._calls.current)
         for position, (key, tag) in enumerate(tags):
             shortcut = f" [{tag.shortcut}]" if tag.shortcut else ""
             button = QPushButton(tag.label + shortcut)
@@ -212,3 +213,13 @@ class CallWindow(QWidget):
     def _keep_on_top(self, on: bool) -> None:
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
         self.show()
+
+
+def _call_tags(policy: Policy | None, session: CallSession | None) -> list[tuple[str, Tag]]:
+    """The call type's tags, in its order (all the policy's when the type lists none)."""
+    if policy is None:
+        return []
+    kind = policy.call_types.get(session.details.call_type) if session else None
+    if kind is None or not kind.tags:
+        return list(policy.tags.items())
+    return [(key, policy.tags[key]) for key in kind.tags if key in policy.tags]

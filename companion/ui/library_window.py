@@ -28,6 +28,7 @@ from companion.core.policy.model import Policy
 COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
 SYNC_COLUMN = COLUMNS.index("Sync")
 SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
+DATE_FORMAT = "yyyy-MM-dd"
 OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
 
 
@@ -83,6 +84,9 @@ class LibraryWindow(QWidget):
             QDateEdit(QDate.currentDate().addMonths(-1)),
             QDateEdit(QDate.currentDate()),
         )
+        for edit in (self.date_from, self.date_to):  # as the table writes dates
+            edit.setDisplayFormat(DATE_FORMAT)
+            edit.setCalendarPopup(True)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -113,6 +117,10 @@ class LibraryWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table)
+        actions = QHBoxLayout()
+        actions.addStretch()
+        actions.addWidget(self.export_button)
+        layout.addLayout(actions)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         for box in (self.tag, self.call_type, self.outcome):
             box.currentIndexChanged.connect(lambda _i: self.refresh())

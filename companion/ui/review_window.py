@@ -52,6 +52,7 @@ class ReviewWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self._review, self._call_id, self._player = review, call_id, player
+        self._policy = policy
         self.setWindowTitle("Review call")
         self.resize(720, 720)
         self.heading = plain_label()
@@ -135,8 +136,11 @@ class ReviewWindow(QWidget):
             self._loading = False
 
     def _show(self, call: CallReview) -> None:
+        kind = self._policy.call_types.get(call.call_type) if self._policy else None
+        self.setWindowTitle(f"Review: {call.account}")
         self.heading.setText(
-            f"{call.account} · {call.call_type} · {call.started_at:%Y-%m-%d %H:%M} · "
+            f"{call.account} · {kind.label if kind else call.call_type} · "
+            f"{call.started_at:%Y-%m-%d %H:%M} · "
             f"{call.outcome}" + (f" ({call.outcome_reason})" if call.outcome_reason else "")
         )
         self.moments.clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -18,6 +18,8 @@ _TRAY_ICONS = {
     Level.WARNING: QSystemTrayIcon.MessageIcon.Warning,
     Level.ERROR: QSystemTrayIcon.MessageIcon.Critical,
 }
+SHOW_MS = 6000  # each notification's turn
+RECENT_KEPT = 10
 ACTION_NAMES = (
     "start_call",
     "ignore_app",  # shown only while a detected call is offered
@@ -68,6 +70,14 @@ class TrayController(QObject):
             if name in ("library", "quit"):
                 self.menu.addSeparator()
             self.menu.addAction(action)
+        self.recent: list[Message] = []  # newest first, for the "Recent messages" menu
+        self.queue: list[Message] = []  # waiting to be shown, oldest first
+        self.showing = QTimer(self)
+        self.showing.setSingleShot(True)
+        self.showing.timeout.connect(self._show_next)
+        self.recent_menu = QMenu("Recent messages")
+        self.recent_menu.setEnabled(False)
+        self.menu.insertMenu(self.actions["quit"], self.recent_menu)
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self.look = TrayLook.IDLE
@@ -106,7 +116,29 @@ class TrayController(QObject):
         self.icon.setToolTip(tooltip_text(f"{words} | {self.activity}" if self.activity else words))
 
     def show_message(self, message: Message) -> None:
-        self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], 8000)
+        """Messages wait their turn: a second one never hides the first."""
+        self.recent.insert(0, message)
+        del self.recent[RECENT_KEPT:]
+        self._fill_recent()
+        self.queue.append(message)
+        if not self.showing.isActive():
+            self._show_next()
+
+    def _show_next(self) -> None:
+        if not self.queue:
+            return
+        message = self.queue.pop(0)
+        self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], SHOW_MS)
+        self.showing.start(SHOW_MS if self.queue else SHOW_MS // 2)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for message in self.recent:
+            line = f"{message.title}: {message.text}" if message.text else message.title
+            item = self.recent_menu.addAction(line if len(line) <= 90 else line[:89] + "…")
+            item.setToolTip(tooltip_text(line))
+            item.setEnabled(False)  # a record, not a command
+        self.recent_menu.setEnabled(bool(self.recent))
 
 
 def _fixable(session: CallSession | None) -> bool:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from companion.app.calls import CallRequest
-from companion.app.library import LibraryQuery, fts_query, search_calls
+from companion.app.library import LibraryQuery, delete_on, fts_query, search_calls
 from companion.app.review.service import ReviewService
 
 SQL = "'); DROP TABLE calls; --"
@@ -96,11 +96,14 @@ def test_every_call_is_listed_newest_first_with_its_library_columns(context, pol
     assert acme.tags == ("Pain point",)
     assert acme.sync_state == "local" and acme.ready_to_sync is False
     assert acme.started_at.date() == date(2026, 11, 2)
-    assert acme.delete_on == date(2026, 12, 2)  # standard: 30 local days
+    assert acme.delete_on is None  # no audio kept: the library shows no deletion date
+    assert delete_on(policy, "discovery", acme.started_at) == date(2026, 12, 2)  # 30 days
     initech = rows[1]
     assert initech.outcome == "blocked" and "never recorded" in initech.outcome_reason
     assert initech.tags == ()
-    assert initech.delete_on == date(2026, 11, 23)  # no retention rule: the shortest (14)
+    assert initech.delete_on is None
+    # no retention rule: the shortest (14 days)
+    assert delete_on(policy, "legal", initech.started_at) == date(2026, 11, 23)
     assert search_calls(context.store, LibraryQuery(), None)[0].delete_on is None
 
 

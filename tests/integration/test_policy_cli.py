@@ -97,3 +97,36 @@ def test_sign_refuses_an_invalid_policy(tmp_path, policy):
     )
     assert done.returncode == 1
     assert not (tmp_path / "policy.toml.sig").exists()
+
+
+def test_keygen_needs_a_folder_and_never_writes_into_the_current_one(tmp_path):
+    done = companion(tmp_path, "policy", "keygen")
+    assert done.returncode == 2 and "--out-dir" in done.stderr
+    assert not list(tmp_path.glob("*.pem"))
+
+
+def test_help_says_what_companion_alone_does_and_every_option_is_explained(tmp_path):
+    top = companion(tmp_path, "--help")
+    assert top.returncode == 0 and "With no command it starts the tray app" in top.stdout
+    assert "examples:" in top.stdout
+    assert companion(tmp_path, "--version").stdout.startswith("companion ")
+    for verb in (
+        ["policy", "check"],
+        ["policy", "keygen"],
+        ["policy", "sign"],
+        ["policy", "verify"],
+        ["sync"],
+        ["retention", "sweep"],
+        ["export"],
+        ["audit", "export"],
+    ):
+        text = companion(tmp_path, *verb, "--help").stdout
+        options = [line for line in text.splitlines() if line.startswith("  ")]
+        for index, line in enumerate(options):  # an option line, then its help (same or next)
+            words = line.split()
+            if not words or not (words[0].startswith("-") or words[0].islower()):
+                continue
+            explained = len(line.split("  ")) > 2 or (
+                index + 1 < len(options) and options[index + 1].startswith("      ")
+            )
+            assert explained, f"{' '.join(verb)}: {line.strip()} has no help"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from peers import wait_until
 from peers.commands import companion
 from peers.sounds import MIC, band_energy, play, tone
 from sqlalchemy import select
@@ -32,6 +33,20 @@ sys.stdin.read()
 """
 
 
+def children_of(pid: int) -> list[int]:
+    """`pactl subscribe` processes started by `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1].split()[1]) == pid and cmdline.startswith(b"pactl\0subscribe"):
+            found.append(int(stat.parent.name))
+    return found
+
+
 def kill_mid_call(tmp_path) -> None:
     """A recording process, SIGKILLed after a 3 s tone and a 1 s tone."""
     child = subprocess.Popen(
@@ -42,10 +57,17 @@ def kill_mid_call(tmp_path) -> None:
         assert child.stdout.readline().strip() == "recording"
         play(MIC, tone(tmp_path, 1000, 3.0))
         play(MIC, tone(tmp_path, 500, 1.0))  # the last second or so may be lost
+        watchers = children_of(child.pid)
+        assert watchers, "the recorder watches the sound server with pactl subscribe"
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
+    wait_until(
+        lambda: not any(Path(f"/proc/{pid}").exists() for pid in watchers),
+        what="the recorder's pactl to end with it",
+        timeout=5,
+    )
 
 
 def test_sigkill_mid_call_then_recover(tmp_path):

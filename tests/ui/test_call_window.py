@@ -62,18 +62,25 @@ def test_typing_a_note_keeps_digits_and_ctrl_digit_tags_it(qtbot, companion):
     qtbot.keyClicks(window.note, "budget 2027")
     assert moments(companion) == []
     qtbot.keyClick(window.note, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
-    assert moments(companion) == [("objection", "budget 2027", False)]
+    assert moments(companion) == []  # "Objection" is not a discovery call's tag
+    qtbot.keyClick(window.note, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert moments(companion) == [("competitor_mention", "budget 2027", False)]
     assert window.note.text() == ""
     qtbot.keyClicks(window.note, "sent deck")
     qtbot.keyClick(window.note, Qt.Key.Key_Return)
     assert moments(companion)[-1] == (None, "sent deck", False)
 
 
-def test_tag_buttons_come_from_the_policy_with_their_shortcuts(qtbot, companion):
-    window = declined_call(qtbot, companion)
+def test_tag_buttons_are_the_call_types_with_their_shortcuts(qtbot, companion):
+    window = declined_call(qtbot, companion)  # a discovery call: the policy lists 4 tags
     labels = [b.text() for b in window.tag_buttons.values()]
-    assert labels[0] == "Discovery [1]" and labels[-1] == "Decision criteria [7]"
-    assert len(labels) == 7
+    assert labels == [
+        "Discovery [1]",
+        "Pain point [3]",
+        "Competitor mention [2]",
+        "Decision criteria [7]",
+    ]
+    assert window.windowTitle() == "Call with Acme"
 
 
 def test_window_closes_when_the_call_ends(qtbot, companion):
@@ -93,8 +100,8 @@ def test_meters_show_the_mic_and_moments_know_there_was_audio(qtbot, companion, 
     play(MIC, tone(tmp_path, 1000, 0.6))
     window.refresh()
     assert window.mic_meter.bar.value() > -20
-    qtbot.keyClick(window.moments, Qt.Key.Key_1)
-    assert moments(companion) == [("discovery", "", True)]
+    qtbot.keyClick(window.moments, Qt.Key.Key_4)  # a demo call's first tag: Objection
+    assert moments(companion) == [("objection", "", True)]
     qtbot.mouseClick(window.pause_button, Qt.MouseButton.LeftButton)
     assert calls.current.state is CallState.PAUSED and window.pause_button.text() == "Resume"
     qtbot.mouseClick(window.end_button, Qt.MouseButton.LeftButton)

@@ -179,3 +179,11 @@ def test_review_text_survives_a_sigkill(companion_home):
     assert call_id
     context = build_context()
     assert context.review.crm.human_nuance(call_id) == "Nervous about the budget"
+
+
+def test_the_library_offers_export_and_shows_a_deletion_date_only_for_audio(qtbot, companion):
+    make_call(companion, "Acme", "discovery", [("pain_point", "notes only")])
+    library = companion.open_window("library")
+    assert library.export_button.isVisibleTo(library)  # in the window, not just created
+    assert library.table.item(0, 7).text() == ""  # no audio: nothing to delete
+    assert library.date_from.displayFormat() == "yyyy-MM-dd"

@@ -18,7 +18,9 @@ def test_choosing_sources_is_remembered_and_recorded(qtbot, tmp_path):
     window = SettingsWindow(context.paths, "rep", "policy.toml", context.settings)
     qtbot.addWidget(window)
     mics = [window.mic.itemText(i) for i in range(window.mic.count())]
-    assert mics[0] == AUTOMATIC and "virtmic" in mics
+    assert mics[0] == AUTOMATIC and "VirtualMic" in mics  # what a person reads, not "virtmic"
+    fars = [window.far_end.itemText(i) for i in range(window.far_end.count())]
+    assert "Monitor of Speakers" in fars
     # A silent "microphone" and the mic sink's monitor as call audio: the recording
     # must follow these choices, not the system defaults (virtmic, spk.monitor).
     window.mic.setCurrentIndex(window.mic.findData("silence"))

@@ -237,3 +237,19 @@ def test_participant_joined_pauses_until_consent_is_asked_again(qtbot, companion
     companion.tray.actions["end_call"].trigger()
     with companion.context.store() as db:
         assert db.scalars(select(CallRecord.outcome)).one() == "withdrawn"
+
+
+def test_messages_wait_their_turn_and_the_menu_keeps_the_last_ones(qtbot, companion):
+    tray, messages = companion.tray, companion.context.messages
+    messages.warning("Policy cannot be used: notes only", "policy.toml: version: missing")
+    messages.warning("Sync did not finish", "offline (will retry)")  # 70 ms later, as seen
+    assert [m.title for m in tray.queue] == ["Sync did not finish"]  # waits, not replaces
+    with qtbot.waitSignal(tray.showing.timeout, timeout=10_000):
+        pass
+    assert tray.queue == []
+    recent = [a.text() for a in tray.recent_menu.actions()]
+    assert recent[:2] == [
+        "Sync did not finish: offline (will retry)",
+        "Policy cannot be used: notes only: policy.toml: version: missing",
+    ]
+    assert tray.recent_menu.isEnabled()

@@ -74,7 +74,9 @@ def wait_for_menu() -> None:
         QTimer.singleShot(25, wait_for_menu)
         return
     seen["menu_visible"] = companion.tray.menu.isVisible()
-    seen["menu_items"] = [a.text() for a in companion.tray.menu.actions() if a.text()]
+    seen["menu_items"] = [
+        a.text() for a in companion.tray.menu.actions() if a.text() and a.isVisible()
+    ]
     save("tray-menu")
     companion.tray.menu.hide()
     show_windows()

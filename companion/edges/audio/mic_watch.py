@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from companion.core.calls.detection import MicUser
-from companion.edges.audio.pulse_watch import pactl_json, stream_properties
+from companion.edges.audio.pulse_watch import pactl_json, stream_properties, subscribe
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,7 @@ class PulseMicWatch:
             with self._lock:
                 if self._stopped.is_set():
                     return
-                self._process = subprocess.Popen(
-                    ["pactl", "subscribe"], stdout=subprocess.PIPE, text=True, bufsize=1
-                )
+                self._process = subscribe()
             self.refresh()
             self._follow(self._process)
         except (OSError, ValueError, subprocess.SubprocessError):

@@ -11,16 +11,19 @@ compares each one's source with the source it was opened on.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
 BASELINE_TRIES = 40  # our streams appear within ~100 ms of opening; allow 2 s
 BASELINE_WAIT_SECONDS = 0.05
 
@@ -29,6 +32,24 @@ BASELINE_WAIT_SECONDS = 0.05
 class RouteChange:
     side: str
     now_on: str | None  # the source's description, or None when the stream is gone
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: end when the app ends, even by SIGKILL (Linux prctl)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def subscribe() -> subprocess.Popen[str]:
+    """`pactl subscribe`: the server's events, one per line, without polling."""
+    return subprocess.Popen(
+        ["pactl", "subscribe"],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        preexec_fn=_die_with_parent,
+    )
 
 
 def pactl_json(*args: str) -> list[dict[str, object]]:
@@ -84,9 +105,7 @@ class PulseRouteWatch:
             with self._lock:
                 if self._stopped.is_set():
                     return
-                self._process = subprocess.Popen(
-                    ["pactl", "subscribe"], stdout=subprocess.PIPE, text=True, bufsize=1
-                )
+                self._process = subscribe()
             self._follow(self._process)
         except (OSError, ValueError, subprocess.SubprocessError):
             log.exception("cannot watch the sound server for unplugged devices")

@@ -68,6 +68,16 @@ def pulse_sources() -> list[str] | None:
     return [str(item["name"]) for item in json.loads(raw or "[]")]
 
 
+def pulse_descriptions() -> dict[str, str]:
+    """Source name -> the description a person reads ("Built-in Audio Analog Stereo")."""
+    raw = _pactl("-f", "json", "list", "sources")
+    try:
+        listed = json.loads(raw or "[]")
+    except ValueError:
+        return {}
+    return {str(s["name"]): str(s.get("description") or s["name"]) for s in listed}
+
+
 def _pulse_plan(
     inputs: list[InputDevice], mic_choice: str | None, far_choice: str | None
 ) -> SourcePlan | None:
@@ -138,14 +148,15 @@ def source_options() -> tuple[list[CaptureSource], list[CaptureSource]]:
     device = next((d for d in inputs if d.name == "pulse"), None)
     names = pulse_sources() if device is not None else None
     if device is not None and names is not None:
+        words = pulse_descriptions()  # what the rep chooses by; the name is what is kept
         return (
             [
-                CaptureSource(Side.MIC, n, device.index, n)
+                CaptureSource(Side.MIC, words.get(n, n), device.index, n)
                 for n in names
                 if not n.endswith(".monitor")
             ],
             [
-                CaptureSource(Side.FAR_END, n, device.index, n)
+                CaptureSource(Side.FAR_END, words.get(n, n), device.index, n)
                 for n in names
                 if n.endswith(".monitor")
             ],
