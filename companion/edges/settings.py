@@ -26,6 +26,8 @@ class Settings:
     s3_bucket: str | None = None  # credentials live in the keyring, never here
     s3_endpoint: str | None = None
     s3_region: str | None = None
+    call_bar_x: int | None = None  # where the rep put the call bar
+    call_bar_y: int | None = None
     detect_calls: bool = True  # notice calls by the microphone (if the policy allows)
     ignored_call_apps: tuple[str, ...] = ()  # lower-case words: apps the rep ignores
 

@@ -25,6 +25,7 @@ from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_prompt import CallPrompt
 from companion.ui.call_window import CallWindow
+from companion.ui.call_windows import CallWindows
 from companion.ui.concern_dialog import ConcernDialog
 from companion.ui.confirm import Confirmation, quit_during_call, withdrawal
 from companion.ui.control_window import ControlWindow
@@ -61,9 +62,17 @@ class TrayApp(QObject):
             self.tray,
         )
         self.tray.icon.messageClicked.connect(self.prompt.clicked)
+        self.tray.icon.activated.connect(self._tray_clicked)
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
-        self.call_window: CallWindow | None = None
+        self.call_windows = CallWindows(
+            context.calls,
+            context.settings,
+            context.messages,
+            self.open_review,
+            (self.mark_moment, self.pause_or_resume, self._end_call),
+            self.tray,
+        )
         self.confirmation: Confirmation | None = None  # the question open, if any
         self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
         self.pool = QThreadPool(self.tray)
@@ -95,6 +104,7 @@ class TrayApp(QObject):
             "participant_joined": lambda: flow.run_safely("pause", calls.participant_joined),
             "withdraw": self.confirm_withdrawal,
             "end_call": lambda: flow.run_safely("end the call", calls.end_call),
+            "show_call": lambda: self.call_windows.bring_back(),
             "library": lambda: self.open_window("library"),
             "policy": lambda: self.open_window("policy"),
             "settings": lambda: self.open_window("settings"),
@@ -112,6 +122,17 @@ class TrayApp(QObject):
             self.control.show()
         self.announce_start_state()
         self.sync.start()
+
+    @property
+    def call_window(self) -> CallWindow | None:
+        return self.call_windows.window
+
+    def _end_call(self) -> None:
+        self.flow.run_safely("end the call", self.context.calls.end_call)
+
+    def _tray_clicked(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason is QSystemTrayIcon.ActivationReason.Trigger:  # left-click
+            self.call_windows.toggle()
 
     def come_forward(self) -> None:
         """Another launch on this profile: show what is running instead of a second app."""
@@ -178,32 +199,8 @@ class TrayApp(QObject):
 
     def _call_changed(self, session: CallSession | None) -> None:
         self.tray.show_state(session)
-        self._follow_call_window(session)
+        self.call_windows.follow(session)
         self._refresh_library()
-
-    def _follow_call_window(self, session: CallSession | None) -> None:
-        """The call window opens with a call and closes when it ends."""
-        in_call = session is not None and session.state is not CallState.ENDED
-        if (
-            session is not None
-            and in_call
-            and self.call_window is None
-            and session.state is not CallState.PREPARING
-        ):
-            policy = self.context.calls.policy_in_use
-            self.call_window = CallWindow(
-                self.context.calls,
-                policy.policy if policy else None,
-                lambda what, error: self.context.messages.error(f"Could not {what}", str(error)),
-            )
-            self.call_window.show()
-        elif not in_call and self.call_window is not None:
-            window, self.call_window = self.call_window, None
-            window.timer.stop()
-            window.close()
-            window.deleteLater()
-            if session is not None:  # review right after the call, while it is fresh
-                self.open_review(session.details.call_id)
 
     def open_review(self, call_id: str) -> ReviewWindow:
         """One review window per call; playback loads only when the rep plays."""

@@ -29,6 +29,7 @@ ACTION_NAMES = (
     "participant_joined",
     "withdraw",
     "end_call",
+    "show_call",
     "library",
     "policy",
     "settings",
@@ -57,6 +58,7 @@ class TrayController(QObject):
             "participant_joined": "Participant joined (pause for consent)",
             "withdraw": "Customer withdrew consent",
             "end_call": "End call",
+            "show_call": "Show call window",
             "library": "Library",
             "policy": "Policy",
             "settings": "Settings",
@@ -100,6 +102,7 @@ class TrayController(QObject):
             in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED),
             "withdraw": state in CONSENT_HELD,
             "end_call": in_call,
+            "show_call": in_call,
         }
         for name, on in enabled.items():
             self.actions[name].setEnabled(on)

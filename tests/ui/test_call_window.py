@@ -106,3 +106,28 @@ def test_meters_show_the_mic_and_moments_know_there_was_audio(qtbot, companion, 
     assert calls.current.state is CallState.PAUSED and window.pause_button.text() == "Resume"
     qtbot.mouseClick(window.end_button, Qt.MouseButton.LeftButton)
     assert calls.current.state is CallState.ENDED
+
+
+def test_the_call_bar_says_the_state_and_remembers_where_it_was_put(qtbot, companion):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    window = declined_call(qtbot, companion)
+    bar = companion.call_windows.bar
+    assert bar is not None and bar.isVisible()
+    assert bar.badge.text() == "NOT RECORDING (notes only)"
+    assert bar.account.text() == "Acme" and not bar.pause_button.isEnabled()
+    bar.move(321, 123)
+    qtbot.waitUntil(lambda: companion.context.settings.load().call_bar_x == 321, timeout=3000)
+    qtbot.mouseClick(bar.mark_button, Qt.MouseButton.LeftButton)  # Mark from the bar
+    assert moments(companion) == [(None, "", False)]
+    window.close()  # closed by the rep mid-call: the tray brings it back
+    assert not window.isVisible()
+    companion.tray.actions["show_call"].trigger()
+    assert window.isVisible()
+    companion.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)  # left-click
+    companion.context.calls.end_call()
+    assert companion.call_windows.bar is None
+    companion.context.calls.start_call(CallRequest("Globex", "discovery", "DE"))
+    companion.context.calls.mark_decline()
+    again = companion.call_windows.bar
+    assert again is not None and (again.x(), again.y()) == (321, 123)

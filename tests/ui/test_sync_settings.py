@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import socket
 
+import pyrage
+from call_helpers import organisation_policy
+
 from companion.app.compose import build_context
 from companion.ui.app import TrayApp
 
@@ -17,7 +20,9 @@ def free_port() -> int:
 def test_refused_connection_is_named_and_keys_go_to_the_keyring(qtbot, secret_service):
     from companion.ui.sync_settings import SyncSettings
 
-    app = TrayApp(build_context(), lambda: None)
+    context = build_context()
+    organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
+    app = TrayApp(context, lambda: None)
     window = app.open_window("settings")
     box = window.findChild(SyncSettings)
     assert box is not None
@@ -44,7 +49,9 @@ def test_refused_connection_is_named_and_keys_go_to_the_keyring(qtbot, secret_se
 def test_a_missing_folder_is_named(qtbot, tmp_path):
     from companion.ui.sync_settings import SyncSettings
 
-    app = TrayApp(build_context(), lambda: None)
+    context = build_context()
+    organisation_policy(context, str(pyrage.x25519.Identity.generate().to_public()))
+    app = TrayApp(context, lambda: None)
     box = app.open_window("settings").findChild(SyncSettings)
     box.folder.setText(str(tmp_path / "not-mounted"))
     box.test()

@@ -160,8 +160,8 @@ def test_library_lists_calls_with_outcome_and_reason(qtbot, companion):
         "blocked",
         "Legal discussions are never recorded.",
     ]
-    assert row[6] == "local"
-    assert row[7]  # the day the local copy will be deleted
+    assert row[6] == "not set up"  # the default policy names no recipients: never "ready"
+    assert row[7] == ""  # a blocked call has no audio: no deletion date to show
 
 
 def test_policy_window_puts_the_purpose_first(companion):

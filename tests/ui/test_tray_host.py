@@ -14,6 +14,7 @@ SCRIPT = Path(__file__).with_name("xvfb_tray_app.py")
 
 
 @pytest.mark.xvfb
+@pytest.mark.usefixtures("pulse_testbed", "secret_service")
 def test_tray_icon_is_docked_and_its_menu_opens(tray_display: str, tmp_path: Path) -> None:
     runtime_dir = tmp_path / "runtime"
     runtime_dir.mkdir(mode=0o700)  # Qt warns about a missing or shared XDG_RUNTIME_DIR
@@ -37,7 +38,20 @@ def test_tray_icon_is_docked_and_its_menu_opens(tray_display: str, tmp_path: Pat
     assert seen["menu_visible"] is True, seen
     assert seen["menu_items"][:2] == ["Start call…", "Ask for consent again…"]
     assert seen["menu_items"][-1] == "Quit"
-    for name in ("tray-menu", "call-window", "review", "library"):
+    assert seen["recorded_state"] == "recording"
+    assert seen["bar_rec"] == "● REC"
+    assert seen["bar_paused"].startswith("❚❚ PAUSED")
+    assert seen["bar_notes"] == "NOT RECORDING (notes only)"
+    for name in (
+        "tray-menu",
+        "call-bar-screen",
+        "call-bar-rec",
+        "call-bar-paused",
+        "call-bar-notes",
+        "call-window",
+        "review",
+        "library",
+    ):
         assert (shots / f"{name}.png").stat().st_size > 1000
     print(f"screenshots in {shots}")
     assert "QWARN" not in result.stderr and "Warning" not in result.stderr, result.stderr

@@ -1,7 +1,9 @@
 """Run the real tray app on an X server with a tray host; right-click its icon.
 
-Started by test_tray_host.py in a subprocess (DISPLAY, QT_QPA_PLATFORM=xcb). Prints
-one JSON line with what it saw and writes screenshots to the folder in argv[1].
+Started by test_tray_host.py in a subprocess (DISPLAY, QT_QPA_PLATFORM=xcb, with the
+PulseAudio testbed and the Secret Service peer in its environment). Prints one JSON
+line with what it saw and writes screenshots to the folder in argv[1]: the tray menu,
+the call bar recording, paused and notes only, the call window, review and library.
 """
 
 from __future__ import annotations
@@ -17,15 +19,13 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from companion.app.calls import CallRequest
 from companion.app.compose import build_context
-from companion.core.calls.recorder import NullRecorder
 from companion.ui.app import TrayApp
 from companion.ui.call_window import CallWindow
 from companion.ui.review_window import ReviewWindow
 
 shots = Path(sys.argv[1])
 app = QApplication([])
-# No audio peer here (NullRecorder): the windows are what this run shows.
-companion = TrayApp(build_context(recorder=NullRecorder()), app.quit)
+companion = TrayApp(build_context(), app.quit)  # the real recorder: REC is real
 companion.show()
 seen: dict[str, object] = {"tray_available": QSystemTrayIcon.isSystemTrayAvailable()}
 deadline_ticks = {"left": 400}  # 400 x 25 ms: a bounded wait, never a fixed sleep
@@ -79,6 +79,32 @@ def wait_for_menu() -> None:
     ]
     save("tray-menu")
     companion.tray.menu.hide()
+    record_a_call()
+
+
+def record_a_call() -> None:
+    calls = companion.context.calls
+    calls.start_call(CallRequest("Globex Corporation", "demo", "DE"))
+    calls.mark_consent()
+    seen["recorded_state"] = calls.current.state.value if calls.current else None
+    QTimer.singleShot(600, bar_shots)
+
+
+def bar_shots() -> None:
+    calls = companion.context.calls
+    bar = companion.call_windows.bar
+    assert bar is not None
+    bar.refresh()
+    save("call-bar-screen")
+    bar.grab().save(str(shots / "call-bar-rec.png"))
+    seen["bar_rec"] = bar.badge.text()
+    calls.pause()
+    bar.refresh()
+    bar.grab().save(str(shots / "call-bar-paused.png"))
+    seen["bar_paused"] = bar.badge.text()
+    calls.end_call()
+    review = next(iter(companion.windows.values()))
+    review.close()
     show_windows()
 
 
@@ -92,6 +118,11 @@ def show_windows() -> None:
     window.mark("pain_point")
     window.mark("competitor_mention")
     window.move(40, 60)
+    bar = companion.call_windows.bar
+    assert bar is not None
+    bar.refresh()
+    bar.grab().save(str(shots / "call-bar-notes.png"))
+    seen["bar_notes"] = bar.badge.text()
     QTimer.singleShot(300, lambda: finish(window))
 
 

@@ -1,0 +1,136 @@
+"""The call bar: small, always on top, and impossible to misread while a call runs.
+
+One glance answers "are we recording?": a red REC, an amber PAUSED, a blue ASKING or
+a grey NOT RECORDING (notes only), beside the account and the call's time, with Pause,
+Mark and End. Where the rep puts it is remembered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QMoveEvent
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from companion.app.calls import CallService
+from companion.core.calls.session import CallState
+from companion.core.errors import UserFacingError
+from companion.edges.settings import SettingsFile
+from companion.ui.looks import TrayLook, look_for
+from companion.ui.text import plain_label
+
+REFRESH_MS = 500
+BADGE_POINTS = 15
+BADGE_PADDING = 10
+REMEMBER_MS = 400  # after the bar stops moving
+# Words and colours per state: white on red, black on amber, white on blue, white on grey.
+BADGES = {
+    TrayLook.RECORDING: ("● REC", "#ffffff", "#c0392b"),
+    TrayLook.PAUSED: ("❚❚ PAUSED, not recording", "#1b1b1b", "#f1c40f"),
+    TrayLook.ASKING: ("ASKING, not recording yet", "#ffffff", "#2e6fb0"),
+    TrayLook.NOTES: ("NOT RECORDING (notes only)", "#ffffff", "#5f6b6d"),
+    TrayLook.IDLE: ("No call", "#ffffff", "#5f6b6d"),
+}
+
+
+def clock(seconds: int) -> str:
+    minutes, seconds = divmod(max(0, seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+class CallBar(QWidget):
+    def __init__(
+        self,
+        calls: CallService,
+        settings: SettingsFile,
+        mark: Callable[[], object],
+        pause_or_resume: Callable[[], object],
+        end: Callable[[], object],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
+        self._calls, self._settings = calls, settings
+        current = calls.current
+        account = current.details.account if current else ""
+        self.setWindowTitle(f"Rep Companion: {account}")
+        self.badge = plain_label()
+        badge_font = QFont(self.badge.font())
+        badge_font.setBold(True)
+        badge_font.setPointSize(BADGE_POINTS)
+        self.badge.setFont(badge_font)
+        widest = max(QFontMetrics(badge_font).horizontalAdvance(w) for w, _i, _p in BADGES.values())
+        self.badge.setMinimumWidth(widest + 2 * BADGE_PADDING + 4)  # no state word is cut
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.account = plain_label(account)
+        self.account.setMaximumWidth(220)
+        self.elapsed = plain_label("00:00")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(pause_or_resume)
+        self.mark_button = QPushButton("Mark")
+        self.mark_button.clicked.connect(mark)
+        self.end_button = QPushButton("End")
+        self.end_button.clicked.connect(end)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 4, 6, 4)
+        for widget in (
+            self.badge,
+            self.account,
+            self.elapsed,
+            self.pause_button,
+            self.mark_button,
+            self.end_button,
+        ):
+            row.addWidget(widget)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.remember = QTimer(self)
+        self.remember.setSingleShot(True)
+        self.remember.setInterval(REMEMBER_MS)
+        self.remember.timeout.connect(self._remember)
+        self._place()
+        self.refresh()
+
+    def refresh(self) -> None:
+        session = self._calls.current
+        look = look_for(session)
+        words, ink, paper = BADGES[look]
+        self.badge.setText(words)
+        self.badge.setStyleSheet(
+            f"color: {ink}; background: {paper}; padding: 4px {BADGE_PADDING}px;border-radius: 4px;"
+        )
+        if session is None or session.started_at is None:
+            return
+        if session.state is not CallState.ENDED:
+            elapsed = session.clock() - session.started_at
+            self.elapsed.setText(clock(int(elapsed.total_seconds())))
+        paused = session.state is CallState.PAUSED
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setEnabled(
+            session.state in (CallState.RECORDING, CallState.CONSENTED, CallState.PAUSED)
+        )
+
+    def _place(self) -> None:
+        chosen = self._settings.load()
+        if chosen.call_bar_x is not None and chosen.call_bar_y is not None:
+            self.move(QPoint(chosen.call_bar_x, chosen.call_bar_y))
+            return
+        screen = self.screen().availableGeometry()  # first time: top centre, out of the way
+        self.adjustSize()
+        self.move(screen.center().x() - self.width() // 2, screen.top() + 8)
+
+    def moveEvent(self, event: QMoveEvent) -> None:
+        super().moveEvent(event)
+        if self.isVisible():  # the rep moved it: remember where, once it rests
+            self.remember.start()
+
+    def _remember(self) -> None:
+        where, chosen = self.pos(), self._settings.load()
+        if (chosen.call_bar_x, chosen.call_bar_y) == (where.x(), where.y()):
+            return
+        with suppress(UserFacingError):  # a full disk: the bar works, its place is not kept
+            self._settings.save(chosen.with_changes(call_bar_x=where.x(), call_bar_y=where.y()))
