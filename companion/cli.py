@@ -100,10 +100,10 @@ def _audit_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _doctor(_args: argparse.Namespace) -> int:
+def _doctor(args: argparse.Namespace) -> int:
     from companion.app.doctor import doctor
 
-    return doctor(AppPaths.from_environment())
+    return doctor(AppPaths.from_environment(), verbose=args.verbose)
 
 
 def _recover(_args: argparse.Namespace) -> int:
@@ -207,6 +207,11 @@ def _retention_sweep(args: argparse.Namespace) -> int:
 
 
 def _run_tray(_args: argparse.Namespace) -> int:
+    from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
+
+    if no_desktop():  # before Qt, which would abort with a plugin message
+        print(f"error: {NO_DESKTOP}; {NO_DESKTOP_FIX}.", file=sys.stderr)
+        return 2
     from companion.ui.app import run
 
     return run(AppPaths.from_environment())
@@ -234,7 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.set_defaults(handler=_run_tray)
     verbs = parser.add_subparsers(title="commands", metavar="COMMAND")
-    verbs.add_parser("doctor", help="check this machine can record").set_defaults(handler=_doctor)
+    doctor = verbs.add_parser("doctor", help="check this computer can record, and what to fix")
+    doctor.add_argument(
+        "--verbose", action="store_true", help="also the technical names (for IT and support)"
+    )
+    doctor.set_defaults(handler=_doctor)
 
     policy = verbs.add_parser("policy", help="check, sign and verify policy files")
     policy_verbs = policy.add_subparsers(required=True, metavar="ACTION")

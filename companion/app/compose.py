@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.app.call_exports import CallExports
 from companion.app.call_watch import CallWatch
 from companion.app.calls import CallService
 from companion.app.messages import MessageChannel
@@ -42,6 +43,7 @@ class AppContext:
     recorder: Recorder
     clock: Callable[[], datetime]
     call_watch: CallWatch
+    exports: CallExports
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -89,6 +91,7 @@ def build_context(
     calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
     review = ReviewService(store, policy, rep, clock)
     call_watch = CallWatch(mic or mic_watch(), policy, settings)
+    exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)
     return AppContext(
         paths,
         messages,
@@ -102,4 +105,5 @@ def build_context(
         recorder,
         clock,
         call_watch,
+        exports,
     )

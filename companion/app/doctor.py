@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from companion.edges.audio.devices import AudioUnavailable
 from companion.edges.audio.sources import plan_sources
+from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
 from companion.edges.paths import AppPaths
 from companion.edges.policy.files import load_active_policy
 
@@ -21,14 +22,31 @@ MIN_FREE_BYTES = 500 * 1024 * 1024  # about 8 hours of two-sided Opus, plus the 
 class CheckResult:
     name: str
     ok: bool
-    detail: str
+    detail: str  # in the rep's and the IT admin's words
     fix: str = ""
     blocks_recording: bool = True
+    technical: str = ""  # class paths, platform names: shown with --verbose only
 
-    def line(self) -> str:
+    def line(self, verbose: bool = False) -> str:
         status = "ok  " if self.ok else ("FAIL" if self.blocks_recording else "warn")
         fix = f" -> fix: {self.fix}" if (self.fix and not self.ok) else ""
-        return f"[{status}] {self.name}: {self.detail}{fix}"
+        extra = f" [{self.technical}]" if verbose and self.technical else ""
+        return f"[{status}] {self.name}: {self.detail}{fix}{extra}"
+
+
+# What a keyring backend is, in words (its class path is for --verbose).
+KEYRING_WORDS = {
+    "keyring.backends.SecretService.Keyring": "your login keyring (Secret Service)",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+    "keyring.backends.macOS.Keyring": "the macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+    "keyring.backends.fail.Keyring": "no keyring",
+    "keyring.backends.null.Keyring": "a keyring that keeps nothing",
+}
+
+
+def keyring_words(backend: str) -> str:
+    return KEYRING_WORDS.get(backend, "the configured keyring")
 
 
 _QT_PROBE = (
@@ -47,26 +65,27 @@ def check_qt() -> CheckResult:
     except subprocess.TimeoutExpired:
         return CheckResult("qt", False, "Qt did not start within 30 s", "check the display")
     if done.returncode != 0:
-        return CheckResult("qt", False, *_qt_failure(done.stderr), blocks_recording=False)
+        detail, fix = _qt_failure(done.stderr)
+        return CheckResult("desktop", False, detail, fix, blocks_recording=False)
     platform, tray = done.stdout.split()
+    technical = f"Qt platform '{platform}'"
     if tray != "True":
         return CheckResult(
-            "qt",
+            "desktop",
             True,
-            f"platform '{platform}', but no system tray: windows only",
+            "the app's windows work, but the desktop has no system tray to hold its icon",
             "start a tray host (e.g. a desktop panel) to see the tray icon",
             False,
+            technical,
         )
-    return CheckResult("qt", True, f"platform '{platform}' with a system tray", "", False)
+    return CheckResult(
+        "desktop", True, "the desktop and its system tray work", "", False, technical
+    )
 
 
 def _qt_failure(stderr: str) -> tuple[str, str]:
-    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    if not display and not os.environ.get("QT_QPA_PLATFORM"):
-        return (
-            "no display: DISPLAY and WAYLAND_DISPLAY are unset",
-            "run inside a desktop session",
-        )
+    if no_desktop():
+        return NO_DESKTOP, NO_DESKTOP_FIX
     lines = stderr.strip().splitlines() or ["no output"]
     reason = next((ln for ln in lines if "could not" in ln.lower()), lines[-1])
     fix = "install libxcb-cursor0 and libxkbcommon-x11-0; QT_DEBUG_PLUGINS=1 names what is missing"
@@ -104,13 +123,18 @@ def check_keyring() -> CheckResult:
 
     store = SecretStore()
     status = store.status()
+    words, technical = keyring_words(status.backend), f"backend {status.backend}"
     if not status.secure:
-        return CheckResult("keyring", False, f"{status.backend}: {status.problem}", status.fix)
+        problem = (status.problem or "").replace(status.backend, words)
+        return CheckResult("keyring", False, problem, status.fix, technical=technical)
     try:
         store.probe()
     except SecretStoreError as error:
-        return CheckResult("keyring", False, str(error), getattr(error, "fix", ""))
-    return CheckResult("keyring", True, f"{status.backend} (secure, unlocked)")
+        said = error.message.replace(status.backend, words)
+        return CheckResult("keyring", False, said, error.fix, technical=technical)
+    return CheckResult(
+        "keyring", True, f"{words} is unlocked and keeps secrets", technical=technical
+    )
 
 
 def check_data_dir(paths: AppPaths) -> CheckResult:
@@ -153,7 +177,12 @@ def check_policy(paths: AppPaths) -> CheckResult:
             "the organisation's kill switch is on (recording_enabled = false)",
         )
     signed = "signed" if active.signed else "unsigned (no organisation key configured)"
-    return CheckResult("policy", True, f"version {active.policy.version}, {signed}")
+    where = (
+        f"from {active.path}"
+        if active.path == paths.policy_override
+        else f"the built-in default; the organisation's goes to {paths.policy_override}"
+    )
+    return CheckResult("policy", True, f"version {active.policy.version}, {signed}, {where}")
 
 
 def run_checks(paths: AppPaths) -> list[CheckResult]:
@@ -167,12 +196,13 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
     return [check() for check in checks]
 
 
-def doctor(paths: AppPaths, out: Callable[[str], None] = print) -> int:
+def doctor(paths: AppPaths, out: Callable[[str], None] = print, verbose: bool = False) -> int:
     """Print one line per check; exit status 1 when recording would be impossible."""
     results = run_checks(paths)
     for result in results:
-        out(result.line())
+        out(result.line(verbose))
     blocked = [r.name for r in results if not r.ok and r.blocks_recording]
-    verdict = f"recording impossible: {', '.join(blocked)}" if blocked else "ready to record"
-    out(f"{verdict} (environment: {os.environ.get('QT_QPA_PLATFORM', 'default')} Qt platform)")
+    out(f"recording impossible: {', '.join(blocked)}" if blocked else "ready to record")
+    if verbose:
+        out(f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', '(unset)')}; {sys.executable}")
     return 1 if blocked else 0

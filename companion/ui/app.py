@@ -217,7 +217,8 @@ class TrayApp(QObject):
 
             self.flow.run_safely("play the call", start)
 
-        window = ReviewWindow(context.review, call_id, context.active_policy().policy, play)
+        policy = context.active_policy().policy
+        window = ReviewWindow(context.review, call_id, policy, play, context.exports)
         self.windows[f"review:{call_id}"] = window
         window.show()
         window.raise_()
@@ -273,7 +274,10 @@ class TrayApp(QObject):
         if name == "library":
             policy = active.policy
             return LibraryWindow(
-                lambda query: search_calls(context.store, query, policy), policy, self.open_review
+                lambda query: search_calls(context.store, query, policy),
+                policy,
+                self.open_review,
+                context.exports,
             )
         if name == "policy":
             return PolicyWindow(active)

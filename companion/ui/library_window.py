@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.app.call_exports import CallExports
 from companion.app.library import LibraryQuery, LibraryRow
 from companion.app.notes_export import library_csv
 from companion.core.policy.model import Policy
+from companion.ui.call_export import CallExportBar
 
 COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
 SYNC_COLUMN = COLUMNS.index("Sync")
@@ -66,6 +68,7 @@ class LibraryWindow(QWidget):
         search: Callable[[LibraryQuery], list[LibraryRow]],
         policy: Policy | None,
         open_review: Callable[[str], object],
+        exports: CallExports | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -92,6 +95,8 @@ class LibraryWindow(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.cellActivated.connect(self._activated)
+        self.call_exports = CallExportBar(exports, None) if exports else None
+        self.table.currentCellChanged.connect(lambda row, *_: self._chosen(row))
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._choose_csv)
         self._debounce = QTimer(self)  # search as the rep types, not on every key
@@ -118,6 +123,8 @@ class LibraryWindow(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table)
         actions = QHBoxLayout()
+        if self.call_exports is not None:  # the selected call's notes and audio
+            actions.addWidget(self.call_exports, 1)
         actions.addStretch()
         actions.addWidget(self.export_button)
         layout.addLayout(actions)
@@ -161,6 +168,11 @@ class LibraryWindow(QWidget):
                 if item is not None:
                     item.setText(SYNC_STAGE_WORDS.get(stage, stage))
                 return
+
+    def _chosen(self, row: int) -> None:
+        if self.call_exports is not None:
+            chosen = self.rows[row].call_id if 0 <= row < len(self.rows) else None
+            self.call_exports.set_call(chosen)
 
     def export_csv(self, path: Path) -> int:
         """The calls shown now (search and filters applied), for the rep's own use."""

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.app.call_exports import CallExports
 from companion.app.review.moments import MomentView
 from companion.app.review.service import CallReview, ReviewService
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
+from companion.ui.call_export import CallExportBar
 from companion.ui.call_window import clock_text
 from companion.ui.text import plain_label
 
@@ -48,11 +50,13 @@ class ReviewWindow(QWidget):
         call_id: str,
         policy: Policy | None,
         player: Player | None,
+        exports: CallExports | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._review, self._call_id, self._player = review, call_id, player
         self._policy = policy
+        self.exports = CallExportBar(exports, call_id) if exports else None
         self.setWindowTitle("Review call")
         self.resize(720, 720)
         self.heading = plain_label()
@@ -91,6 +95,8 @@ class ReviewWindow(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        if self.exports is not None:
+            layout.addWidget(self.exports)
         layout.addWidget(
             plain_label("Moments (double-click or Enter: play from a few seconds before)")
         )

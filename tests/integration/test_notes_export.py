@@ -9,7 +9,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import webvtt
@@ -144,7 +144,7 @@ def test_library_csv_has_a_fixed_header_and_reads_back(context, call_id):
     assert ours["account"] == "Acme «GmbH» & Co"
     assert ours["tags"] == "Pain point; Objection; Competitor mention; Discovery"
     assert ours["sync_state"] == "local" and ours["ready_to_sync"] == "no"
-    assert ours["delete_on"] == date(2026, 12, 23).isoformat()
+    assert ours["delete_on"] == ""  # a declined call keeps no audio: nothing to delete
     assert datetime.fromisoformat(ours["started_at"]).tzinfo is not None
     assert {line["account"] for line in by_id.values()} == {
         "Acme «GmbH» & Co",

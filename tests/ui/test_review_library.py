@@ -187,3 +187,57 @@ def test_the_library_offers_export_and_shows_a_deletion_date_only_for_audio(qtbo
     assert library.export_button.isVisibleTo(library)  # in the window, not just created
     assert library.table.item(0, 7).text() == ""  # no audio: nothing to delete
     assert library.date_from.displayFormat() == "yyyy-MM-dd"
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_the_review_exports_notes_and_audio_that_read_back_and_are_audited(
+    qtbot, make_context, tmp_path
+):
+    import soundfile
+    import webvtt
+    from peers.sounds import MIC, play, tone
+    from PySide6.QtGui import QGuiApplication
+
+    from companion.edges.store import audit
+
+    app = TrayApp(make_context(real_audio=True), lambda: None)
+    calls = app.context.calls
+    calls.start_call(CallRequest("Acme", "discovery", "DE"))
+    calls.mark_consent()
+    play(MIC, tone(tmp_path, 1000, 1.5))
+    calls.mark_moment(tag="pain_point", note="exports are slow")
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    review = app.windows[f"review:{call_id}"]
+    bar = review.exports
+    assert bar.id_label.text() == f"Call {call_id[:8]}"
+    qtbot.mouseClick(bar.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == call_id[:8]  # what `companion export` takes
+    assert bar.audio_button.isEnabled()  # consented, kept audio
+    assert bar.export_notes_to(tmp_path / "notes.vtt", "vtt")
+    assert [c.text for c in webvtt.read(str(tmp_path / "notes.vtt"))] == [
+        "Pain point: exports are slow"
+    ]
+    assert bar.export_notes_to(tmp_path / "notes.md", "md")
+    assert "exports are slow" in (tmp_path / "notes.md").read_text(encoding="utf-8")
+    assert bar.export_audio_to(tmp_path / "call.opus")
+    frames, rate = soundfile.read(tmp_path / "call.opus")
+    assert rate == 48_000 and len(frames) / rate > 1.0
+    with app.context.store() as db:
+        kinds = [e["kind"] for e in audit.entries(db) if e["call_id"] == call_id]
+        assert kinds.count("notes.exported") == 2 and kinds.count("recording.exported") == 1
+        assert audit.verify(db) == []
+    library = app.open_window("library")
+    library.table.setCurrentCell(0, 1)
+    assert library.call_exports.id_label.text() == f"Call {call_id[:8]}"
+    assert library.call_exports.audio_button.isEnabled()
+    for window in list(app.windows.values()):
+        window.close()
+    app.tray.icon.hide()
+
+
+def test_a_notes_only_call_offers_no_audio_export(qtbot, companion):
+    call_id = make_call(companion, "Acme", "discovery", [(None, "no audio")])
+    review = companion.windows[f"review:{call_id}"]
+    assert review.exports.notes_button.isEnabled()
+    assert not review.exports.audio_button.isEnabled()
