@@ -124,7 +124,7 @@ class CallService:
         )
         self.unsaved.save("the call", lambda: self._insert(record))
         self.current = session
-        self._apply(lambda: session.begin(self._preflight(self._decision(active, request))))
+        self._apply(lambda: session.begin(self._preflight(self._decision(active, request), active)))
         if session.state is CallState.BLOCKED:
             self._messages.warning("This call will not be recorded", session.transitions[-1].reason)
         return session
@@ -133,7 +133,12 @@ class CallService:
         with self._store.begin() as db:
             db.add(record)
 
-    def _preflight(self, decision: RecordingDecision) -> RecordingDecision:
+    def preview(self, request: CallRequest) -> RecordingDecision:
+        """What starting this call would decide (policy, then the checks), starting nothing."""
+        active = self._policy()
+        return self._preflight(self._decision(active, request), active)
+
+    def _preflight(self, decision: RecordingDecision, active: ActivePolicy) -> RecordingDecision:
         """Before the customer is asked: can recording work here at all?
 
         Disk space for the whole call, then the recorder's own check (devices, the
@@ -141,7 +146,7 @@ class CallService:
         """
         if not decision.allowed:
             return decision
-        problem = self._cannot_record()
+        problem = self._cannot_record(active)
         if problem is None:
             return decision
         reason = f"Recording cannot work on this computer right now: {problem}"
@@ -149,8 +154,7 @@ class CallService:
             False, reason, decision.jurisdiction, decision.consent_rule, retryable=True
         )
 
-    def _cannot_record(self) -> str | None:
-        active = self._policy_at_start
+    def _cannot_record(self, active: ActivePolicy | None) -> str | None:
         policy = active.policy if active else None
         if self._free_space is not None and policy is not None:
             shortfall = disk_shortfall(self._free_space(), policy.recording)
@@ -164,7 +168,7 @@ class CallService:
         session = self._require_call()
         if session.state is not CallState.BLOCKED:
             return session.state in (CallState.ASKING, CallState.AWAITING_RECONSENT)
-        problem = self._cannot_record()
+        problem = self._cannot_record(self._policy_at_start)
         if problem is not None:
             self._messages.warning("Still cannot record", problem)
             return False

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.app.call_exports import CallExports
+from companion.app.call_history import CallHistory
 from companion.app.call_watch import CallWatch
 from companion.app.calls import CallService
 from companion.app.messages import MessageChannel
@@ -44,6 +45,7 @@ class AppContext:
     clock: Callable[[], datetime]
     call_watch: CallWatch
     exports: CallExports
+    history: CallHistory
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -106,4 +108,5 @@ def build_context(
         clock,
         call_watch,
         exports,
+        CallHistory(store),
     )

@@ -50,13 +50,15 @@ class TrayApp(QObject):
         super().__init__()
         self.context = context
         self._quit_app = quit_app
-        self.flow = CallFlow(context.calls, context.active_policy, context.messages)
+        self.flow = CallFlow(
+            context.calls, context.active_policy, context.messages, context.history
+        )
         self.tray = TrayController(self._handlers())
         self.prompt = CallPrompt(
             context.call_watch,
             context.calls,
             context.messages,
-            self.flow.start,
+            self.flow.quick_start,
             self.tray.actions["start_call"],
             self.tray.actions["ignore_app"],
             self.tray,
@@ -96,7 +98,7 @@ class TrayApp(QObject):
     def _handlers(self) -> dict[str, Callable[[], object]]:
         calls, flow = self.context.calls, self.flow
         return {
-            "start_call": flow.start,
+            "start_call": self.start_call,
             "ignore_app": lambda: self.prompt.ignore(),
             "ask_again": flow.ask_consent,
             "mark_moment": self.mark_moment,
@@ -122,6 +124,10 @@ class TrayApp(QObject):
             self.control.show()
         self.announce_start_state()
         self.sync.start()
+
+    def start_call(self) -> object:
+        """Offered by a detected call: the one-window start; else the start dialog."""
+        return self.flow.quick_start() if self.prompt.pending else self.flow.start()
 
     @property
     def call_window(self) -> CallWindow | None:

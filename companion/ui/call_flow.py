@@ -13,13 +13,17 @@ from typing import TypeVar
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
+from companion.app.call_history import CallHistory
 from companion.app.calls import CallRequest, CallService
 from companion.app.messages import MessageChannel
 from companion.core.calls.session import CallState, InvalidTransition
 from companion.core.errors import UNEXPECTED, UserFacingError
+from companion.core.policy.active import ActivePolicy
+from companion.core.policy.model import Policy
 from companion.ui.blocked_dialog import BlockedDialog
 from companion.ui.consent_dialog import ConsentAnswer, ConsentDialog
-from companion.ui.start_call_dialog import StartCallDialog
+from companion.ui.quick_start import QuickStartDialog
+from companion.ui.start_call_dialog import CallDetailsForm, StartCallDialog
 
 log = logging.getLogger(__name__)
 D = TypeVar("D", bound=QDialog)
@@ -29,22 +33,63 @@ class CallFlow(QObject):
     def __init__(
         self,
         calls: CallService,
-        policy: Callable[[], object],
+        policy: Callable[[], ActivePolicy],
         messages: MessageChannel,
+        history: CallHistory | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._calls = calls
         self._policy = policy
         self._messages = messages
+        self._history = history
         self.dialog: QDialog | None = None
         self._language: str | None = None
 
     def start(self) -> StartCallDialog:
-        active = self._policy()
-        dialog = StartCallDialog(getattr(active, "policy", None))
+        """Start call from the tray: the details (prefilled), then the script."""
+        dialog = StartCallDialog(self._usable_policy())
+        if self._history is not None:
+            last = self._history.last()
+            dialog.details.prefill(self._history.accounts(), last, account=False)
+            dialog.account.textChanged.connect(lambda text: self._follow(dialog.details, text))
         dialog.accepted.connect(lambda: self._begin(dialog.request()))
         return self._show(dialog)
+
+    def quick_start(self) -> QuickStartDialog:
+        """From a detected call: one window, details prefilled with the last account."""
+        dialog = QuickStartDialog(self._usable_policy(), self._calls.preview)
+        if self._history is not None:
+            dialog.details.prefill(self._history.accounts(), self._history.last(), account=True)
+            dialog.details.account.textChanged.connect(
+                lambda text: self._follow(dialog.details, text)
+            )
+        dialog.answered.connect(self._quick_answer)
+        dialog.refresh()
+        return self._show(dialog)
+
+    def _usable_policy(self) -> Policy | None:
+        return self._policy().policy
+
+    def _follow(self, details: CallDetailsForm, account: str) -> None:
+        """A known account brings its last call type and region with it."""
+        last = self._history.last(account.strip()) if self._history else None
+        if last is not None:
+            details.follow(last)
+
+    def _quick_answer(self, answer: ConsentAnswer, request: CallRequest) -> None:
+        self._language = request.language
+        try:
+            session = self._calls.start_call(request)
+        except UserFacingError as error:
+            self._messages.error("Could not start the call", error.shown())
+            return
+        if session.state is CallState.BLOCKED:  # no answer was asked for: notes only
+            if answer is not ConsentAnswer.NONE:  # the check changed since the preview
+                fixable = session.decision is not None and session.decision.retryable
+                self._show(BlockedDialog(session.transitions[-1].reason, fixable))
+            return
+        self._answered(answer, request.language or "")
 
     def ask_consent(self) -> ConsentDialog | None:
         """Open the script for the current call (also used to ask again after a join, or

@@ -24,7 +24,7 @@ class ConsentAnswer(Enum):
     DECLINED = "declined"
 
 
-def _big_label(text: str, points: int) -> QLabel:
+def big_label(text: str, points: int) -> QLabel:
     label = plain_label(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -56,8 +56,8 @@ class ConsentDialog(QDialog):
         self.setMinimumWidth(560)
         self.answer = ConsentAnswer.NONE
         self.pages = QStackedWidget()
-        self.script_label = _big_label(script, 18)
-        self.decline_label = _big_label(decline_script, 18)
+        self.script_label = big_label(script, 18)
+        self.decline_label = big_label(decline_script, 18)
         self.agree_button = QPushButton("The customer agreed: start recording")
         self.decline_button = QPushButton("The customer declined: continue without recording")
         self.continue_button = QPushButton("Continue with notes only")

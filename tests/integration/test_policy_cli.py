@@ -110,7 +110,9 @@ def test_help_says_what_companion_alone_does_and_every_option_is_explained(tmp_p
     assert top.returncode == 0 and "With no command it starts the tray app" in top.stdout
     assert "examples:" in top.stdout
     assert companion(tmp_path, "--version").stdout.startswith("companion ")
-    for verb in (
+    verbs = [
+        ["doctor"],
+        ["recover"],
         ["policy", "check"],
         ["policy", "keygen"],
         ["policy", "sign"],
@@ -118,8 +120,10 @@ def test_help_says_what_companion_alone_does_and_every_option_is_explained(tmp_p
         ["sync"],
         ["retention", "sweep"],
         ["export"],
+        ["audit", "verify"],
         ["audit", "export"],
-    ):
+    ]
+    for verb in verbs:
         text = companion(tmp_path, *verb, "--help").stdout
         options = [line for line in text.splitlines() if line.startswith("  ")]
         for index, line in enumerate(options):  # an option line, then its help (same or next)

@@ -94,7 +94,7 @@ def start(qtbot, companion, account: str, call_type: str) -> QWidget:
     assert shows_literally(dialog, "call type")
     qtbot.keyClicks(dialog.account, account)
     dialog.call_type.setCurrentIndex(dialog.call_type.findData(call_type))
-    dialog.region.setCurrentIndex(dialog.region.findData("DE"))
+    dialog.region.setCurrentIndex(dialog.region.findData("GB"))  # asked in English
     qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
     return companion.flow.dialog
 

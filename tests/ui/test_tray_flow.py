@@ -68,7 +68,8 @@ def test_start_call_needs_an_account(qtbot, companion):
 def test_consent_flow_shows_the_script_and_starts_recording(qtbot, companion):
     consent = start_call(qtbot, companion, "Acme GmbH", "discovery", "DE")
     assert isinstance(consent, ConsentDialog)
-    assert consent.script_label.text().startswith("Before we begin, is it okay if I record")
+    # A customer in Germany is asked in German: the script's language follows the region.
+    assert consent.script_label.text().startswith("Bevor wir anfangen: Ist es in Ordnung")
     assert consent.script_label.font().pointSize() >= 18
     assert companion.tray.look is TrayLook.ASKING
     qtbot.mouseClick(consent.agree_button, Qt.MouseButton.LeftButton)

@@ -47,3 +47,35 @@ def decide(policy: Policy, call_type: str, region: str) -> RecordingDecision:
     else:
         reason = f"Unknown region: treated as the strictest rule ({rule.value} consent)."
     return RecordingDecision(True, reason, label, rule)
+
+
+# The language a customer in a country is most likely asked in; the policy's default
+# where it has no script in that language. A rep can always choose another.
+COUNTRY_LANGUAGES = {
+    "DE": "de",
+    "AT": "de",
+    "CH": "de",
+    "LI": "de",
+    "FR": "fr",
+    "BE": "fr",
+    "LU": "fr",
+    "MC": "fr",
+    "ES": "es",
+    "MX": "es",
+    "IT": "it",
+    "NL": "nl",
+    "PT": "pt",
+    "BR": "pt",
+    "PL": "pl",
+    "SE": "sv",
+    "DK": "da",
+    "NO": "no",
+    "FI": "fi",
+    "JP": "ja",
+}
+
+
+def language_for(policy: Policy, region: str) -> str:
+    """The consent script's language for a customer in `region` (e.g. "US-CA", "DE")."""
+    wanted = COUNTRY_LANGUAGES.get(region.split("-", 1)[0].upper())
+    return wanted if wanted in policy.consent.scripts else policy.default_language
