@@ -22,6 +22,7 @@ from companion.edges.audio.keys import AudioKeys
 from companion.edges.audio.mic_watch import MicWatch, mic_watch
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
+from companion.edges.global_keys import GlobalKeys, global_keys
 from companion.edges.logs import configure_logging
 from companion.edges.paths import AppPaths, free_bytes
 from companion.edges.policy.files import load_active_policy
@@ -46,6 +47,7 @@ class AppContext:
     call_watch: CallWatch
     exports: CallExports
     history: CallHistory
+    global_keys: GlobalKeys
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -66,6 +68,7 @@ def build_context(
     recorder: Recorder | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     mic: MicWatch | None = None,
+    keys_anywhere: GlobalKeys | None = None,
 ) -> AppContext:
     """Directories, rotating log, migrated store, message channel, call and review services.
 
@@ -109,4 +112,5 @@ def build_context(
         call_watch,
         exports,
         CallHistory(store),
+        keys_anywhere or global_keys(),
     )

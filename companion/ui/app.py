@@ -30,6 +30,7 @@ from companion.ui.concern_dialog import ConcernDialog
 from companion.ui.confirm import Confirmation, quit_during_call, withdrawal
 from companion.ui.control_window import ControlWindow
 from companion.ui.library_window import LibraryWindow
+from companion.ui.moment_keys import MomentKeys
 from companion.ui.policy_window import PolicyWindow
 from companion.ui.process import end_on_signals
 from companion.ui.review_window import ReviewWindow
@@ -65,6 +66,9 @@ class TrayApp(QObject):
         )
         self.tray.icon.messageClicked.connect(self.prompt.clicked)
         self.tray.icon.activated.connect(self._tray_clicked)
+        self.moment_keys = MomentKeys(
+            context.global_keys, context.calls, self.mark_tagged, self.tray
+        )
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
         self.call_windows = CallWindows(
@@ -242,6 +246,16 @@ class TrayApp(QObject):
         dialog.open()
         return dialog
 
+    def mark_tagged(self, tag: str) -> None:
+        """A system-wide key: marked in the call window (if open), confirmed briefly."""
+        window = self.call_window
+        if window is not None:
+            line = window.mark(tag)
+            if line:
+                self.context.messages.info("Moment marked", line)
+            return
+        self.flow.run_safely("mark the moment", lambda: self.context.calls.mark_moment(tag))
+
     def mark_moment(self) -> None:
         if self.call_window is not None:
             line = self.call_window.mark(None)
@@ -321,6 +335,7 @@ class TrayApp(QObject):
         if calls.current is not None and calls.current.state is not CallState.ENDED:
             self.flow.run_safely("end the call", calls.end_call)
         self.prompt.stop()
+        self.moment_keys.stop()
         self.tray.icon.hide()
         self.pool.waitForDone(10_000)  # let a running recovery finish its rename
         self._quit_app()
