@@ -29,11 +29,12 @@ class SyncBusy(SyncRefused):
 def sync_target(context: AppContext) -> SyncTarget:
     """The configured target: S3 when Settings names a bucket, else the outbox folder."""
     from companion.edges.sync.folder_target import FolderTarget
-    from companion.edges.sync.s3_connection import credentials_from_secrets
-    from companion.edges.sync.s3_target import S3Target
 
     settings = context.settings.load()
-    if settings.s3_bucket:
+    if settings.s3_bucket:  # the S3 code loads only for an S3 target
+        from companion.edges.sync.s3_connection import credentials_from_secrets
+        from companion.edges.sync.s3_target import S3Target
+
         return S3Target(
             settings.s3_bucket,
             settings.s3_endpoint,

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
-from typing import TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, TypeVar
 
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
-from keyring.errors import InitError, KeyringError, KeyringLocked, NoKeyringError
+if TYPE_CHECKING:  # keyring, secretstorage and cryptography load with the first secret
+    from keyring.backend import KeyringBackend
+    from keyring.backends import chainer
 
 from companion.core.errors import UserFacingError
 
@@ -96,15 +96,23 @@ def _secret_service_errors() -> dict[Failure, tuple[type[Exception], ...]]:
     }
 
 
-_SS_ERRORS = _secret_service_errors()
-# Checked in this order: the first match names the failure. A dismissed unlock prompt
-# means locked; OSError means the D-Bus socket or the daemon is gone.
-_TRANSLATIONS: tuple[tuple[tuple[type[Exception], ...], Failure], ...] = (
-    ((KeyringLocked, *_SS_ERRORS[Failure.LOCKED]), Failure.LOCKED),
-    ((InitError, NoKeyringError, OSError, *_SS_ERRORS[Failure.UNAVAILABLE]), Failure.UNAVAILABLE),
-    ((KeyringError, *_SS_ERRORS[Failure.FAILED]), Failure.FAILED),
-)
-_ALL_ERRORS = tuple(error for errors, _kind in _TRANSLATIONS for error in errors)
+@cache
+def _translations() -> tuple[tuple[tuple[type[Exception], ...], Failure], ...]:
+    """Checked in this order: the first match names the failure. A dismissed unlock prompt
+    means locked; OSError means the D-Bus socket or the daemon is gone. Built on first use:
+    keyring and secretstorage cost ~20 MB that an idle tray need not hold."""
+    from keyring.errors import InitError, KeyringError, KeyringLocked, NoKeyringError
+
+    known = _secret_service_errors()
+    return (
+        ((KeyringLocked, *known[Failure.LOCKED]), Failure.LOCKED),
+        ((InitError, NoKeyringError, OSError, *known[Failure.UNAVAILABLE]), Failure.UNAVAILABLE),
+        ((KeyringError, *known[Failure.FAILED]), Failure.FAILED),
+    )
+
+
+def _all_errors() -> tuple[type[Exception], ...]:
+    return tuple(error for errors, _kind in _translations() for error in errors)
 
 
 _NO_KEYRING = _Problem(
@@ -120,6 +128,8 @@ def backend_name(backend: KeyringBackend) -> str:
 
 def _insecurity(backend: KeyringBackend) -> _Problem | None:
     """Why `backend` must not hold the app's secrets, or None if it is a usable OS keyring."""
+    from keyring.backends import chainer, fail, null
+
     name = backend_name(backend)
     if isinstance(backend, fail.Keyring):
         return _NO_KEYRING
@@ -158,9 +168,17 @@ class SecretStore:
     """Named secrets of Rep Companion in the OS keyring, under one service name."""
 
     def __init__(self, backend: KeyringBackend | None = None, service: str = SERVICE_NAME) -> None:
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        self._chosen = backend  # None: the OS keyring, looked up on first use
         self._service = service
         self._known_secure = False  # a backend's kind never changes, so "secure" is remembered
+
+    @property
+    def _backend(self) -> KeyringBackend:
+        if self._chosen is None:
+            import keyring
+
+            self._chosen = keyring.get_keyring()
+        return self._chosen
 
     @property
     def backend(self) -> str:
@@ -212,11 +230,11 @@ class SecretStore:
         self._require_secure()
         try:
             return operation()
-        except _ALL_ERRORS as error:
+        except _all_errors() as error:
             raise self._translate(error, action, name) from error
 
     def _translate(self, error: Exception, action: str, name: str) -> SecretStoreError:
-        kind = next(kind for errors, kind in _TRANSLATIONS if isinstance(error, errors))
+        kind = next(kind for errors, kind in _translations() if isinstance(error, errors))
         if kind is Failure.LOCKED:
             what = f"is locked, so Rep Companion cannot {action} its secrets"
             return self._error(kind, what, FIX_UNLOCK)

@@ -364,7 +364,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
     try:
         return app.exec()
     finally:
-        server.server.close()
+        server.close()
         lock.release()
 
 

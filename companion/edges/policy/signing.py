@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from companion.core.errors import UserFacingError
+
+if TYPE_CHECKING:  # cryptography (~8 MB) loads when a signature is made or checked
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 
 class SignatureError(UserFacingError):
@@ -25,6 +28,9 @@ def signature_path(policy_path: Path) -> Path:
 
 
 def generate_keypair(private_out: Path, public_out: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     private_out.write_bytes(
         key.private_bytes(
@@ -42,6 +48,9 @@ def generate_keypair(private_out: Path, public_out: Path) -> None:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise SignatureError(f"{path}: not an Ed25519 private key")
@@ -49,6 +58,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except (ValueError, OSError) as error:
@@ -68,6 +80,8 @@ def sign_policy(policy_path: Path, private_key_path: Path) -> Path:
 def verify_policy_bytes(
     raw: bytes, signature_text: str | None, public_key: Ed25519PublicKey
 ) -> None:
+    from cryptography.exceptions import InvalidSignature
+
     if signature_text is None:
         raise SignatureError("signature: missing (an organisation key is configured)")
     try:

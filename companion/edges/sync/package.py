@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pyrage
-
 from companion import __version__
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
@@ -112,6 +110,8 @@ def sha256_hex(data: bytes) -> str:
 def encrypt_for(data: bytes, recipients: list[str]) -> bytes:
     """age-encrypt `data` to every recipient (binary age format, what `age -d` reads)."""
     try:
+        import pyrage  # with the first package, not at start-up
+
         parsed = [pyrage.x25519.Recipient.from_str(r) for r in recipients]
     except pyrage.RecipientError as error:
         raise PackageError(f"A sync recipient in the policy is not an age key: {error}") from error
