@@ -103,8 +103,8 @@ class CallPrompt(QObject):
         self.ignore_action.setText(f"Ignore {app}")
         self.ignore_action.setVisible(True)
         self.ignore_action.setEnabled(True)
-        self._messages.info(
-            f"Call starting in {app}", "Click here, or Start call in the tray menu."
+        self._messages.info(  # urgent: the customer is about to be on the line
+            f"Call starting in {app}", "Click here, or Start call in the tray menu.", urgent="yes"
         )
         self.offered.emit(app)
 

@@ -123,6 +123,10 @@ class TrayController(QObject):
         self.recent.insert(0, message)
         del self.recent[RECENT_KEPT:]
         self._fill_recent()
+        if message.context.get("urgent") == "yes":
+            self.queue.insert(0, message)  # a call starting does not wait behind sync news
+            self._show_next()
+            return
         self.queue.append(message)
         if not self.showing.isActive():
             self._show_next()

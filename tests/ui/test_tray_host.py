@@ -38,12 +38,16 @@ def test_tray_icon_is_docked_and_its_menu_opens(tray_display: str, tmp_path: Pat
     assert seen["menu_visible"] is True, seen
     assert seen["menu_items"][:2] == ["Start call…", "Ask for consent again…"]
     assert seen["menu_items"][-1] == "Quit"
+    assert seen["offered"] == "zoom" and seen["quick_start"] == "QuickStartDialog"
     assert seen["recorded_state"] == "recording"
     assert seen["bar_rec"] == "● REC"
     assert seen["bar_paused"].startswith("❚❚ PAUSED")
     assert seen["bar_notes"] == "NOT RECORDING (notes only)"
     for name in (
         "tray-menu",
+        "call-prompt",
+        "quick-start",
+        "start-call",
         "call-bar-screen",
         "call-bar-rec",
         "call-bar-paused",

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from companion.app.calls import CallRequest
 from companion.app.compose import build_context
@@ -79,6 +79,41 @@ def wait_for_menu() -> None:
     ]
     save("tray-menu")
     companion.tray.menu.hide()
+    detect_a_call()
+
+
+def detect_a_call() -> None:
+    """A softphone-like client opens the microphone: the app's own watch notices it."""
+    phone = subprocess.Popen(["parec", "--client-name=zoom", os.devnull], env=os.environ.copy())
+    seen["phones"] = phone
+
+    def offered(app_name: str) -> None:
+        seen["offered"] = app_name
+        QTimer.singleShot(400, prompt_shots)  # let the notification draw
+
+    companion.prompt.offered.connect(offered)
+
+
+def prompt_shots() -> None:
+    save("call-prompt")
+    companion.prompt.clicked()  # the notification, clicked: one window to start and ask
+    dialog = companion.flow.dialog
+    assert dialog is not None
+    dialog.move(40, 40)
+    QTimer.singleShot(300, lambda: start_dialog_shots(dialog))
+
+
+def start_dialog_shots(quick: QWidget) -> None:
+    quick.grab().save(str(shots / "quick-start.png"))
+    seen["quick_start"] = type(quick).__name__
+    quick.close()
+    phone = seen.pop("phones")
+    assert isinstance(phone, subprocess.Popen)
+    phone.terminate()
+    phone.wait(timeout=10)
+    start = companion.flow.start()  # Start call from the tray: the details, prefilled
+    start.grab().save(str(shots / "start-call.png"))
+    start.close()
     record_a_call()
 
 
