@@ -188,8 +188,10 @@ class CallService:
         active = self._policy_at_start
         if active is None or active.policy is None:
             raise InvalidTransition("there is no usable policy for this call")
-        text, lang = active.policy.consent_script(language)
-        return text, lang, active.policy.consent.script_version
+        joined = self.current is not None and self.current.state is CallState.AWAITING_RECONSENT
+        policy = active.policy
+        text, lang = policy.rejoin_script(language) if joined else policy.consent_script(language)
+        return text, lang, policy.consent.script_version
 
     def decline_script(self, language: str | None = None) -> str:
         active = self._policy_at_start

@@ -225,6 +225,8 @@ def test_participant_joined_pauses_until_consent_is_asked_again(qtbot, companion
     companion.tray.actions["ask_again"].trigger()
     again = companion.flow.dialog
     assert isinstance(again, ConsentDialog)
+    assert again.script_label.text().startswith("Es ist gerade jemand dazugekommen")  # not
+    # "Before we begin": the call is under way (and a DE customer is asked in German)
     qtbot.mouseClick(again.agree_button, Qt.MouseButton.LeftButton)
     assert calls.current.state is CallState.RECORDING
     companion.tray.actions["withdraw"].trigger()

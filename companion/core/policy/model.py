@@ -47,6 +47,8 @@ class ConsentScripts(_Strict):
     script_version: Text
     scripts: dict[str, Text] = Field(min_length=1)
     decline_scripts: dict[str, Text] = Field(min_length=1)
+    # Asked again after someone joined: "Before we begin" would be wrong mid-call.
+    rejoin_scripts: dict[str, Text] = Field(default_factory=dict)
 
 
 class RecordingLimits(_Strict):
@@ -183,6 +185,11 @@ class Policy(_Strict):
         """The script text and the language actually used (falls back to the default)."""
         lang = language if language in self.consent.scripts else self.default_language
         return self.consent.scripts[lang], lang
+
+    def rejoin_script(self, language: str | None = None) -> tuple[str, str]:
+        """What is asked after a participant joined; the opening script if there is none."""
+        script, lang = self.consent_script(language)
+        return self.consent.rejoin_scripts.get(lang, script), lang
 
     def decline_script(self, language: str | None = None) -> str:
         scripts = self.consent.decline_scripts
