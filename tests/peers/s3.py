@@ -1,5 +1,8 @@
 """A real S3 endpoint on loopback: moto's server, driven by boto3 over HTTP.
 
+The S3 tests run against it and against SeaweedFS (tests/peers/seaweedfs.py, whose
+peer shares this class and lists where it differs).
+
 moto (5.2.x) differs from real S3 in ways the tests must not lean on (see the
 testbed README): `get_object_retention` answers 500 (read retention with
 `head_object`), a GOVERNANCE retention can be shortened, and lock headers on
@@ -24,7 +27,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -37,6 +40,7 @@ TEST_KEY = ("testing", "testing")  # moto's usual dummy credentials (any are acc
 class S3Peer:
     host: str
     port: int
+    kind: ClassVar[str] = "moto"  # which server; tests/peers/seaweedfs.py has the other
 
     @property
     def endpoint_url(self) -> str:

@@ -85,7 +85,7 @@ class S3Target:
         self._client_cache: Any = None
         self._lock_checked = False
         self._lock_mode: str | None = None
-        self.last_multipart: MultipartUpload | None = None  # for tests and the benchmark
+        self.last_multipart: MultipartUpload | None = None  # the latest one, of any key
 
     # -- plumbing ----------------------------------------------------------------------
     def client(self) -> Any:
@@ -248,7 +248,6 @@ class S3Target:
     ) -> None:
         threshold, chunk, concurrency = self._multipart
         if len(data) < threshold:
-            self.last_multipart = None
             self.client().put_object(
                 Bucket=self.bucket,
                 Key=key,
