@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog
 from companion.app.call_history import CallHistory
 from companion.app.calls import CallRequest, CallService
 from companion.app.messages import MessageChannel
-from companion.core.calls.session import CallState, InvalidTransition
+from companion.core.calls.session import CallSession, CallState, InvalidTransition
 from companion.core.errors import UNEXPECTED, UserFacingError
 from companion.core.policy.active import ActivePolicy
 from companion.core.policy.model import Policy
@@ -78,18 +78,10 @@ class CallFlow(QObject):
             details.follow(last)
 
     def _quick_answer(self, answer: ConsentAnswer, request: CallRequest) -> None:
-        self._language = request.language
-        try:
-            session = self._calls.start_call(request)
-        except UserFacingError as error:
-            self._messages.error("Could not start the call", error.shown())
-            return
-        if session.state is CallState.BLOCKED:  # no answer was asked for: notes only
-            if answer is not ConsentAnswer.NONE:  # the check changed since the preview
-                fixable = session.decision is not None and session.decision.retryable
-                self._show(BlockedDialog(session.transitions[-1].reason, fixable))
-            return
-        self._answered(answer, request.language or "")
+        # Notes only was chosen for a blocked call: no dialog to say what it already said.
+        session = self._start(request, say_blocked=answer is not ConsentAnswer.NONE)
+        if session is not None and session.state is not CallState.BLOCKED:
+            self._answered(answer, request.language or "")
 
     def ask_consent(self) -> ConsentDialog | None:
         """Open the script for the current call (also used to ask again after a join, or
@@ -121,17 +113,22 @@ class CallFlow(QObject):
             self._messages.error(f"Could not {what}", UNEXPECTED)
 
     def _begin(self, request: CallRequest) -> None:
+        session = self._start(request, say_blocked=True)
+        if session is not None and session.state is not CallState.BLOCKED:
+            self.ask_consent()
+
+    def _start(self, request: CallRequest, say_blocked: bool) -> CallSession | None:
+        """Start the call; a block is shown with its reason (and whether it can be fixed)."""
         self._language = request.language
         try:
             session = self._calls.start_call(request)
         except UserFacingError as error:
             self._messages.error("Could not start the call", error.shown())
-            return
-        if session.state is CallState.BLOCKED:
+            return None
+        if session.state is CallState.BLOCKED and say_blocked:
             fixable = session.decision is not None and session.decision.retryable
             self._show(BlockedDialog(session.transitions[-1].reason, fixable))
-        else:
-            self.ask_consent()
+        return session
 
     def _answered(self, answer: ConsentAnswer, language: str) -> None:
         if answer is ConsentAnswer.AGREED:

@@ -138,3 +138,34 @@ def test_no_window_renders_policy_account_or_note_text_as_markup(qtbot, companio
     assert shows_literally(policy, "consent") and shows_literally(policy, "organisation")
     tooltip = companion.tray.icon.toolTip()
     assert MARKUP not in tooltip
+
+
+@pytest.mark.usefixtures("pulse_testbed")
+def test_device_names_are_shown_as_written(qtbot, companion):
+    import os
+    import subprocess
+
+    description = "Headset <b>bold</b> <img src=x>"
+    loaded = subprocess.run(
+        [
+            "pactl",
+            "load-module",
+            "module-null-sink",
+            "sink_name=hostile",
+            f"sink_properties=\"device.description='{description}'\"",  # pulse's own quoting
+        ],
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    try:
+        from companion.edges.audio.devices import list_inputs
+
+        list_inputs(rescan=True)  # PortAudio lists devices once: see the testbed's (no stream open)
+        settings = companion.open_window("settings")
+        far = [settings.far_end.itemText(i) for i in range(settings.far_end.count())]
+        assert f"Monitor of {description}" in far  # the words, not markup
+        assert markup_problems(settings) == []
+    finally:
+        subprocess.run(["pactl", "unload-module", loaded], env=os.environ.copy(), check=False)

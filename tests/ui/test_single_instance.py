@@ -66,9 +66,15 @@ def profile_taken(paths: AppPaths) -> bool:
 
 
 def stop(app: subprocess.Popen[str]) -> None:
+    """SIGTERM, as a session ending does; a process that ignores it fails the test, killed."""
     if app.poll() is None:
         app.send_signal(signal.SIGTERM)
-    app.wait(timeout=30)
+    try:
+        app.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        app.wait(timeout=10)
+        raise
 
 
 def test_a_second_launch_hands_over_and_writers_wait_for_the_app(companion_home):

@@ -40,6 +40,7 @@ def test_tray_icon_is_docked_and_its_menu_opens(tray_display: str, tmp_path: Pat
     assert seen["menu_items"][-1] == "Quit"
     assert seen["offered"] == "zoom" and seen["quick_start"] == "QuickStartDialog"
     assert seen["recorded_state"] == "recording"
+    assert seen["bar_asking"] == "ASKING, not recording yet"
     assert seen["bar_rec"] == "● REC"
     assert seen["bar_paused"].startswith("❚❚ PAUSED")
     assert seen["bar_notes"] == "NOT RECORDING (notes only)"
@@ -49,6 +50,7 @@ def test_tray_icon_is_docked_and_its_menu_opens(tray_display: str, tmp_path: Pat
         "quick-start",
         "start-call",
         "call-bar-screen",
+        "call-bar-asking",
         "call-bar-rec",
         "call-bar-paused",
         "call-bar-notes",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyrage
-from call_helpers import organisation_policy
+from call_helpers import organisation_policy, ready_call
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -86,14 +86,7 @@ def test_without_recipients_every_place_says_sync_is_not_set_up(qtbot, make_cont
     context = make_context()  # the embedded default policy names no recipients
     assert context.active_policy().policy.sync.recipients == []
     app = TrayApp(context, lambda: None)
-    calls = context.calls
-    calls.start_call(CallRequest("Acme", "demo", "DE"))
-    calls.mark_decline()
-    call_id = calls.current.details.call_id
-    calls.end_call()
-    for key in ("qualification", "next_steps", "timeline", "risks"):
-        context.review.crm.set_crm_field(call_id, key, "done")
-    context.review.crm.mark_ready(call_id)
+    ready_call(context)
     library = app.open_window("library")
     assert library.table.item(0, 6).text() == "not set up"  # never "ready"
     settings = app.open_window("settings")

@@ -120,6 +120,10 @@ def start_dialog_shots(quick: QWidget) -> None:
 def record_a_call() -> None:
     calls = companion.context.calls
     calls.start_call(CallRequest("Globex Corporation", "demo", "DE"))
+    asking = companion.call_windows.bar
+    assert asking is not None
+    asking.grab().save(str(shots / "call-bar-asking.png"))
+    seen["bar_asking"] = asking.badge.text()
     calls.mark_consent()
     seen["recorded_state"] = calls.current.state.value if calls.current else None
     QTimer.singleShot(600, bar_shots)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from companion.core.calls.detection import MicUser
-from companion.edges.audio.pulse_watch import pactl_json, stream_properties, subscribe
+from companion.edges.audio.pulse_watch import follow, pactl_json, stream_properties, subscribe
 
 log = logging.getLogger(__name__)
 
@@ -107,26 +107,9 @@ class PulseMicWatch:
                     return
                 self._process = subscribe()
             self.refresh()
-            self._follow(self._process)
+            follow(self._process, "on source-output", self.refresh)
         except (OSError, ValueError, subprocess.SubprocessError):
             log.warning("cannot watch the microphone for calls", exc_info=True)
-
-    def _follow(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        try:
-            for line in process.stdout:  # blocks without CPU until the server says something
-                if "on source-output" not in line:
-                    continue
-                try:
-                    self.refresh()
-                except (OSError, ValueError, KeyError, subprocess.SubprocessError):
-                    log.warning("could not read the sound server's streams", exc_info=True)
-        finally:
-            with contextlib.suppress(OSError):
-                process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-            process.stdout.close()
 
 
 def mic_watch() -> MicWatch:

@@ -52,6 +52,25 @@ def subscribe() -> subprocess.Popen[str]:
     )
 
 
+def follow(process: subprocess.Popen[str], event: str, react: Callable[[], None]) -> None:
+    """Call `react` on each server event line containing `event`, until pactl ends."""
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:  # blocks without CPU until the server says something
+            if event not in line:
+                continue
+            try:
+                react()
+            except (OSError, ValueError, KeyError, subprocess.SubprocessError):
+                log.warning("could not read the sound server's streams", exc_info=True)
+    finally:
+        with contextlib.suppress(OSError):
+            process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+        process.stdout.close()
+
+
 def pactl_json(*args: str) -> list[dict[str, object]]:
     done = subprocess.run(
         ["pactl", "-f", "json", *args], capture_output=True, text=True, timeout=5, check=False
@@ -111,21 +130,7 @@ class PulseRouteWatch:
             log.exception("cannot watch the sound server for unplugged devices")
 
     def _follow(self, process: subprocess.Popen[str]) -> None:
-        assert process.stdout is not None
-        try:
-            for line in process.stdout:  # blocks without CPU until the server says something
-                if " on source" not in line:  # "source" and "source-output" events only
-                    continue
-                try:
-                    self.check()
-                except (OSError, ValueError, KeyError, subprocess.SubprocessError):
-                    log.warning("could not read the sound server's streams", exc_info=True)
-        finally:
-            with contextlib.suppress(OSError):
-                process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-            process.stdout.close()
+        follow(process, " on source", self.check)  # "source" and "source-output" events
 
     def _baseline(self) -> None:
         for _ in range(BASELINE_TRIES):
