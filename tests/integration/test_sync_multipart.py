@@ -22,22 +22,8 @@ from s3_helpers import (
     with_large_file,
 )
 
-from companion.core.calls.session import CallState
 from companion.edges.sync.package import INDEX, sha256_hex
 from companion.edges.sync.targets import SyncError
-
-
-@pytest.fixture
-def org():
-    return pyrage.x25519.Identity.generate()
-
-
-@pytest.fixture
-def context(companion_home, make_context):
-    ctx = make_context()
-    yield ctx
-    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
-        ctx.calls.end_call()
 
 
 def test_s3_multipart_upload_keeps_tags_and_gets_retention(context, org, s3_server):

@@ -23,7 +23,6 @@ from s3_helpers import (
 )
 
 from companion.app.call_package import package_call
-from companion.core.calls.session import CallState
 from companion.edges.secrets import SecretStore
 from companion.edges.sync.folder_target import FolderTarget
 from companion.edges.sync.package import INDEX, sha256_hex
@@ -34,20 +33,6 @@ from companion.edges.sync.s3_connection import (
 )
 from companion.edges.sync.s3_target import S3Target
 from companion.edges.sync.targets import SyncError
-
-
-@pytest.fixture
-def org():
-    return pyrage.x25519.Identity.generate()
-
-
-@pytest.fixture
-def context(companion_home, make_context):
-    ctx = make_context()
-    yield ctx
-    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
-        ctx.calls.end_call()
-
 
 # -- folder ------------------------------------------------------------------------------
 

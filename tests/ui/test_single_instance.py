@@ -53,6 +53,12 @@ def launch(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def launch_again() -> subprocess.CompletedProcess[str]:
+    """A second `companion` on the same profile, as a rep double-clicking the icon."""
+    command = [sys.executable, "-m", "companion"]
+    return subprocess.run(command, env=app_env(), capture_output=True, text=True, timeout=60)
+
+
 def log_text(paths: AppPaths) -> str:
     return paths.log_file.read_text(encoding="utf-8") if paths.log_file.exists() else ""
 
@@ -83,13 +89,7 @@ def test_a_second_launch_hands_over_and_writers_wait_for_the_app(companion_home)
     try:
         wait_until(lambda: "Rep Companion is up" in log_text(paths), what="the app", timeout=30)
         assert profile_taken(paths)
-        second = subprocess.run(
-            [sys.executable, "-m", "companion"],
-            env=app_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = launch_again()
         assert second.returncode == 0, second.stderr
         assert "already running on this profile" in second.stdout
         wait_until(
@@ -124,13 +124,7 @@ def test_a_second_launch_during_a_recording_loses_none_of_it(companion_home, tmp
         assert first.stdout is not None
         assert first.stdout.readline().strip() == "recording"
         began = time.monotonic()
-        second = subprocess.run(
-            [sys.executable, "-m", "companion"],
-            env=app_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = launch_again()
         assert second.returncode == 0, second.stderr
         while time.monotonic() - began < 4.0:
             time.sleep(0.1)
