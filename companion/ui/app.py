@@ -356,7 +356,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
         return _refuse_to_start(error)
     companion = TrayApp(context, app.quit)
     server = InstanceServer(paths.data_dir, companion.come_forward)
-    end_on_signals(app, companion.quit)
+    waker = end_on_signals(app, companion.quit)  # kept: its sockets must outlive exec()
     companion.show()
     log.info("Rep Companion is up on %s", paths.data_dir)
     if on_started is not None:
@@ -365,6 +365,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
         return app.exec()
     finally:
         server.close()
+        waker.close()
         lock.release()
 
 

@@ -14,23 +14,38 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QSocketNotifier
 
 
-def end_on_signals(parent: QObject, quit_app: Callable[[], None]) -> QSocketNotifier:
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    signal.set_wakeup_fd(writer.fileno())
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda _number, _frame: None)  # the wake-up fd does the work
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, parent)
+class SignalWaker(QObject):
+    """Owns both ends of the wake-up socket pair for as long as the app runs.
 
-    pair = (reader, writer)  # both ends stay open as long as the notifier's slot lives
+    The caller must keep it: if the sockets were collected, the next signal would hit a
+    closed wake-up fd (EBADF) instead of quitting.
+    """
 
-    def woken(*_activation: object) -> None:
+    def __init__(self, quit_app: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._quit_app = quit_app
+        self.reader, self.writer = socket.socketpair()
+        self.reader.setblocking(False)
+        self.writer.setblocking(False)
+        signal.set_wakeup_fd(self.writer.fileno())
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda _number, _frame: None)  # the wake-up fd does the work
+        self.notifier = QSocketNotifier(self.reader.fileno(), QSocketNotifier.Type.Read, self)
+        self.notifier.activated.connect(self._woken)
+
+    def _woken(self, *_activation: object) -> None:
         try:
-            pair[0].recv(64)
+            self.reader.recv(64)
         except BlockingIOError:
             return
-        quit_app()
+        self._quit_app()
 
-    notifier.activated.connect(woken)
-    return notifier
+    def close(self) -> None:
+        signal.set_wakeup_fd(-1)
+        self.notifier.setEnabled(False)
+        self.reader.close()
+        self.writer.close()
+
+
+def end_on_signals(parent: QObject, quit_app: Callable[[], None]) -> SignalWaker:
+    return SignalWaker(quit_app, parent)

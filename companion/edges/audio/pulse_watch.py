@@ -46,6 +46,7 @@ def subscribe() -> subprocess.Popen[str]:
     return subprocess.Popen(
         ["pactl", "subscribe"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # "Connection failure" without a sound server: logged by us
         text=True,
         bufsize=1,
         preexec_fn=_die_with_parent,
