@@ -8,6 +8,7 @@ and saved once there is room; the call itself goes on, truthfully shown.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from companion.edges.store import audit
 from companion.edges.store.database import StoreError
 from companion.edges.store.models import CallRecord, MomentRecord
 from companion.edges.store.recordings import RecordingLog
+
+PREVIEW_FRESH_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class CallService:
         self._policy_at_start: ActivePolicy | None = None
         self.recordings = RecordingLog(store)
         self.unsaved = UnsavedWrites(messages)
+        self._checked: tuple[float, str | None] | None = None  # (when, problem) for preview
         self._warned: set[str] = set()
         # (call id, seconds in its finished segments) for tick(): they change only when
         # capture starts or stops or audio is discarded, so no query four times a second.
@@ -134,9 +138,17 @@ class CallService:
             db.add(record)
 
     def preview(self, request: CallRequest) -> RecordingDecision:
-        """What starting this call would decide (policy, then the checks), starting nothing."""
+        """What starting this call would decide (policy, then the checks), starting nothing.
+
+        The window asks again as the rep edits the details; the computer's own check
+        (devices, keyring: a sound-server rescan) is made once per PREVIEW_FRESH_SECONDS,
+        not on every keystroke.
+        """
         active = self._policy()
-        return self._preflight(self._decision(active, request), active)
+        now = time.monotonic()
+        if self._checked is None or now - self._checked[0] > PREVIEW_FRESH_SECONDS:
+            self._checked = (now, self._cannot_record(active))
+        return _unless(self._decision(active, request), self._checked[1])
 
     def _preflight(self, decision: RecordingDecision, active: ActivePolicy) -> RecordingDecision:
         """Before the customer is asked: can recording work here at all?
@@ -146,13 +158,7 @@ class CallService:
         """
         if not decision.allowed:
             return decision
-        problem = self._cannot_record(active)
-        if problem is None:
-            return decision
-        reason = f"Recording cannot work on this computer right now: {problem}"
-        return RecordingDecision(
-            False, reason, decision.jurisdiction, decision.consent_rule, retryable=True
-        )
+        return _unless(decision, self._cannot_record(active))
 
     def _cannot_record(self, active: ActivePolicy | None) -> str | None:
         policy = active.policy if active else None
@@ -377,3 +383,13 @@ class CallService:
                 )
                 record.state, record.ended_at = "ended", now
             return len(open_calls)
+
+
+def _unless(decision: RecordingDecision, problem: str | None) -> RecordingDecision:
+    """`decision`, or not recorded (retryable) when this computer cannot record."""
+    if not decision.allowed or problem is None:
+        return decision
+    reason = f"Recording cannot work on this computer right now: {problem}"
+    return RecordingDecision(
+        False, reason, decision.jurisdiction, decision.consent_rule, retryable=True
+    )
