@@ -84,6 +84,7 @@ class CallBar(QWidget):
             self.end_button,
         ):
             row.addWidget(widget)
+        self._look: TrayLook | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -98,11 +99,14 @@ class CallBar(QWidget):
     def refresh(self) -> None:
         session = self._calls.current
         look = look_for(session)
-        words, ink, paper = BADGES[look]
-        self.badge.setText(words)
-        self.badge.setStyleSheet(
-            f"color: {ink}; background: {paper}; padding: 4px {BADGE_PADDING}px;border-radius: 4px;"
-        )
+        if look is not self._look:  # restyle on a change of state, not every tick
+            self._look = look
+            words, ink, paper = BADGES[look]
+            self.badge.setText(words)
+            self.badge.setStyleSheet(
+                f"color: {ink}; background: {paper}; padding: 4px {BADGE_PADDING}px;"
+                "border-radius: 4px;"
+            )
         if session is None or session.started_at is None:
             return
         if session.state is not CallState.ENDED:

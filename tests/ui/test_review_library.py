@@ -160,24 +160,30 @@ def test_review_text_survives_a_sigkill(companion_home):
     import signal
     import subprocess
     import sys
-    import time
     from pathlib import Path
+
+    from peers import wait_until
 
     script = Path(__file__).with_name("review_app.py")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     app = subprocess.Popen(
         [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True
     )
+    context = build_context()  # this process reads the same profile's store
     try:
         assert app.stdout is not None
         call_id = app.stdout.readline().strip()
-        time.sleep(1.0)  # longer than the autosave's pause after the last keystroke
+        assert call_id
+        # No button was pressed: the app saves on its own after the last keystroke.
+        wait_until(
+            lambda: context.review.crm.human_nuance(call_id) == "Nervous about the budget",
+            what="the typed note to be saved",
+            timeout=10,
+        )
         app.send_signal(signal.SIGKILL)
     finally:
         app.wait(timeout=30)
     assert app.returncode == -signal.SIGKILL
-    assert call_id
-    context = build_context()
     assert context.review.crm.human_nuance(call_id) == "Nervous about the budget"
 
 
