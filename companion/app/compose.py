@@ -16,7 +16,10 @@ from companion.app.call_watch import CallWatch
 from companion.app.calls import CallService
 from companion.app.messages import MessageChannel
 from companion.app.review.service import ReviewService
+from companion.app.transcription import CallTranscriber
+from companion.app.transcription_worker import TranscriptionWorker, engine_for
 from companion.core.calls.recorder import Recorder
+from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
 from companion.edges.audio.keys import AudioKeys
 from companion.edges.audio.mic_watch import MicWatch, mic_watch
@@ -29,6 +32,7 @@ from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
+from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
 
 
 @dataclass
@@ -48,6 +52,8 @@ class AppContext:
     exports: CallExports
     history: CallHistory
     global_keys: GlobalKeys
+    transcripts: TranscriptFiles
+    transcription: TranscriptionWorker
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -97,6 +103,10 @@ def build_context(
     review = ReviewService(store, policy, rep, clock)
     call_watch = CallWatch(mic or mic_watch(), policy, settings)
     exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)
+    transcripts = TranscriptFiles(store, paths.transcripts_dir, keys.master_key)
+    transcription = transcription_worker(
+        store, transcripts, keys.master_key, review, calls, settings, paths, rep, clock
+    )
     return AppContext(
         paths,
         messages,
@@ -113,4 +123,34 @@ def build_context(
         exports,
         CallHistory(store),
         keys_anywhere or global_keys(),
+        transcripts,
+        transcription,
     )
+
+
+def transcription_worker(
+    store: sessionmaker[Session],
+    transcripts: TranscriptFiles,
+    master_key: Callable[[], bytes],
+    review: ReviewService,
+    calls: CallService,
+    settings: SettingsFile,
+    paths: AppPaths,
+    rep: str,
+    clock: Callable[[], datetime],
+) -> TranscriptionWorker:
+    """Transcription after each call; the thread starts with the tray, not here."""
+    worker = TranscriptionWorker(
+        TranscriptJobs(store),
+        CallTranscriber(store, transcripts, master_key, review, rep, clock),
+        lambda: load_active_policy(paths).policy,
+        lambda policy: engine_for(policy, settings),
+        lambda: calls.current is not None and calls.current.state is CallState.RECORDING,
+        clock,
+    )
+    calls.subscribe(
+        lambda session: (
+            worker.kick() if session is None or session.state is CallState.ENDED else None
+        )
+    )
+    return worker

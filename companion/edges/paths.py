@@ -46,6 +46,11 @@ class AppPaths:
         return self.data_dir / "recordings"
 
     @property
+    def transcripts_dir(self) -> Path:
+        """Encrypted transcripts only (the audio container, under the audio master key)."""
+        return self.data_dir / "transcripts"
+
+    @property
     def log_file(self) -> Path:
         return self.log_dir / "companion.log"
 

@@ -30,6 +30,8 @@ class Settings:
     call_bar_y: int | None = None
     detect_calls: bool = True  # notice calls by the microphone (if the policy allows)
     ignored_call_apps: tuple[str, ...] = ()  # lower-case words: apps the rep ignores
+    transcription_engine: str | None = None  # None: the policy's engine
+    transcription_model_dir: str | None = None  # a faster-whisper model folder
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]  # field names checked by replace

@@ -61,3 +61,22 @@ def dominant(samples: np.ndarray, rate: int) -> float:
     freqs = np.fft.rfftfreq(len(samples), 1 / rate)
     spectrum[freqs < 50] = 0
     return float(freqs[int(np.argmax(spectrum))])
+
+
+def speech(folder: Path, text: str, voice: str = "en-us") -> Path:
+    """`text` spoken by espeak-ng, as 48 kHz mono (what the testbed's sinks take)."""
+    name = "speech-" + "".join(ch if ch.isalnum() else "-" for ch in text)[:60]
+    path = folder / f"{name}-{voice}.wav"
+    if not path.exists():
+        raw = folder / f"{name}-{voice}.raw.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            ["sox", str(raw), "-r", "48000", "-c", "1", "-b", "16", str(path)],
+            check=True,
+            capture_output=True,
+        )
+    return path

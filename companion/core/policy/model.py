@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -67,6 +67,8 @@ class Tag(_Strict):
     label: Text
     color: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
     shortcut: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]$")] | None = None
+    # Spoken words that suggest this tag: found in the transcript, added as DRAFT moments.
+    key_phrases: list[Text] = Field(default_factory=list)
 
 
 class CallType(_Strict):
@@ -156,6 +158,17 @@ class CallDetection(_Strict):
     end_grace_minutes: int = Field(default=5, ge=1, le=120)
 
 
+class Transcription(_Strict):
+    """Transcribing recorded calls on the laptop, after the call."""
+
+    enabled: bool = True
+    engine: Literal["pocketsphinx", "faster-whisper"] = "pocketsphinx"
+    # A faster-whisper (CTranslate2) model folder on the laptop: never downloaded.
+    model_dir: Text | None = None
+    # Mask runs of this many digits or more (cards, phones) before a transcript is kept.
+    redact_digit_runs: int | None = Field(default=None, ge=2, le=32)
+
+
 class Policy(_Strict):
     schema_version: int
     version: Text
@@ -173,6 +186,7 @@ class Policy(_Strict):
     sync: SyncRules = Field(default_factory=SyncRules)
     legal_holds: list[LegalHold] = Field(default_factory=list)
     detection: CallDetection = Field(default_factory=CallDetection)
+    transcription: Transcription = Field(default_factory=Transcription)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:

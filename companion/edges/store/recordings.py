@@ -2,7 +2,8 @@
 
 Deleting audio is a governed act: `delete_segments` is the one place that removes a
 segment's file, marks its row and writes its audit entry, in the caller's transaction.
-A withdrawal discards; the retention sweep expires.
+A withdrawal discards; the retention sweep expires. A call's transcript goes with
+its audio.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from companion.core.calls.recorder import SegmentSummary
 from companion.edges.audio.capture import SAMPLE_RATE
 from companion.edges.store import audit
 from companion.edges.store.models import RecordingSegmentRecord
+from companion.edges.store.transcripts import delete_transcript
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ def delete_segments(
             entry["seconds"] = round(segment.frames / SAMPLE_RATE, 1)
         audit.append(db, event, actor, entry, call_id=call_id, at=at)
         count += 1
+    if count and delete_transcript(db, call_id):  # the words go with the voice
+        audit.append(db, "transcript.deleted", actor, {"with": event}, call_id=call_id, at=at)
     return count
 
 

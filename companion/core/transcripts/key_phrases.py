@@ -1,0 +1,67 @@
+"""Finding the policy's key phrases in a transcript: suggested moments, as drafts.
+
+A phrase matches a run of spoken words after lower-casing and dropping punctuation, so
+"Security review" in the policy finds "security review," in a line. The moment is placed
+where the phrase's first word was spoken. The rep confirms, retags or deletes it. Its
+note names the policy's phrase and the speaker, never the line: moments are stored in
+plain text, transcripts only sealed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from companion.core.transcripts.model import Transcript
+
+# The same tag found again within this long is the same conversation point, not a new one.
+SAME_POINT_MS = 20_000
+WORD = re.compile(r"[^\w']+")
+
+
+@dataclass(frozen=True)
+class SuggestedMoment:
+    tag: str
+    offset_ms: int
+    phrase: str
+    speaker_label: str
+
+    @property
+    def note(self) -> str:
+        return f'Key phrase "{self.phrase}" ({self.speaker_label}): suggested, please check'
+
+
+def normal_words(text: str) -> list[str]:
+    return [w for w in WORD.split(text.lower()) if w]
+
+
+def find_key_phrases(
+    transcript: Transcript, phrases_by_tag: Mapping[str, Sequence[str]]
+) -> list[SuggestedMoment]:
+    """One suggestion per tag and conversation point, in call order."""
+    found: list[SuggestedMoment] = []
+    last_at: dict[str, int] = {}
+    wanted = [
+        (tag, phrase, normal_words(phrase))
+        for tag, phrases in phrases_by_tag.items()
+        for phrase in phrases
+        if normal_words(phrase)
+    ]
+    for line in transcript.lines:
+        spoken = [(normal_words(w.text), w.start_ms) for w in line.words]
+        flat = [(word, at) for words, at in spoken for word in words]
+        tokens = [word for word, _ in flat]
+        for tag, phrase, target in wanted:
+            for start in _matches(tokens, target):
+                at = flat[start][1]
+                if tag in last_at and at - last_at[tag] < SAME_POINT_MS:
+                    continue
+                last_at[tag] = at
+                found.append(SuggestedMoment(tag, at, phrase, line.label))
+    return sorted(found, key=lambda m: m.offset_ms)
+
+
+def _matches(tokens: list[str], target: list[str]) -> list[int]:
+    size = len(target)
+    return [i for i in range(len(tokens) - size + 1) if tokens[i : i + size] == target]
