@@ -1,4 +1,4 @@
-"""A call's notes and audio out of the app, for the rep's own use: always audited.
+"""A call's notes, audio and transcript out of the app, for the rep's own use: always audited.
 
 The same use cases as `companion export`, bound to this profile's store, rep, policy and
 audio key, for the review and library windows.
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from companion.app.audio_export import export_audio
 from companion.app.notes_export import export_notes
+from companion.app.transcript_export import export_transcript
 from companion.core.policy.model import Policy
-from companion.edges.store.models import CallRecord, ConsentEventRecord
+from companion.edges.store.models import CallRecord, ConsentEventRecord, TranscriptRecord
 from companion.edges.store.recordings import kept_segments
 
 NOTE_FORMATS = {"md": "Markdown (*.md)", "json": "JSON (*.json)", "vtt": "WebVTT (*.vtt)"}
@@ -39,6 +40,15 @@ class CallExports:
     def audio(self, call_id: str, out: Path) -> float:
         """Seconds written; only consented, kept audio exists to export."""
         return export_audio(self.store, call_id, out, self.master_key, self.rep)
+
+    def transcript(self, call_id: str, fmt: str, out: Path) -> int:
+        """Lines written; a call without a transcript raises ExportError."""
+        return export_transcript(self.store, call_id, fmt, out, self.master_key, self.rep)
+
+    def has_transcript(self, call_id: str) -> bool:
+        with self.store() as db:
+            record = db.get(TranscriptRecord, call_id)
+            return record is not None and record.state == "done" and bool(record.path)
 
     def has_audio(self, call_id: str) -> bool:
         with self.store() as db:

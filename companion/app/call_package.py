@@ -6,14 +6,18 @@ decodes its kept audio only when the package may carry it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import replace
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.app.audio_export import ExportError, call_audio
 from companion.core.policy.model import Policy
-from companion.edges.store.models import CallRecord
+from companion.edges.store.models import AuditEventRecord, CallRecord
 from companion.edges.store.recordings import kept_segments
+from companion.edges.store.transcripts import load_transcript
 from companion.edges.sync.package import CallPackage, PackageError, audio_wanted, build_package
 from companion.edges.sync.package_facts import (
     CallSummary,
@@ -42,15 +46,34 @@ def package_call(
         except ExportError:  # the rows say kept, but no file is left
             pass
         else:
-            facts = PackageFacts(
-                facts.call,
-                facts.consent_events,
-                facts.moments,
-                facts.crm_fields,
-                facts.kept_segments,
-                PackageAudio(frames, rate),
+            key = master_key
+            facts = replace(
+                facts,
+                audio=PackageAudio(frames, rate),
+                transcript=load_transcript(store, call_id, lambda: key),
             )
     return build_package(facts, policy, recipients, seal)
+
+
+def crm_provenance(db: Session, call_id: str) -> dict[str, dict[str, str | bool | None]]:
+    """Per CRM field: drafted by the app? confirmed by whom? (from the audit trail)."""
+    rows = db.scalars(
+        select(AuditEventRecord)
+        .where(
+            AuditEventRecord.call_id == call_id,
+            AuditEventRecord.kind.in_(("crm.drafted", "crm.confirmed")),
+        )
+        .order_by(AuditEventRecord.seq)
+    ).all()
+    found: dict[str, dict[str, str | bool | None]] = {}
+    for row in rows:
+        key = str(json.loads(row.payload).get("field", ""))
+        entry = found.setdefault(key, {"drafted": False, "confirmed_by": None})
+        if row.kind == "crm.drafted":
+            entry["drafted"], entry["confirmed_by"] = True, None
+        else:
+            entry["confirmed_by"] = row.actor
+    return found
 
 
 def _facts(store: sessionmaker[Session], call_id: str) -> PackageFacts:
@@ -82,4 +105,12 @@ def _facts(store: sessionmaker[Session], call_id: str) -> PackageFacts:
             for m in call.moments
         )
         crm = {note.field_key: note.text for note in call.crm_notes}
-    return PackageFacts(summary, events, moments, crm, len(kept_segments(store, call_id)))
+        provenance = crm_provenance(db, call_id)
+    return PackageFacts(
+        summary,
+        events,
+        moments,
+        crm,
+        len(kept_segments(store, call_id)),
+        crm_provenance=provenance,
+    )

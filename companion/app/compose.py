@@ -14,6 +14,7 @@ from companion.app.call_exports import CallExports
 from companion.app.call_history import CallHistory
 from companion.app.call_watch import CallWatch
 from companion.app.calls import CallService
+from companion.app.library import LibraryQuery, LibraryRow, search_calls
 from companion.app.messages import MessageChannel
 from companion.app.review.service import ReviewService
 from companion.app.transcription import CallTranscriber
@@ -29,7 +30,7 @@ from companion.edges.global_keys import GlobalKeys, global_keys
 from companion.edges.logs import configure_logging
 from companion.edges.paths import AppPaths, free_bytes
 from companion.edges.policy.files import load_active_policy
-from companion.edges.secrets import SecretStore
+from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
@@ -57,6 +58,17 @@ class AppContext:
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
+
+    def search_calls(self, query: LibraryQuery) -> list[LibraryRow]:
+        """The library's search: notes, moments, CRM text, and what was said."""
+        return search_calls(self.store, query, self.active_policy().policy, self._said)
+
+    def _said(self, text: str) -> set[str] | None:
+        try:
+            return self.transcripts.matching_calls(text)
+        except SecretStoreError as error:  # a locked keyring: notes are still searched
+            logging.getLogger(__name__).info("transcripts not searched: %s", error)
+            return None
 
 
 def current_rep() -> str:

@@ -10,11 +10,11 @@ input makes the search fail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import column, exists, select, text
+from sqlalchemy import column, exists, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.app.review.moments import tag_display
@@ -86,9 +86,16 @@ def delete_on(policy: Policy | None, call_type: str, started_at: datetime) -> da
 
 
 def search_calls(
-    store: sessionmaker[Session], query: LibraryQuery, policy: Policy | None = None
+    store: sessionmaker[Session],
+    query: LibraryQuery,
+    policy: Policy | None = None,
+    said: Callable[[str], set[str] | None] | None = None,
 ) -> list[LibraryRow]:
-    """Calls matching `query`, newest first, at most `query.limit` of them."""
+    """Calls matching `query`, newest first, at most `query.limit` of them.
+
+    `said(text)` gives the calls whose transcript holds every word (the blind index);
+    a call matches if its notes or its transcript do.
+    """
     stmt = (
         select(
             CallRecord.id,
@@ -117,7 +124,9 @@ def search_calls(
             .bindparams(fts=match)
             .columns(column("rowid"))
         )
-        stmt = stmt.where(CallReviewRecord.id.in_(hits))
+        spoken = said(query.text) if said else None
+        in_notes = CallReviewRecord.id.in_(hits)
+        stmt = stmt.where(or_(in_notes, CallRecord.id.in_(spoken)) if spoken else in_notes)
     if query.tags:
         stmt = stmt.where(
             exists().where(MomentRecord.call_id == CallRecord.id, MomentRecord.tag.in_(query.tags))

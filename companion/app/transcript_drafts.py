@@ -52,5 +52,5 @@ def add_drafts(
     blank = [f.key for f in shown.crm_fields if not f.text.strip()]
     drafts = draft_crm(marked, transcript, blank)
     for draft in drafts:
-        review.crm.set_crm_field(call_id, draft.field_key, draft.text, draft=True)
+        review.crm.draft_crm_field(call_id, draft.field_key, draft.text, source="transcript")
     return Drafted(len(suggestions), len(drafts))

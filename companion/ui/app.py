@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 from companion.app.audio_export import open_playback
 from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
-from companion.app.library import search_calls
 from companion.app.recovery import RecoveryReport, recover_interrupted
 from companion.app.sync_pass import sync_not_set_up, test_sync_target
 from companion.core.calls.session import CallSession, CallState
@@ -294,7 +293,7 @@ class TrayApp(QObject):
         if name == "library":
             policy = active.policy
             return LibraryWindow(
-                lambda query: search_calls(context.store, query, policy),
+                context.search_calls,
                 policy,
                 self.open_review,
                 context.exports,

@@ -116,6 +116,14 @@ class CrmReview:
             if field is not None and field.required and (note.draft or not text.strip()):
                 get_review(db, call_id).ready_to_sync = False
 
+    def draft_crm_field(self, call_id: str, key: str, text: str, source: str) -> None:
+        """Automatic text for a field, as a draft (audited as "crm.drafted" with its source)."""
+        self.set_crm_field(call_id, key, text, draft=True)
+        with self._desk.store.begin() as db:
+            self._desk.audit(
+                db, "crm.drafted", {"field": key, "source": source}, call_id, self._desk.clock()
+            )
+
     def confirm_crm_field(self, call_id: str, key: str) -> None:
         """The rep accepts an automatic CRM draft (audited as "crm.confirmed")."""
         with self._desk.store.begin() as db:

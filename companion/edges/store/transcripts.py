@@ -78,15 +78,7 @@ class TranscriptFiles:
 
     def load(self, call_id: str) -> Transcript | None:
         """The call's transcript, decrypted in memory; None if it has none (yet)."""
-        with self._store() as db:
-            record = db.get(TranscriptRecord, call_id)
-            path = Path(record.path) if record and record.state == "done" else None
-        if path is None or not path.exists():
-            return None
-        contents = read_container(path, self._master_key())
-        if not contents.complete:
-            raise ContainerError(f"{path.name}: the transcript file is incomplete")
-        return Transcript.from_json(contents.plaintext)
+        return load_transcript(self._store, call_id, self._master_key)
 
     def matching_calls(self, user_text: str) -> set[str] | None:
         """Calls whose transcript holds every word of `user_text` (None: no words)."""
@@ -100,6 +92,21 @@ class TranscriptFiles:
                 text("SELECT call_id FROM transcript_search WHERE terms MATCH :q"), {"q": query}
             ).all()
         return {row[0] for row in rows}
+
+
+def load_transcript(
+    store: sessionmaker[Session], call_id: str, master_key: Callable[[], bytes]
+) -> Transcript | None:
+    """The call's transcript, decrypted in memory; None if it has none (yet)."""
+    with store() as db:
+        record = db.get(TranscriptRecord, call_id)
+        path = Path(record.path) if record and record.state == "done" else None
+    if path is None or not path.exists():
+        return None
+    contents = read_container(path, master_key())
+    if not contents.complete:
+        raise ContainerError(f"{path.name}: the transcript file is incomplete")
+    return Transcript.from_json(contents.plaintext)
 
 
 def delete_transcript(db: Session, call_id: str) -> bool:

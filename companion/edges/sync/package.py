@@ -12,6 +12,9 @@ Layout of a package `<package_id>/`:
 - `moments.vtt.age`: the moments as WebVTT (always present; it may have no cues).
 - `audio.ogg.age`: the call's audio as Ogg Opus, only if consent was granted and kept
   audio exists. Declined and blocked calls never carry audio.
+- `transcript.vtt.age` and `transcript.json.age`: the machine transcript (WebVTT with
+  voice spans, and JSON with word times), only when the audio goes too: a transcript is
+  the audio in other words, and follows the audio's consent.
 
 Why everything but `index.json` is encrypted: the manifest names the account, holds
 the rep's notes and CRM text, and is as sensitive as the audio, so it is age-encrypted
@@ -50,8 +53,16 @@ INDEX = "index.json"
 MANIFEST = "manifest.json"
 AUDIO = "audio.ogg"
 MOMENTS = "moments.vtt"
+TRANSCRIPT_VTT = "transcript.vtt"
+TRANSCRIPT_JSON = "transcript.json"
 ENCRYPTED_SUFFIX = ".age"
-MEDIA_TYPES = {AUDIO: "audio/ogg; codecs=opus", MOMENTS: "text/vtt", MANIFEST: "application/json"}
+MEDIA_TYPES = {
+    AUDIO: "audio/ogg; codecs=opus",
+    MOMENTS: "text/vtt",
+    MANIFEST: "application/json",
+    TRANSCRIPT_VTT: "text/vtt",
+    TRANSCRIPT_JSON: "application/json",
+}
 CHANNELS = ["mic", "far_end"]
 CUE_SECONDS_AFTER_LAST = 10
 
@@ -158,6 +169,7 @@ def build_package(
     consent = _consent(call_info, list(facts.consent_events))
     plain: dict[str, bytes] = {MOMENTS: _webvtt(moments).encode("utf-8")}
     audio_info, samples_digest = _audio(facts, consent, plain)
+    transcript_info = _transcript(facts, audio_info, plain)
     dates = retention_dates(policy, retention)
     hold = hold_on(policy, retention)
     kind = policy.call_types.get(call_type)
@@ -181,9 +193,16 @@ def build_package(
             "legal_hold": hold.reason if hold else None,
         },
         "audio": audio_info,
+        "transcript": transcript_info,
+        "crm_provenance": dict(facts.crm_provenance or {}),
         "recipients": sorted(recipients),
     }
-    digest_source = canonical_json(manifest) + plain[MOMENTS] + samples_digest.encode()
+    digest_source = (
+        canonical_json(manifest)
+        + plain[MOMENTS]
+        + plain.get(TRANSCRIPT_JSON, b"")
+        + samples_digest.encode()
+    )
     content_digest = sha256_hex(digest_source)
 
     files: dict[str, bytes] = {}
@@ -308,6 +327,31 @@ def _audio(
         "segments": facts.kept_segments,
     }
     return info, sha256_hex(frames.tobytes())
+
+
+def _transcript(
+    facts: PackageFacts, audio_info: dict[str, Any], plain: dict[str, bytes]
+) -> dict[str, Any]:
+    """Adds the transcript files to `plain` when the audio goes: never without it."""
+    from companion.core.transcripts.formats import as_json, as_webvtt
+
+    if not audio_info["included"]:
+        return {"included": False, "reason": "no audio in this package"}
+    transcript = facts.transcript
+    if transcript is None:
+        return {"included": False, "reason": "not transcribed"}
+    plain[TRANSCRIPT_VTT] = as_webvtt(transcript).encode("utf-8")
+    plain[TRANSCRIPT_JSON] = as_json(transcript).encode("utf-8")
+    return {
+        "included": True,
+        "reason": None,
+        "machine_made": True,
+        "engine": transcript.engine,
+        "model": transcript.model,
+        "language": transcript.language,
+        "lines": len(transcript.lines),
+        "redactions": transcript.redactions,
+    }
 
 
 def _moment(moment: MomentFact, policy: Policy) -> dict[str, Any]:

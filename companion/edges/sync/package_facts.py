@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from companion.core.transcripts.model import Transcript
+
 if TYPE_CHECKING:  # numpy loads only when a package carries audio
     import numpy as np
 
@@ -65,3 +67,6 @@ class PackageFacts:
     crm_fields: dict[str, str]
     kept_segments: int  # segments not discarded, whether or not their files still exist
     audio: PackageAudio | None = None  # decoded kept audio, when the call may carry it
+    transcript: Transcript | None = None  # decrypted, when the audio goes too
+    # Per CRM field: whether it was drafted by the app and who confirmed the draft.
+    crm_provenance: dict[str, dict[str, str | bool | None]] | None = None
