@@ -11,6 +11,7 @@ from companion import __version__
 from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
+from companion.edges.speech.engines import ENGINES
 
 
 def _policy_check(args: argparse.Namespace) -> int:
@@ -163,6 +164,17 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _transcribe(args: argparse.Namespace) -> int:
+    from companion.app.transcribe_file import transcribe_file
+    from companion.core.transcripts.formats import render
+    from companion.edges.speech.engines import make_engine
+
+    engine = make_engine(args.engine, args.model)
+    transcript = transcribe_file(Path(args.file), engine)
+    sys.stdout.write(render(transcript, args.format, title=Path(args.file).name))
+    return 0
+
+
 def _sync(_args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
     from companion.app.sync_pass import SyncRefused, sync_once
@@ -293,6 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", metavar="FILE", help="with --format: file (default: stdout)")
     export.set_defaults(handler=_export)
+
+    transcribe = verbs.add_parser(
+        "transcribe", help="transcribe an audio file (WAV, FLAC, Ogg) to check an engine"
+    )
+    transcribe.add_argument("file", help="stereo: left the rep, right the customer")
+    transcribe.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
+    transcribe.add_argument("--model", metavar="DIR", help="faster-whisper: the model folder")
+    transcribe.add_argument("--format", choices=("text", "vtt", "json", "md"), default="text")
+    transcribe.set_defaults(handler=_transcribe)
 
     audit = verbs.add_parser("audit", help="verify or export the audit trail")
     audit_verbs = audit.add_subparsers(required=True, metavar="ACTION")

@@ -185,6 +185,36 @@ def check_policy(paths: AppPaths) -> CheckResult:
     return CheckResult("policy", True, f"version {active.policy.version}, {signed}, {where}")
 
 
+def check_transcription(paths: AppPaths) -> CheckResult:
+    """Which engine transcribes calls, its model and language; loaded for real."""
+    import numpy as np
+
+    from companion.app.transcription_worker import engine_for
+    from companion.core.errors import UserFacingError
+    from companion.edges.settings import SettingsFile
+
+    policy = load_active_policy(paths).policy
+    if policy is not None and not policy.transcription.enabled:
+        return CheckResult("transcripts", True, "off (the policy says so)", blocks_recording=False)
+    try:
+        engine = engine_for(policy, SettingsFile(paths.settings_file))
+        engine.transcribe(np.zeros(1600, dtype=np.int16), lambda _fraction: None)
+        engine.unload()
+    except UserFacingError as error:
+        return CheckResult(
+            "transcripts", False, error.message, error.fix or "", blocks_recording=False
+        )
+    info = engine.info
+    rule = policy.transcription.redact_digit_runs if policy else None
+    masked = f"; runs of {rule}+ digits masked" if rule else ""
+    return CheckResult(
+        "transcripts",
+        True,
+        f"{info.name}, model {info.model}, language {info.language}{masked}",
+        blocks_recording=False,
+    )
+
+
 def run_checks(paths: AppPaths) -> list[CheckResult]:
     checks: list[Callable[[], CheckResult]] = [
         check_qt,
@@ -192,6 +222,7 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
         check_keyring,
         lambda: check_data_dir(paths),
         lambda: check_policy(paths),
+        lambda: check_transcription(paths),
     ]
     return [check() for check in checks]
 

@@ -38,6 +38,10 @@ def test_ready_with_keyring_and_sound_server(secret_service, pulse_testbed):
         lines[2]
         == "[ok  ] keyring: your login keyring (Secret Service) is unlocked and keeps secrets"
     )
+    assert lines[5] == (
+        "[ok  ] transcripts: pocketsphinx, model en-us (bundled), language en; "
+        "runs of 4+ digits masked"
+    )
     assert lines[-1] == "ready to record"
     assert done.returncode == 0, done.stdout
     assert not CLASS_PATH.search(done.stdout), done.stdout  # words, not Python names

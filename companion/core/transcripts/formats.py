@@ -32,7 +32,7 @@ def as_webvtt(transcript: Transcript) -> str:
         out += [
             str(number),
             f"{vtt_time(line.start_ms)} --> {vtt_time(end)}",
-            f"<v {line.label}>{_escape(line.text)}",
+            f"<v {line.label}>{_escape(line.text)}" if transcript.two_sided else _escape(line.text),
             "",
         ]
     return "\n".join(out)
@@ -41,7 +41,8 @@ def as_webvtt(transcript: Transcript) -> str:
 def as_markdown(transcript: Transcript, title: str = "Transcript") -> str:
     out = [f"# {title}", "", f"_{MACHINE_MADE}; {_engine(transcript)}._", ""]
     for line in transcript.lines:
-        out.append(f"- **{vtt_time(line.start_ms)[:8]} {line.label}:** {line.text}")
+        who = f" {line.label}:" if transcript.two_sided else ""
+        out.append(f"- **{vtt_time(line.start_ms)[:8]}{who}** {line.text}")
     return "\n".join(out) + "\n"
 
 
@@ -56,7 +57,8 @@ def as_json(transcript: Transcript) -> str:
 
 def as_text(transcript: Transcript) -> str:
     return "".join(
-        f"[{vtt_time(line.start_ms)}] {line.label}: {line.text}\n" for line in transcript.lines
+        f"[{vtt_time(line.start_ms)}] {line.said(transcript.two_sided)}\n"
+        for line in transcript.lines
     )
 
 

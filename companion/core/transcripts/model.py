@@ -38,6 +38,10 @@ class TranscriptLine:
     def label(self) -> str:
         return SPEAKER_LABELS[self.speaker]
 
+    def said(self, two_sides: bool = True) -> str:
+        """`Rep: text`, or just the text where the audio had one side (a mono file)."""
+        return f"{self.label}: {self.text}" if two_sides else self.text
+
 
 @dataclass(frozen=True)
 class Transcript:
@@ -47,6 +51,10 @@ class Transcript:
     lines: tuple[TranscriptLine, ...]
     redactions: int = 0  # digit runs masked by the policy (counted, never kept)
     sides: tuple[Speaker, ...] = field(default=("rep", "customer"))
+
+    @property
+    def two_sided(self) -> bool:
+        return len(self.sides) > 1
 
     def line_at(self, call_ms: int) -> int | None:
         """The index of the line being spoken at `call_ms` (the last one begun), if any."""
@@ -72,7 +80,8 @@ class Transcript:
             )
             for line in raw["lines"]
         )
-        return cls(raw["engine"], raw["model"], raw["language"], lines, raw["redactions"])
+        sides = tuple(raw.get("sides", ("rep", "customer")))
+        return cls(raw["engine"], raw["model"], raw["language"], lines, raw["redactions"], sides)
 
 
 def _as_dict(transcript: Transcript) -> dict[str, Any]:
@@ -82,6 +91,7 @@ def _as_dict(transcript: Transcript) -> dict[str, Any]:
         "model": transcript.model,
         "language": transcript.language,
         "redactions": transcript.redactions,
+        "sides": list(transcript.sides),
         "lines": [
             {
                 "speaker": line.speaker,
