@@ -20,6 +20,11 @@ from companion.edges.store.models import CallRecord, ConsentEventRecord, Transcr
 from companion.edges.store.recordings import kept_segments
 
 NOTE_FORMATS = {"md": "Markdown (*.md)", "json": "JSON (*.json)", "vtt": "WebVTT (*.vtt)"}
+TRANSCRIPT_FORMATS = {
+    "vtt": "WebVTT with speakers (*.vtt)",
+    "md": "Markdown (*.md)",
+    "json": "JSON (*.json)",
+}
 SHORT_ID = 8  # what the review shows and the command line accepts
 
 

@@ -17,6 +17,7 @@ from companion.app.calls import CallService
 from companion.app.library import LibraryQuery, LibraryRow, search_calls
 from companion.app.messages import MessageChannel
 from companion.app.review.service import ReviewService
+from companion.app.transcript_view import CallTranscripts
 from companion.app.transcription import CallTranscriber
 from companion.app.transcription_worker import TranscriptionWorker, engine_for
 from companion.core.calls.recorder import Recorder
@@ -55,6 +56,7 @@ class AppContext:
     global_keys: GlobalKeys
     transcripts: TranscriptFiles
     transcription: TranscriptionWorker
+    transcript_view: CallTranscripts
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -137,6 +139,7 @@ def build_context(
         keys_anywhere or global_keys(),
         transcripts,
         transcription,
+        CallTranscripts(transcripts, TranscriptJobs(store)),
     )
 
 

@@ -42,7 +42,12 @@ def add_drafts(
     suggestions = find_key_phrases(transcript, phrases_for(policy, shown.call_type))
     for suggestion in suggestions:
         review.moments.add_moment(
-            call_id, suggestion.offset_ms, suggestion.note, suggestion.tag, draft=True
+            call_id,
+            suggestion.offset_ms,
+            suggestion.note,
+            suggestion.tag,
+            draft=True,
+            had_audio=True,  # heard in the recording: it can be played
         )
     marked = [
         MarkedMoment(m.offset_ms, m.tag, m.tag_label or "Note", m.note)

@@ -55,6 +55,15 @@ def engine_for(policy: Policy | None, settings: SettingsFile) -> Transcriber:
     return make_engine(name, model_dir, language)
 
 
+def engine_words(policy: Policy | None, settings: SettingsFile) -> str:
+    """Which engine, model and language will transcribe: for Settings (nothing loads)."""
+    try:
+        info = engine_for(policy, settings).info
+    except UserFacingError as error:
+        return f"none usable: {error.shown()}"
+    return f"{info.name}, model {info.model}, language {info.language}"
+
+
 class TranscriptionWorker:
     def __init__(
         self,

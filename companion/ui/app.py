@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
-from companion.app.audio_export import open_playback
 from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
 from companion.app.recovery import RecoveryReport, recover_interrupted
 from companion.app.sync_pass import sync_not_set_up, test_sync_target
+from companion.app.transcription_worker import engine_words
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
@@ -33,10 +32,13 @@ from companion.ui.moment_keys import MomentKeys
 from companion.ui.policy_window import PolicyWindow
 from companion.ui.process import end_on_signals
 from companion.ui.review_window import ReviewWindow
+from companion.ui.review_windows import ReviewWindows
 from companion.ui.settings_window import SettingsWindow
 from companion.ui.single_instance import InstanceServer, claim_profile
 from companion.ui.sync_control import SyncControl
 from companion.ui.sync_settings import SyncSettings
+from companion.ui.transcription_settings import TranscriptionSettings
+from companion.ui.transcription_status import TranscriptionStatus
 from companion.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,12 @@ class TrayApp(QObject):
             self.tray,
         )
         self.confirmation: Confirmation | None = None  # the question open, if any
-        self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
+        self.reviews = ReviewWindows(
+            context,
+            self.flow,
+            self.windows,
+            lambda text: self.raise_concern("ai_error", text),
+        )
         self.pool = QThreadPool(self.tray)
         # Writes a full disk refused (kept in memory) are retried between calls too.
         self.unsaved_retry = QTimer(self.tray)
@@ -95,6 +102,9 @@ class TrayApp(QObject):
             lambda: self.open_window("library"),
         )
         self.sync.finished.connect(lambda _summary: self._refresh_library())
+        self.transcription = TranscriptionStatus(
+            context.transcription, self.tray, self.reviews.visible
+        )
         context.calls.subscribe(self._call_changed)
         context.messages.subscribe(self.tray.show_message)
 
@@ -127,6 +137,8 @@ class TrayApp(QObject):
             self.control.show()
         self.announce_start_state()
         self.sync.start()
+        self.context.transcription.start()  # resumes what a quit or crash left
+        self.context.transcription.kick()
 
     def start_call(self) -> object:
         """Offered by a detected call: the one-window start; else the start dialog."""
@@ -213,34 +225,17 @@ class TrayApp(QObject):
 
     def open_review(self, call_id: str) -> ReviewWindow:
         """One review window per call; playback loads only when the rep plays."""
-        context = self.context
+        return self.reviews.open(call_id)
 
-        def play(call_seconds: float) -> None:
-            def start() -> None:
-
-                player = self._players.get(call_id)
-                if player is None:
-                    player = open_playback(context.store, call_id, context.audio_keys.master_key)
-                    self._players[call_id] = player
-                player.play_call_time(call_seconds)
-
-            self.flow.run_safely("play the call", start)
-
-        policy = context.active_policy().policy
-        window = ReviewWindow(context.review, call_id, policy, play, context.exports)
-        self.windows[f"review:{call_id}"] = window
-        window.show()
-        window.raise_()
-        return window
-
-    def raise_concern(self) -> ConcernDialog:
+    def raise_concern(self, category: str | None = None, attached: str = "") -> ConcernDialog:
+        """The concern dialog; a wrong draft arrives with its category and text filled in."""
         context = self.context
 
         def send(category: str, text: str, anonymous: bool) -> None:
             raise_concern(context.store, category, text, anonymous, context.rep)
             context.messages.info("Concern noted", "It will be sent with the next sync.")
 
-        dialog = ConcernDialog(send)
+        dialog = ConcernDialog(send, category=category, text=attached)
         self.windows["concern"] = dialog
         dialog.open()
         return dialog
@@ -306,8 +301,16 @@ class TrayApp(QObject):
             lambda: test_sync_target(context),
             sync_not_set_up(active.policy),
         )
+        transcription_box = TranscriptionSettings(
+            context.settings, lambda: engine_words(context.active_policy().policy, context.settings)
+        )
         return SettingsWindow(
-            context.paths, context.rep, str(active.path), context.settings, sync_box
+            context.paths,
+            context.rep,
+            str(active.path),
+            context.settings,
+            sync_box,
+            transcription_box=transcription_box,
         )
 
     def ask_to_quit(self) -> None:
@@ -335,6 +338,7 @@ class TrayApp(QObject):
             self.flow.run_safely("end the call", calls.end_call)
         self.prompt.stop()
         self.moment_keys.stop()
+        self.context.transcription.stop()  # a job cut short resumes at the next start
         self.tray.icon.hide()
         self.pool.waitForDone(10_000)  # let a running recovery finish its rename
         self._quit_app()

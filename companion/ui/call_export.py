@@ -1,4 +1,4 @@
-"""The call's short id (with Copy) and "Export notes…" / "Export audio…", as in the CLI."""
+"""The call's short id (with Copy) and "Export notes / audio / transcript…", as in the CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
 
-from companion.app.call_exports import NOTE_FORMATS, CallExports, short_id
+from companion.app.call_exports import NOTE_FORMATS, TRANSCRIPT_FORMATS, CallExports, short_id
 from companion.core.errors import UserFacingError
 from companion.ui.text import plain_label
 
@@ -26,10 +26,18 @@ class CallExportBar(QWidget):
         self.notes_button.clicked.connect(self._choose_notes)
         self.audio_button = QPushButton("Export audio…")
         self.audio_button.clicked.connect(self._choose_audio)
+        self.transcript_button = QPushButton("Export transcript…")
+        self.transcript_button.clicked.connect(self._choose_transcript)
         self.result = plain_label()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.id_label, self.copy_button, self.notes_button, self.audio_button):
+        for widget in (
+            self.id_label,
+            self.copy_button,
+            self.notes_button,
+            self.audio_button,
+            self.transcript_button,
+        ):
             row.addWidget(widget)
         row.addWidget(self.result, 1)
         self.set_call(call_id)
@@ -41,6 +49,9 @@ class CallExportBar(QWidget):
         for button in (self.copy_button, self.notes_button):
             button.setEnabled(call_id is not None)
         self.audio_button.setEnabled(call_id is not None and self._exports.has_audio(call_id))
+        self.transcript_button.setEnabled(
+            call_id is not None and self._exports.has_transcript(call_id)
+        )
         self.result.setText("")
 
     def copy_id(self) -> None:
@@ -64,6 +75,24 @@ class CallExportBar(QWidget):
             return False
         self.result.setText(f"{seconds:.0f} s of audio exported to {path.name}.")
         return True
+
+    def export_transcript_to(self, path: Path, fmt: str) -> bool:
+        try:
+            lines = self._exports.transcript(self._call_id, fmt, path)
+        except (UserFacingError, OSError) as error:
+            self.result.setText(f"Not exported: {error}")
+            return False
+        self.result.setText(f"Transcript ({lines} lines) exported to {path.name}.")
+        return True
+
+    def _choose_transcript(self) -> None:
+        filters = ";;".join(TRANSCRIPT_FORMATS.values())
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Export transcript", f"call-{short_id(self._call_id)}.vtt", filters
+        )
+        if name:
+            fmt = next((k for k, v in TRANSCRIPT_FORMATS.items() if v == chosen), "vtt")
+            self.export_transcript_to(Path(name), fmt)
 
     def _choose_notes(self) -> None:
         filters = ";;".join(NOTE_FORMATS.values())

@@ -22,14 +22,23 @@ Send = Callable[[str, str, bool], object]  # category, text, anonymous
 
 
 class ConcernDialog(QDialog):
-    def __init__(self, send: Send, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        send: Send,
+        parent: QWidget | None = None,
+        *,
+        category: str | None = None,
+        text: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Raise a concern")
         self._send = send
         self.category = QComboBox()
         for key, label in CATEGORIES.items():
             self.category.addItem(label, key)
-        self.text = QPlainTextEdit()
+        if category is not None:
+            self.category.setCurrentIndex(max(0, self.category.findData(category)))
+        self.text = QPlainTextEdit(text)
         self.anonymous = QCheckBox("Send anonymously (your name is not stored)")
         self.problem = plain_label("")
         self.send_button = QPushButton("Send with the next sync")

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -26,11 +25,14 @@ from PySide6.QtWidgets import (
 from companion.app.call_exports import CallExports
 from companion.app.review.moments import MomentView
 from companion.app.review.service import CallReview, ReviewService
+from companion.app.transcript_view import CallTranscripts
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
 from companion.ui.call_export import CallExportBar
 from companion.ui.call_window import clock_text
+from companion.ui.crm_fields import CrmFieldsForm
 from companion.ui.text import plain_label
+from companion.ui.transcript_panel import Position, TranscriptPanel
 
 PLAY_LEAD_SECONDS = 5.0
 AUTOSAVE_MS = 400  # after the last keystroke
@@ -52,9 +54,14 @@ class ReviewWindow(QWidget):
         player: Player | None,
         exports: CallExports | None = None,
         parent: QWidget | None = None,
+        *,
+        transcripts: CallTranscripts | None = None,
+        position: Position | None = None,
+        report_draft: Callable[[str], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._review, self._call_id, self._player = review, call_id, player
+        self._transcripts, self._report_draft = transcripts, report_draft
         self._policy = policy
         self.exports = CallExportBar(exports, call_id) if exports else None
         self.setWindowTitle("Review call")
@@ -74,7 +81,14 @@ class ReviewWindow(QWidget):
         self.delete_button.clicked.connect(self._delete_moment)
         self.confirm_button = QPushButton("Confirm draft")
         self.confirm_button.clicked.connect(self._confirm)
-        self.crm: dict[str, QPlainTextEdit] = {}
+        self.report_button = QPushButton("Report a wrong draft")
+        self.report_button.clicked.connect(self._report_moment)
+        self.crm_fields = CrmFieldsForm()
+        self.crm_fields.typed.connect(self._typed)
+        self.crm_fields.confirm_requested.connect(self._confirm_crm)
+        self.crm_fields.report_requested.connect(self._report)
+        self.transcript = TranscriptPanel(position)
+        self.transcript.play_requested.connect(self._play_line)
         self.nuance = QPlainTextEdit()
         self.status = plain_label()
         self.status.setWordWrap(True)
@@ -107,12 +121,14 @@ class ReviewWindow(QWidget):
             self.note,
             self.save_moment,
             self.confirm_button,
+            self.report_button,
             self.delete_button,
         ):
             edit.addWidget(widget)
         layout.addLayout(edit)
-        self.crm_form = QFormLayout()
-        layout.addLayout(self.crm_form)
+        layout.addWidget(plain_label("Transcript"))
+        layout.addWidget(self.transcript)
+        layout.addWidget(self.crm_fields)
         layout.addWidget(plain_label("Human nuance (what the notes cannot say)"))
         layout.addWidget(self.nuance)
         layout.addWidget(self.status)
@@ -154,18 +170,9 @@ class ReviewWindow(QWidget):
             item = QListWidgetItem(moment_line(moment))
             item.setData(Qt.ItemDataRole.UserRole, moment)
             self.moments.addItem(item)
-        if not self.crm:
-            for field in call.crm_fields:
-                box = QPlainTextEdit()
-                box.setFixedHeight(48)
-                box.textChanged.connect(self._typed)
-                self.crm[field.key] = box
-                self.crm_form.addRow(
-                    plain_label(field.label + (" *" if field.required else "")), box
-                )
-        for field in call.crm_fields:
-            if field.key in self.crm:
-                self.crm[field.key].setPlainText(field.text)
+        self.crm_fields.show_fields(call.crm_fields)
+        if self._transcripts is not None:
+            self.transcript.show_transcript(self._transcripts.for_call(self._call_id))
         self.nuance.setPlainText(call.human_nuance)
         self._show_readiness(call.ready_to_sync, call.missing)
 
@@ -185,6 +192,9 @@ class ReviewWindow(QWidget):
         self._keep_note_edit()  # a note typed for the moment left behind is saved, not lost
         moment = self._current()
         self._editing = moment
+        is_draft = moment is not None and moment.draft
+        self.confirm_button.setEnabled(is_draft)
+        self.report_button.setEnabled(is_draft)
         if moment is not None:
             self.note.setText(moment.note)
             self.tag.setCurrentIndex(max(0, self.tag.findData(moment.tag)))
@@ -227,9 +237,45 @@ class ReviewWindow(QWidget):
         ):
             self.reload()
 
+    @property
+    def crm(self) -> dict[str, QPlainTextEdit]:
+        """Each CRM field's text box, by key."""
+        return {key: row.box for key, row in self.crm_fields.rows.items()}
+
+    def _confirm_crm(self, key: str) -> None:
+        if self._guard(self.save_fields) and self._guard(
+            lambda: self._review.crm.confirm_crm_field(self._call_id, key)
+        ):
+            self.reload()
+
+    def _report_moment(self) -> None:
+        moment = self._current()
+        if moment is not None:
+            self._report(f"Moment at {clock_text(moment.offset_ms)}: {moment.note}")
+
+    def _report(self, draft: str) -> None:
+        if self._report_draft is not None:
+            self._report_draft(f"Wrong draft in the review of call {self._call_id[:8]}:\n{draft}")
+
+    def transcript_progress(self, text: str, finished: bool) -> None:
+        """From the transcription job: progress, or reload when it is done."""
+        if finished:
+            self.reload()
+            if self.exports is not None:
+                self.exports.set_call(self._call_id)  # "Export transcript…" can go now
+        else:
+            self.transcript.show_progress(text)
+
+    def _play_line(self, call_seconds: float) -> None:
+        if self._player is None:
+            self.status.setText("No audio to play: notes only.")
+            return
+        self._guard(lambda: self._player(call_seconds) if self._player else None)
+        self.status.setText(f"Playing from {clock_text(int(call_seconds * 1000))}.")
+
     def save_fields(self) -> None:
-        for key, box in self.crm.items():
-            self._review.crm.set_crm_field(self._call_id, key, box.toPlainText())
+        for key, text in self.crm_fields.texts().items():
+            self._review.crm.set_crm_field(self._call_id, key, text)
         self._review.crm.set_human_nuance(self._call_id, self.nuance.toPlainText())
 
     def _mark_ready(self) -> None:

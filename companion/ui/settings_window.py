@@ -24,6 +24,7 @@ class SettingsWindow(QWidget):
         settings: SettingsFile,
         sync_box: QWidget | None = None,
         parent: QWidget | None = None,
+        transcription_box: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -58,6 +59,8 @@ class SettingsWindow(QWidget):
         form.addRow(self.open_logs)
         if sync_box is not None:
             form.addRow(sync_box)
+        if transcription_box is not None:
+            form.addRow(transcription_box)
 
     def _fill_devices(self) -> None:
         chosen = self._settings.load()

@@ -83,7 +83,8 @@ class TrayController(QObject):
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self.look = TrayLook.IDLE
-        self.activity = ""  # background work worth a glance: sync progress, last summary
+        # Background work worth a glance, by kind: sync progress, transcription progress.
+        self.activities: dict[str, str] = {}
         self.show_state(None)
 
     def show_state(self, session: CallSession | None) -> None:
@@ -110,8 +111,12 @@ class TrayController(QObject):
         self.actions["pause_resume"].setText("Resume recording" if paused else "Pause recording")
         self.state_shown.emit(self.look.icon_name)
 
-    def set_activity(self, text: str) -> None:
-        self.activity = text
+    @property
+    def activity(self) -> str:
+        return " | ".join(text for text in self.activities.values() if text)
+
+    def set_activity(self, text: str, kind: str = "sync") -> None:
+        self.activities[kind] = text
         self._show_tooltip()
 
     def _show_tooltip(self) -> None:

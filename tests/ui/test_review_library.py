@@ -128,8 +128,8 @@ def test_play_from_a_moment_with_audio(qtbot, tmp_path):
     review.moments.setCurrentRow(0)
     qtbot.keyClick(review.moments, Qt.Key.Key_Return)
     assert review.status.text() == "Playing from 00:00."
-    assert app._players[call_id].seconds > 0.8
-    app._players[call_id].stop()
+    assert app.reviews.players[call_id].seconds > 0.8
+    app.reviews.players[call_id].stop()
     for window in app.windows.values():
         window.close()
     app.tray.icon.hide()

@@ -91,6 +91,7 @@ class MomentReview:
         note: str = "",
         tag: str | None = None,
         draft: bool = False,
+        had_audio: bool = False,
     ) -> MomentView:
         """A moment added in review; `draft=True` for automatic text the rep must confirm."""
         if offset_ms < 0:
@@ -108,7 +109,7 @@ class MomentReview:
                 tag_color=color,
                 note=note,
                 draft=draft,
-                had_audio=False,
+                had_audio=had_audio,
                 created_at=now,
                 updated_at=now,
             )

@@ -21,7 +21,7 @@ COMMITMENT = re.compile(
     re.IGNORECASE,
 )
 WHEN = re.compile(
-    r"\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"\b(tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"next (week|month|quarter|year)|end of (the )?(week|month|quarter|year)|"
     r"this (week|month|quarter)|january|february|march|april|may|june|july|august|"
     r"september|october|november|december|q[1-4]|in \w+ (days|weeks|months))\b",

@@ -44,6 +44,16 @@ class CallPlayback:
             before += length
         return before
 
+    @property
+    def playing(self) -> bool:
+        return self._stream is not None and not self.finished.is_set()
+
+    def call_position_ms(self) -> int:
+        """Where in the call (pauses included) the audio being played was spoken."""
+        from companion.core.transcripts.call_time import call_ms
+
+        return call_ms(self.position, self._segments, self.rate)
+
     def play_call_time(self, call_seconds: float) -> None:
         self.play(self.audio_seconds(call_seconds))
 

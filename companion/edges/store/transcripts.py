@@ -85,6 +85,9 @@ class TranscriptFiles:
         words = normal_words(user_text)
         if not words:
             return None
+        with self._store() as db:  # no transcripts yet: no need to ask the keyring
+            if db.execute(text("SELECT 1 FROM transcript_search LIMIT 1")).first() is None:
+                return set()
         terms = blind_terms(words, search_key(self._master_key()))
         query = " AND ".join(f'"{term}"' for term in terms)
         with self._store() as db:

@@ -1,0 +1,105 @@
+"""The transcript and its drafts in the review window, as a rep uses them."""
+
+from __future__ import annotations
+
+import pytest
+from peers.sounds import FAR_END, MIC, play, speech
+from PySide6.QtCore import Qt
+
+from companion.app.calls import CallRequest
+from companion.ui.app import TrayApp
+from companion.ui.concern_dialog import ConcernDialog
+
+pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
+
+
+@pytest.fixture
+def app(qtbot, companion_home, make_context):
+    tray_app = TrayApp(make_context(real_audio=True), lambda: None)
+    yield tray_app
+    for player in tray_app.reviews.players.values():
+        player.stop()
+    for window in list(tray_app.windows.values()):
+        window.close()
+    tray_app.tray.icon.hide()
+
+
+def recorded_call(app, folder) -> str:
+    calls = app.context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(MIC, speech(folder, "thanks for joining the call today"))
+    play(FAR_END, speech(folder, "we need a security review before we sign"))
+    play(MIC, speech(folder, "i will send you the proposal on friday"))
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    return call_id
+
+
+def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, app, tmp_path):
+    call_id = recorded_call(app, tmp_path)
+    review = app.windows[f"review:{call_id}"]
+    assert review.transcript.status.text().startswith("No transcript yet")
+    app.context.transcription.run_pending()  # what the worker thread does after the call
+    qtbot.waitUntil(lambda: review.transcript.lines.count() >= 3)
+    shown = [review.transcript.lines.item(i).text() for i in range(review.transcript.lines.count())]
+    assert "Customer" in shown[1] and "security review" in shown[1]
+    assert review.transcript.status.text().startswith("Machine transcript (pocketsphinx")
+    assert "Transcribing" not in app.tray.activity  # done: nothing left in the tooltip
+    assert review.exports.transcript_button.isEnabled()
+    out = tmp_path / "call.vtt"
+    assert review.exports.export_transcript_to(out, "vtt")
+    assert "<v Customer>" in out.read_text(encoding="utf-8")
+
+    moments = [review.moments.item(i).text() for i in range(review.moments.count())]
+    assert any("DRAFT" in m and "Objection" in m for m in moments), moments
+    risks = review.crm_fields.rows["risks"]
+    assert risks.confirm.isVisibleTo(review) and "security review" in risks.box.toPlainText()
+
+    # A draft blocks "ready to sync" until the rep decides.
+    for key, row in review.crm_fields.rows.items():
+        if not row.box.toPlainText():
+            row.box.setPlainText(f"{key}: by hand")
+    review.ready_button.click()
+    assert "automatic draft" in review.status.text() or "Still to fill" in review.status.text()
+    for key in list(review.crm_fields.rows):
+        row = review.crm_fields.rows[key]
+        if row.confirm.isVisibleTo(review):
+            row.confirm.click()
+    assert not risks.confirm.isVisibleTo(review)
+    draft_row = next(i for i, m in enumerate(moments) if "DRAFT" in m)
+    review.moments.setCurrentRow(draft_row)
+    assert review.report_button.isEnabled()
+    review.delete_button.click()
+    review.ready_button.click()
+    assert review.status.text() == "Ready to sync."
+
+
+def test_clicking_a_line_plays_it_and_the_line_playing_is_highlighted(qtbot, app, tmp_path):
+    call_id = recorded_call(app, tmp_path)
+    app.context.transcription.run_pending()
+    review = app.windows[f"review:{call_id}"]
+    qtbot.waitUntil(lambda: review.transcript.lines.count() >= 3)
+    last = review.transcript.lines.count() - 1
+    item = review.transcript.lines.item(last)
+    rect = review.transcript.lines.visualItemRect(item)
+    qtbot.mouseClick(
+        review.transcript.lines.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+    )
+    assert review.status.text().startswith("Playing from")
+    player = app.reviews.players[call_id]
+    qtbot.waitUntil(lambda: player.playing, timeout=3000)
+    qtbot.waitUntil(lambda: item.isSelected() and item.font().bold(), timeout=3000)
+
+
+def test_a_wrong_draft_is_reported_as_an_ai_error_with_the_draft(qtbot, app, tmp_path):
+    call_id = recorded_call(app, tmp_path)
+    app.context.transcription.run_pending()
+    review = app.windows[f"review:{call_id}"]
+    qtbot.waitUntil(lambda: review.crm_fields.rows["risks"].report.isVisibleTo(review))
+    review.crm_fields.rows["risks"].report.click()
+    dialog = app.windows["concern"]
+    assert isinstance(dialog, ConcernDialog)
+    assert dialog.category.currentData() == "ai_error"
+    assert "Risks:" in dialog.text.toPlainText() and "security review" in dialog.text.toPlainText()
+    dialog.close()
