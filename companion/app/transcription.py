@@ -81,7 +81,7 @@ class CallTranscriber:
         segments = kept_segments(self._store, call_id)
         if not segments:
             return None
-        sides, spans, rate = self._speech_sides(call_id)
+        sides, spans, rate = self._speech_sides(call_id, progress)
         lines: list[TranscriptLine] = []
         for index, (samples, (_, speaker)) in enumerate(zip(sides, SIDES, strict=True)):
             if is_silent(samples):
@@ -128,6 +128,7 @@ class CallTranscriber:
         for segment in kept_segments(self._store, call_id):
             if not segment.path.exists():
                 continue
+            progress(0.0)  # the worker holds the job here while a call records
             decoded = decode_segment(segment.path, key)
             rate = decoded.rate
             spans.append((segment.call_offset_ms, len(decoded.frames)))

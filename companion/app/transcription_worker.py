@@ -7,6 +7,7 @@ would compete with the encoder for two cores, and the recording's CPU budget is 
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -18,6 +19,7 @@ from datetime import datetime
 from companion.app.transcription import CallTranscriber
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import Policy
+from companion.edges.memory import give_back_memory
 from companion.edges.secrets import SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.speech.engines import make_engine
@@ -128,6 +130,8 @@ class TranscriptionWorker:
         finally:
             if engine is not None:
                 engine.unload()  # idle memory after a pass is measured
+                gc.collect()
+                give_back_memory()
         return done
 
     def _run_one(self, call_id: str, engine: Transcriber, policy: Policy | None) -> bool:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 FRAME_SECONDS = 0.01  # PocketSphinx reports word times in 10 ms frames
+DITHER = 16.0  # standard deviation in int16 steps: about -66 dBFS
 FILLERS = ("<s>", "</s>", "<sil>", "[NOISE]", "<unk>")
 
 
@@ -46,19 +47,16 @@ class PocketSphinxEngine:
         return self._decoder
 
     def transcribe(self, samples: np.ndarray, progress: Progress) -> list[Utterance]:
-        import io
-
-        import numpy as np
         from pocketsphinx import Segmenter
 
         decoder = self._load()
         total = max(1, len(samples))
         segmenter = Segmenter(sample_rate=SPEECH_RATE)
-        # The segmenter yields a stretch of speech only once it hears silence after it:
-        # speech running to the very end of a recording would be dropped without this.
-        padded = np.concatenate([samples, np.zeros(SPEECH_RATE, dtype=np.int16)])
         utterances: list[Utterance] = []
-        for piece in segmenter.segment(io.BytesIO(padded.tobytes())):
+        for piece in segmenter.segment(DitheredStream(samples)):
+            # Before each decode, not only after: the caller may hold the work here (a
+            # recording started), so at most one utterance is decoded beside a recording.
+            progress(min(1.0, piece.start_time * SPEECH_RATE / total))
             decoder.start_utt()
             decoder.process_raw(piece.pcm, full_utt=True)
             decoder.end_utt()
@@ -71,6 +69,39 @@ class PocketSphinxEngine:
 
     def unload(self) -> None:
         self._decoder = None
+
+
+class DitheredStream:
+    """The samples as a file-like stream of int16 bytes, with a noise floor and a tail.
+
+    Digital silence (a muted mic, a softphone's quiet far end) upsets PocketSphinx's
+    running cepstral mean: a -66 dBFS noise floor, as any microphone has, keeps it sane
+    (bench: word error rate 0.66 -> 0.36 on a call with exact-zero gaps). The tail of
+    silence lets the segmenter close speech that runs to the very end (it yields a
+    stretch only once it hears silence after it). Chunk by chunk: an hour of a side is
+    115 MB as int16, and would be 460 MB more as one float64 noise array.
+    """
+
+    def __init__(self, samples: np.ndarray, tail_seconds: float = 1.0) -> None:
+        import numpy as np
+
+        self._samples = samples
+        self._end = len(samples) + int(tail_seconds * SPEECH_RATE)
+        self._at = 0
+        self._rng = np.random.default_rng(0)  # the same call gives the same transcript
+
+    def read(self, size: int) -> bytes:
+        import numpy as np
+
+        count = min(size // 2, self._end - self._at)
+        if count <= 0:
+            return b""
+        chunk = np.zeros(count, dtype=np.float32)
+        real = self._samples[self._at : self._at + count]
+        chunk[: len(real)] = real
+        chunk += self._rng.normal(0.0, DITHER, count).astype(np.float32)
+        self._at += count
+        return np.clip(chunk, -32768, 32767).astype(np.int16).tobytes()
 
 
 def _words(decoder: Any, offset: float) -> list[HeardWord]:
