@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
-from companion.app.audio_export import open_playback
 from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
 from companion.app.library import search_calls
 from companion.app.recovery import RecoveryReport, recover_interrupted
+from companion.app.review.call_audio import CallAudio, load_call_audio
 from companion.app.sync_pass import sync_not_set_up, test_sync_target
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
@@ -80,7 +79,6 @@ class TrayApp(QObject):
             self.tray,
         )
         self.confirmation: Confirmation | None = None  # the question open, if any
-        self._players: dict[str, Any] = {}  # CallPlayback, loaded on first play
         self.pool = QThreadPool(self.tray)
         # Writes a full disk refused (kept in memory) are retried between calls too.
         self.unsaved_retry = QTimer(self.tray)
@@ -213,22 +211,16 @@ class TrayApp(QObject):
         self._refresh_library()
 
     def open_review(self, call_id: str) -> ReviewWindow:
-        """One review window per call; playback loads only when the rep plays."""
+        """One review window per call; its audio loads in the background while it is open."""
         context = self.context
 
-        def play(call_seconds: float) -> None:
-            def start() -> None:
-
-                player = self._players.get(call_id)
-                if player is None:
-                    player = open_playback(context.store, call_id, context.audio_keys.master_key)
-                    self._players[call_id] = player
-                player.play_call_time(call_seconds)
-
-            self.flow.run_safely("play the call", start)
+        def audio(call_ms: int) -> CallAudio:
+            return load_call_audio(context.store, call_id, context.audio_keys.master_key, call_ms)
 
         policy = context.active_policy().policy
-        window = ReviewWindow(context.review, call_id, policy, play, context.exports)
+        window = ReviewWindow(
+            context.review, call_id, policy, audio, context.exports, pool=self.pool
+        )
         self.windows[f"review:{call_id}"] = window
         window.show()
         window.raise_()

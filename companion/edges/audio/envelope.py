@@ -1,0 +1,79 @@
+"""A level envelope of each side of a call, laid out on the call's own clock.
+
+Computed once from the decoded audio, kept in memory only (never written): the
+review timeline draws it. Peaks per 10 ms block are reduced straight from the int16
+frames (views and reductions, no float copy of the whole call), then each block is
+placed where it was heard in the call, so pauses and gaps stay empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BLOCK_MS = 10
+FULL_SCALE = 32768.0
+NOT_RECORDED = -1.0  # a bin with no kept audio at all
+DEFAULT_BINS = 2000  # wider than any screen draws it
+
+
+@dataclass(frozen=True)
+class LevelEnvelope:
+    """`levels[bin, side]`: the peak level 0..1 (side 0 the rep, 1 the customer),
+    or NOT_RECORDED; bin `i` covers call time [i, i + 1) * call_ms / bins."""
+
+    levels: np.ndarray
+    call_ms: int
+
+    @property
+    def bins(self) -> int:
+        return len(self.levels)
+
+    def side(self, index: int) -> np.ndarray:
+        return self.levels[:, index]
+
+    def columns(self, width: int) -> np.ndarray:
+        """(width, 2): the loudest bin under each of `width` columns (for drawing)."""
+        if width <= 0:
+            return np.zeros((0, 2), dtype=np.float32)
+        starts = np.arange(width, dtype=np.int64) * self.bins // width
+        # reduceat: the max over [starts[i], starts[i + 1]), or one bin where they repeat
+        return np.maximum.reduceat(self.levels, starts, axis=0)
+
+
+def block_peaks(audio: np.ndarray, block: int) -> np.ndarray:
+    """(blocks, 2) peak levels 0..1 of `audio` (n, 2) int16, in blocks of `block` frames."""
+    whole = len(audio) // block
+    parts = [audio[: whole * block].reshape(whole, block, 2)] if whole else []
+    if len(audio) % block:
+        parts.append(audio[whole * block :][np.newaxis])
+    peaks = [
+        np.maximum(p.max(axis=1).astype(np.int32), -p.min(axis=1).astype(np.int32)) for p in parts
+    ]
+    if not peaks:
+        return np.zeros((0, 2), dtype=np.float32)
+    return (np.concatenate(peaks) / FULL_SCALE).astype(np.float32)
+
+
+def call_envelope(
+    frames: np.ndarray,
+    rate: int,
+    spans: list[tuple[int, int]],
+    call_ms: int,
+    bins: int = DEFAULT_BINS,
+) -> LevelEnvelope:
+    """The envelope of `frames` (the kept segments back to back, as `spans` say:
+    each segment's call offset in ms and its frames) over a call of `call_ms`."""
+    call_ms = max(call_ms, 1, *(o + n * 1000 // rate for o, n in spans))
+    bins = max(1, min(bins, call_ms // BLOCK_MS))  # a bin no shorter than a block: no holes
+    levels = np.full((bins, 2), NOT_RECORDED, dtype=np.float32)
+    block = max(1, rate * BLOCK_MS // 1000)
+    start = 0
+    for offset_ms, count in spans:
+        peaks = block_peaks(frames[start : start + count], block)
+        start += count
+        at_ms = offset_ms + np.arange(len(peaks), dtype=np.int64) * BLOCK_MS
+        index = np.minimum(at_ms * bins // call_ms, bins - 1)
+        np.maximum.at(levels, index, peaks)
+    return LevelEnvelope(levels, call_ms)
