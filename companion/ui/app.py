@@ -13,7 +13,7 @@ from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
 from companion.app.library import search_calls
 from companion.app.recovery import RecoveryReport, recover_interrupted
-from companion.app.review.call_audio import CallAudio, load_call_audio
+from companion.app.review.call_audio import CallAudio
 from companion.app.sync_pass import sync_not_set_up, test_sync_target
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
@@ -213,10 +213,7 @@ class TrayApp(QObject):
     def open_review(self, call_id: str) -> ReviewWindow:
         """One review window per call; its audio loads in the background while it is open."""
         context = self.context
-
-        def audio(call_ms: int) -> CallAudio:
-            return load_call_audio(context.store, call_id, context.audio_keys.master_key, call_ms)
-
+        audio = CallAudio(context.store, call_id, context.audio_keys.master_key)
         policy = context.active_policy().policy
         window = ReviewWindow(
             context.review, call_id, policy, audio, context.exports, pool=self.pool

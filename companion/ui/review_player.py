@@ -1,14 +1,14 @@
 """The review's player: the call's timeline above its transport, and loading its audio.
 
-The audio (decrypted playback and level envelope) loads off the GUI thread when the
-panel is shown and is let go when the review closes: nothing decrypted outlives the
-window, nor is written anywhere. A request to play before it has loaded plays once
-it has.
+Both loads run off the GUI thread: the level envelope when the panel is shown, the
+playback when the rep first plays (a request to play waits for it, then plays). The
+window lets both go when it closes: nothing decrypted outlives it, nor is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QThreadPool, Signal
 from PySide6.QtGui import QShowEvent
@@ -21,96 +21,81 @@ from companion.ui.background import run_in_background
 from companion.ui.call_timeline import CallTimeline
 from companion.ui.transport_bar import TransportBar
 
-AudioLoader = Callable[[int], CallAudio]  # the call's length in ms -> its audio (slow)
+if TYPE_CHECKING:
+    from companion.edges.audio.envelope import LevelEnvelope
+    from companion.edges.audio.playback import CallPlayback
+
+FROM_WHERE_IT_STOPPED = -1.0
 
 
 class ReviewPlayer(QWidget):
     moment_clicked = Signal(int)  # a marker on the timeline: the moment's id
-    audio_ready = Signal()
+    envelope_ready = Signal()
+    playback_ready = Signal()
 
     def __init__(
         self,
-        loader: AudioLoader | None,
+        audio: CallAudio | None,
         pool: QThreadPool | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._loader = loader
+        self._audio = audio
         self._pool = pool or QThreadPool(self)
-        self.audio: CallAudio | None = None
+        self.playback: CallPlayback | None = None
         self._call_ms = 0
         self._recorded = False
-        self._loading = False
-        self._ticket = 0  # counts loads: a result for an older ticket is stale
+        self._loading: set[str] = set()  # "envelope", "playback": under way
+        self._ticket = 0  # counts releases: a result from before one is stale
         self._pending: float | None = None  # call seconds to play once loaded
         self.timeline = CallTimeline()
         self.transport = TransportBar()
         self.timeline.seek_requested.connect(lambda ms: self.play_call_time(ms / 1000))
         self.timeline.moment_clicked.connect(self.moment_clicked)
         self.transport.moved.connect(self.timeline.show_position)
+        self.transport.wanted.connect(lambda: self.play_call_time(FROM_WHERE_IT_STOPPED))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.timeline)
         layout.addWidget(self.transport)
 
+    @property
+    def can_play(self) -> bool:
+        return self._audio is not None and self._recorded
+
     def show_call(self, call: CallReview) -> None:
         self._call_ms, self._recorded = call.call_ms, bool(call.recorded)
         self.timeline.show_call(call.call_ms, call.recorded, call.moments)
-        self.transport.show_call(call.call_ms)
+        self.transport.show_call(call.call_ms, self.can_play)
         if not self._recorded:
             self.transport.say("No audio: notes only.")
         elif self.isVisible():
-            self.load()
+            self.measure()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.load()
+        self.measure()
 
-    def load(self) -> None:
-        """Decrypt and measure the call's audio in the background, once."""
-        if self._loader is None or not self._recorded or self.audio or self._loading:
+    def measure(self) -> None:
+        """Draw each side's level: measured once, in the background."""
+        audio, call_ms = self._audio, self._call_ms
+        if audio is None or not self.can_play or self.timeline.envelope is not None:
             return
-        loader, call_ms = self._loader, self._call_ms
-        self._loading, self._ticket = True, self._ticket + 1
-        ticket = self._ticket
-        self.transport.say("Loading the audio…")
-        run_in_background(
-            self._pool,
-            lambda: loader(call_ms),
-            lambda audio: self._loaded(ticket, audio),
-            lambda error: self._failed(ticket, error),
-            self,
-        )
-
-    def _loaded(self, ticket: int, audio: object) -> None:
-        if ticket != self._ticket or not isinstance(audio, CallAudio):
-            return  # released meanwhile
-        self._loading = False
-        self.audio = audio
-        self.timeline.show_envelope(audio.envelope)
-        self.transport.attach(audio.playback)
-        self.transport.say("")
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.transport.play(pending)
-        self.audio_ready.emit()
-
-    def _failed(self, ticket: int, error: BaseException) -> None:
-        if ticket != self._ticket:
-            return
-        self._loading = False
-        shown = str(error) if isinstance(error, UserFacingError) else "see the log"
-        self.transport.say(f"The audio cannot be played: {shown}")
+        self._start("envelope", lambda: audio.envelope(call_ms), self._measured)
 
     def play_call_time(self, call_seconds: float) -> bool:
         """Play from a second of the call; False when the call has no audio to play."""
-        if self.audio is not None:
-            return self.transport.play(call_seconds)
-        if self._loader is None or not self._recorded:
+        start = None if call_seconds == FROM_WHERE_IT_STOPPED else call_seconds
+        if self.playback is not None:
+            return self.transport.play(start)
+        audio = self._audio
+        if audio is None or not self.can_play:
             return False
         self._pending = call_seconds
-        self.timeline.show_position(int(call_seconds * 1000))
-        self.load()
+        if start is not None:
+            self.timeline.show_position(int(start * 1000))
+        self.transport.say("Loading the audio…")
+        self._start("playback", audio.playback, self._opened)
         return True
 
     def select_moment(self, moment_id: int | None) -> None:
@@ -120,5 +105,39 @@ class ReviewPlayer(QWidget):
         """Stop playing and let the decrypted audio go (the review window closed)."""
         self.transport.attach(None)
         self.timeline.show_envelope(None)
-        self.audio, self._loading, self._pending = None, False, None
+        self.playback, self._pending = None, None
+        self._loading.clear()
         self._ticket += 1
+
+    # -- the loads -------------------------------------------------------------------
+    def _start(self, what: str, work: Callable[[], object], done: Callable[[object], None]) -> None:
+        if what in self._loading:
+            return
+        self._loading.add(what)
+        ticket = self._ticket
+
+        def finished(result: object) -> None:
+            if ticket == self._ticket:  # not released meanwhile
+                self._loading.discard(what)
+                done(result)
+
+        def failed(error: BaseException) -> None:
+            if ticket == self._ticket:
+                self._loading.discard(what)
+                shown = str(error) if isinstance(error, UserFacingError) else "see the log"
+                self.transport.say(f"The audio cannot be played: {shown}")
+
+        run_in_background(self._pool, work, finished, failed, self)
+
+    def _measured(self, envelope: object) -> None:
+        self.timeline.show_envelope(cast("LevelEnvelope", envelope))
+        self.envelope_ready.emit()
+
+    def _opened(self, playback: object) -> None:
+        self.playback = cast("CallPlayback", playback)
+        self.transport.attach(self.playback)
+        self.transport.say("")
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.transport.play(None if pending == FROM_WHERE_IT_STOPPED else pending)
+        self.playback_ready.emit()

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from companion.app.call_exports import CallExports
+from companion.app.review.call_audio import CallAudio
 from companion.app.review.moments import MomentView
 from companion.app.review.service import CallReview, ReviewService
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
 from companion.ui.call_export import CallExportBar
 from companion.ui.call_window import clock_text
-from companion.ui.review_player import AudioLoader, ReviewPlayer
+from companion.ui.review_player import ReviewPlayer
 from companion.ui.text import plain_label
 
 PLAY_LEAD_SECONDS = 5.0
@@ -49,7 +50,7 @@ class ReviewWindow(QWidget):
         review: ReviewService,
         call_id: str,
         policy: Policy | None,
-        audio: AudioLoader | None,
+        audio: CallAudio | None,
         exports: CallExports | None = None,
         parent: QWidget | None = None,
         pool: QThreadPool | None = None,

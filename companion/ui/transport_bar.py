@@ -23,11 +23,13 @@ POLL_MS = 100
 
 class TransportBar(QWidget):
     moved = Signal(int)  # where playback is, call ms
+    wanted = Signal()  # Play, before the audio is loaded: load it, then play
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.playback: CallPlayback | None = None
         self.call_ms = 0
+        self.offered = False  # the call has audio to play (loaded or not)
         icons = self.style().standardIcon
         pixmap = QStyle.StandardPixmap
         self.play_button = QPushButton(icons(pixmap.SP_MediaPlay), "Play")
@@ -40,7 +42,7 @@ class TransportBar(QWidget):
         ):
             button.setAccessibleName(name)
             button.setToolTip(name)
-        self.play_button.clicked.connect(lambda: self.play())
+        self.play_button.clicked.connect(self._play_clicked)
         self.pause_button.clicked.connect(self.pause)
         self.stop_button.clicked.connect(self.stop)
         self.position = plain_label("00:00 / 00:00")
@@ -55,11 +57,17 @@ class TransportBar(QWidget):
         for widget in (self.play_button, self.pause_button, self.stop_button, self.position):
             layout.addWidget(widget)
         layout.addWidget(self.status, 1)
-        self.show_call(0)
+        self.show_call(0, offered=False)
 
-    def show_call(self, call_ms: int) -> None:
-        self.call_ms = call_ms
+    def show_call(self, call_ms: int, offered: bool) -> None:
+        self.call_ms, self.offered = call_ms, offered
         self.refresh()
+
+    def _play_clicked(self) -> None:
+        if self.playback is None:
+            self.wanted.emit()
+        else:
+            self.play()
 
     def attach(self, playback: CallPlayback | None) -> None:
         """The call's audio, once loaded (None: released, or the call has none)."""
@@ -107,7 +115,7 @@ class TransportBar(QWidget):
         playing = self.playback is not None and self.playback.playing
         if not playing:
             self.poll.stop()  # at the end of the audio too
-        self.play_button.setEnabled(self.playback is not None and not playing)
+        self.play_button.setEnabled(self.offered and not playing)
         self.pause_button.setEnabled(playing)
         self.stop_button.setEnabled(self.playback is not None)
         at = self.position_ms()

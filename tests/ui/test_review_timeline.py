@@ -50,12 +50,13 @@ def recorded_review(qtbot, app: TrayApp, sounds) -> ReviewWindow:
     calls = app.context.calls
     calls.start_call(CallRequest("Acme", "demo", "DE"))
     calls.mark_consent()
+    assert calls.current is not None
     call_id = calls.current.details.call_id
     sounds()
     calls.end_call()
     review = app.windows[f"review:{call_id}"]
     assert isinstance(review, ReviewWindow)
-    qtbot.waitUntil(lambda: review.player.audio is not None, timeout=AUDIO_LOADS_MS)
+    qtbot.waitUntil(lambda: review.player.timeline.envelope is not None, timeout=AUDIO_LOADS_MS)
     return review
 
 
@@ -67,7 +68,8 @@ def test_clicking_a_moment_marker_plays_the_tone_recorded_there(qtbot, recording
     first, second = (review.moments.item(r).data(Qt.ItemDataRole.UserRole) for r in (0, 1))
     review.moments.setCurrentRow(0)  # the list selects on the timeline ...
     assert timeline.selected == first.id
-    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=timeline.marker_point(second.id))
+    with qtbot.waitSignal(review.player.playback_ready, timeout=AUDIO_LOADS_MS):  # decoded now
+        qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=timeline.marker_point(second.id))
     assert review.moments.currentRow() == 1  # ... and the timeline selects in the list
     assert timeline.selected == second.id
     assert review.status.text() == f"Playing from {clock_text(second.offset_ms)}."
@@ -87,6 +89,8 @@ def test_clicking_the_timeline_plays_from_that_point(qtbot, recording_app, tmp_p
     )
     timeline = review.player.timeline
     start = timeline.recorded[0][0]
+    with qtbot.waitSignal(review.player.playback_ready, timeout=AUDIO_LOADS_MS):
+        qtbot.mouseClick(review.player.transport.play_button, Qt.MouseButton.LeftButton)
     for into_ms, hertz in ((3000, 1300), (800, 500)):  # where no marker is
         point = QPoint(timeline.x_at(start + into_ms), timeline.height() // 2)
         qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=point)
@@ -119,24 +123,28 @@ def test_the_waveform_shows_each_side_and_writes_nothing(
     calls.end_call()
     before = files()
     review = recording_app.windows[f"review:{call_id}"]
-    qtbot.waitUntil(lambda: review.player.audio is not None, timeout=AUDIO_LOADS_MS)
-    audio = review.player.audio
+    player = review.player
+    qtbot.waitUntil(lambda: player.timeline.envelope is not None, timeout=AUDIO_LOADS_MS)
+    envelope = player.timeline.envelope
+    assert player.playback is None  # the whole call is decoded only to be played
+    with qtbot.waitSignal(player.playback_ready, timeout=AUDIO_LOADS_MS):
+        qtbot.mouseClick(player.transport.play_button, Qt.MouseButton.LeftButton)
+    player.transport.stop()
     assert files().keys() == before.keys()  # no cache, no temporary file
-    frames = audio.playback.frames
+    frames = player.playback.frames
     raw = frames[len(frames) // 4 : len(frames) // 4 + 2400].tobytes()
     for path in files():
         with open(path, "rb") as handle:
             assert raw not in handle.read(), f"{path} holds decrypted samples"
-    assert review.player.timeline.envelope is audio.envelope  # drawn
-    rep, customer = audio.envelope.side(0), audio.envelope.side(1)
+    rep, customer = envelope.side(0), envelope.side(1)
     rep_speaks = np.nonzero((rep > 0.3) & (customer < 0.05))[0]
     customer_speaks = np.nonzero((customer > 0.3) & (rep < 0.05))[0]
     call_ms = review.player.timeline.call_ms
     for bins in (rep_speaks, customer_speaks):  # each tone, 1.5 s of the call, on its side
-        assert len(bins) * call_ms / audio.envelope.bins > 1200
+        assert len(bins) * call_ms / envelope.bins > 1200
     assert rep_speaks.max() < customer_speaks.min()  # the rep first
     review.close()
-    assert review.player.audio is None  # let go with the window
+    assert player.playback is None and player.timeline.envelope is None  # let go
 
 
 def test_pause_holds_the_position_and_stop_returns_to_the_start(qtbot, recording_app, tmp_path):

@@ -56,6 +56,27 @@ def block_peaks(audio: np.ndarray, block: int) -> np.ndarray:
     return (np.concatenate(peaks) / FULL_SCALE).astype(np.float32)
 
 
+class EnvelopeBuilder:
+    """Adds one segment at a time, so a caller can let each decoded segment go."""
+
+    def __init__(self, call_ms: int, rate: int, bins: int = DEFAULT_BINS) -> None:
+        self.call_ms, self.rate = max(call_ms, 1), rate
+        bins = max(1, min(bins, self.call_ms // BLOCK_MS))  # no bin shorter than a block
+        self.levels = np.full((bins, 2), NOT_RECORDED, dtype=np.float32)
+        self.block = max(1, rate * BLOCK_MS // 1000)
+
+    def add(self, offset_ms: int, audio: np.ndarray) -> None:
+        """A segment's (n, 2) int16 frames, heard from `offset_ms` into the call."""
+        peaks = block_peaks(audio, self.block)
+        at_ms = offset_ms + np.arange(len(peaks), dtype=np.int64) * BLOCK_MS
+        bins = len(self.levels)
+        index = np.minimum(at_ms * bins // self.call_ms, bins - 1)
+        np.maximum.at(self.levels, index, peaks)
+
+    def done(self) -> LevelEnvelope:
+        return LevelEnvelope(self.levels, self.call_ms)
+
+
 def call_envelope(
     frames: np.ndarray,
     rate: int,
@@ -65,15 +86,14 @@ def call_envelope(
 ) -> LevelEnvelope:
     """The envelope of `frames` (the kept segments back to back, as `spans` say:
     each segment's call offset in ms and its frames) over a call of `call_ms`."""
-    call_ms = max(call_ms, 1, *(o + n * 1000 // rate for o, n in spans))
-    bins = max(1, min(bins, call_ms // BLOCK_MS))  # a bin no shorter than a block: no holes
-    levels = np.full((bins, 2), NOT_RECORDED, dtype=np.float32)
-    block = max(1, rate * BLOCK_MS // 1000)
+    builder = EnvelopeBuilder(call_end_ms(call_ms, rate, spans), rate, bins)
     start = 0
     for offset_ms, count in spans:
-        peaks = block_peaks(frames[start : start + count], block)
+        builder.add(offset_ms, frames[start : start + count])
         start += count
-        at_ms = offset_ms + np.arange(len(peaks), dtype=np.int64) * BLOCK_MS
-        index = np.minimum(at_ms * bins // call_ms, bins - 1)
-        np.maximum.at(levels, index, peaks)
-    return LevelEnvelope(levels, call_ms)
+    return builder.done()
+
+
+def call_end_ms(call_ms: int, rate: int, spans: list[tuple[int, int]]) -> int:
+    """The call's length, stretched to the end of its audio should that run later."""
+    return max(call_ms, 1, *(offset + count * 1000 // rate for offset, count in spans))
