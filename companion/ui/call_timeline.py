@@ -194,6 +194,12 @@ class CallTimeline(QWidget):
         elif x >= self.track().left() - MARKER_HIT:
             self.seek_requested.emit(self.ms_at(x))
 
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        over_marker = self.moment_near(int(event.position().x())) is not None
+        shape = Qt.CursorShape.PointingHandCursor if over_marker else Qt.CursorShape.ArrowCursor
+        self.setCursor(shape)
+        super().mouseMoveEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         at = self.position_ms or 0
         steps = {Qt.Key.Key_Left: at - KEY_STEP_MS, Qt.Key.Key_Right: at + KEY_STEP_MS}

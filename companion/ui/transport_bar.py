@@ -49,6 +49,8 @@ class TransportBar(QWidget):
         self.position.setAccessibleName("Playback position")
         self.status = plain_label()
         self.status.setWordWrap(True)
+        self.legend = plain_label("Hatched: paused · Grey: not recorded")
+        self.legend.setEnabled(False)  # drawn as secondary text
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.refresh)
@@ -57,6 +59,7 @@ class TransportBar(QWidget):
         for widget in (self.play_button, self.pause_button, self.stop_button, self.position):
             layout.addWidget(widget)
         layout.addWidget(self.status, 1)
+        layout.addWidget(self.legend)
         self.show_call(0, offered=False)
 
     def show_call(self, call_ms: int, offered: bool) -> None:
