@@ -37,11 +37,11 @@ def recording_app(qtbot, make_context, secret_service, pulse_testbed):
 
 
 def two_tones_marked(app: TrayApp, folder) -> None:
-    """500 Hz for 2 s then 1300 Hz for 2 s into the microphone, a moment in each."""
-    player = start_playing(MIC, tones(folder, (500, 2.0), (1300, 2.0)))
+    """500 Hz then 1300 Hz, 2.5 s each, into the microphone; a moment 1 s into each."""
+    player = start_playing(MIC, tones(folder, (500, 2.5), (1300, 2.5)))
     time.sleep(1.0)
     app.context.calls.mark_moment(tag="objection")
-    time.sleep(2.0)
+    time.sleep(2.5)
     app.context.calls.mark_moment(tag="pain_point")
     player.wait(timeout=30)
 
@@ -91,7 +91,7 @@ def test_clicking_the_timeline_plays_from_that_point(qtbot, recording_app, tmp_p
     start = timeline.recorded[0][0]
     with qtbot.waitSignal(review.player.playback_ready, timeout=AUDIO_LOADS_MS):
         qtbot.mouseClick(review.player.transport.play_button, Qt.MouseButton.LeftButton)
-    for into_ms, hertz in ((3000, 1300), (800, 500)):  # where no marker is
+    for into_ms, hertz in ((3500, 1300), (800, 500)):  # where no marker is
         point = QPoint(timeline.x_at(start + into_ms), timeline.height() // 2)
         qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=point)
         heard = hear(0.5)
@@ -190,3 +190,10 @@ def test_a_notes_only_call_shows_its_moments_but_offers_no_playback(qtbot, compa
     assert review.moments.currentRow() == 0
     assert review.status.text().startswith("No audio at")
     assert timeline.stretch_at(moment.offset_ms) == "Not recorded"
+    review.moments.setCurrentRow(-1)
+    assert timeline.selected is None
+    review.moments.setCurrentRow(0)
+    assert timeline.selected == moment.id
+    with qtbot.waitSignal(timeline.seek_requested) as asked:  # the keyboard steps too
+        qtbot.keyClick(timeline, Qt.Key.Key_Right)
+    assert asked.args == [min(5_000, timeline.call_ms)]
