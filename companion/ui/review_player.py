@@ -105,6 +105,7 @@ class ReviewPlayer(QWidget):
         """Stop playing and let the decrypted audio go (the review window closed)."""
         self.transport.attach(None)
         self.timeline.show_envelope(None)
+        self.timeline.show_position(None)
         self.playback, self._pending = None, None
         self._loading.clear()
         self._ticket += 1

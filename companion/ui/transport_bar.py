@@ -50,7 +50,6 @@ class TransportBar(QWidget):
         self.status = plain_label()
         self.status.setWordWrap(True)
         self.legend = plain_label("Hatched: paused · Grey: not recorded")
-        self.legend.setEnabled(False)  # drawn as secondary text
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self.refresh)
