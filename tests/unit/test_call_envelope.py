@@ -58,6 +58,6 @@ def test_call_time_and_audio_time_map_both_ways_across_a_pause():
 
 
 def test_a_short_call_has_no_holes_between_blocks():
-    frames = stereo(3, 8_000, 0)
+    frames = stereo(3, 8_000, 0)[:-101]  # ends inside a 10 ms block
     envelope = call_envelope(frames, RATE, [(0, len(frames))], 3_000)  # 2000 bins asked
-    assert (envelope.side(0) > 0.2).all()
+    assert (envelope.side(0) > 0.2).all()  # the last, partial block included

@@ -44,16 +44,19 @@ class LevelEnvelope:
 
 def block_peaks(audio: np.ndarray, block: int) -> np.ndarray:
     """(blocks, 2) peak levels 0..1 of `audio` (n, 2) int16, in blocks of `block` frames."""
+    blocks = -(-len(audio) // block)
+    peaks = np.zeros((blocks, 2), dtype=np.float32)
     whole = len(audio) // block
-    parts = [audio[: whole * block].reshape(whole, block, 2)] if whole else []
-    if len(audio) % block:
-        parts.append(audio[whole * block :][np.newaxis])
-    peaks = [
-        np.maximum(p.max(axis=1).astype(np.int32), -p.min(axis=1).astype(np.int32)) for p in parts
-    ]
-    if not peaks:
-        return np.zeros((0, 2), dtype=np.float32)
-    return (np.concatenate(peaks) / FULL_SCALE).astype(np.float32)
+    for side in range(2 if blocks else 0):
+        # One side at a time: a (blocks, block) view reduces ~15x faster than (.., .., 2).
+        samples = audio[:, side]
+        rows = [samples[: whole * block].reshape(whole, block)] if whole else []
+        if blocks > whole:
+            rows.append(samples[whole * block :][np.newaxis])
+        high = np.concatenate([r.max(axis=1) for r in rows]).astype(np.int32)
+        low = np.concatenate([r.min(axis=1) for r in rows]).astype(np.int32)
+        peaks[:, side] = np.maximum(high, -low) / FULL_SCALE
+    return peaks
 
 
 class EnvelopeBuilder:
