@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from companion.app.review.service import ReviewService
 from companion.core.policy.model import Policy
 from companion.core.transcripts.crm_drafts import MarkedMoment, draft_crm
-from companion.core.transcripts.key_phrases import find_key_phrases
+from companion.core.transcripts.key_phrases import Similar, find_key_phrases, normal_words
 from companion.core.transcripts.model import Transcript
 
 
@@ -33,13 +33,28 @@ def phrases_for(policy: Policy, call_type: str) -> dict[str, list[str]]:
     }
 
 
+def _sounds_like(transcript: Transcript, phrases: dict[str, list[str]]) -> Similar | None:
+    """Phonetic matching where the engine's dictionary can say how words sound."""
+    if not phrases:
+        return None
+    from companion.edges.speech.phonetic import SoundsLike
+
+    words = {w for line in transcript.lines for word in line.words for w in normal_words(word.text)}
+    words |= {w for listed in phrases.values() for p in listed for w in normal_words(p)}
+    try:
+        return SoundsLike(words).similarity
+    except (OSError, ImportError):  # no dictionary: exact matches only
+        return None
+
+
 def add_drafts(
     review: ReviewService, call_id: str, transcript: Transcript, policy: Policy | None
 ) -> Drafted:
     if policy is None:
         return Drafted(0, 0)
     shown = review.review(call_id)
-    suggestions = find_key_phrases(transcript, phrases_for(policy, shown.call_type))
+    phrases = phrases_for(policy, shown.call_type)
+    suggestions = find_key_phrases(transcript, phrases, _sounds_like(transcript, phrases))
     for suggestion in suggestions:
         review.moments.add_moment(
             call_id,

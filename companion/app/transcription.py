@@ -113,7 +113,9 @@ class CallTranscriber:
             )
         return transcript
 
-    def _speech_sides(self, call_id: str) -> tuple[list[np.ndarray], list[tuple[int, int]], int]:
+    def _speech_sides(
+        self, call_id: str, progress: CallProgress
+    ) -> tuple[list[np.ndarray], list[tuple[int, int]], int]:
         """Both sides at 16 kHz, one segment decoded at a time (an hour of 48 kHz stereo
         is 690 MB; the two 16 kHz sides are a third of that)."""
         import numpy as np

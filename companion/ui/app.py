@@ -81,13 +81,14 @@ class TrayApp(QObject):
             self.tray,
         )
         self.confirmation: Confirmation | None = None  # the question open, if any
+        self.pool = QThreadPool(self.tray)
         self.reviews = ReviewWindows(
             context,
             self.flow,
             self.windows,
+            self.pool,
             lambda text: self.raise_concern("ai_error", text),
         )
-        self.pool = QThreadPool(self.tray)
         # Writes a full disk refused (kept in memory) are retried between calls too.
         self.unsaved_retry = QTimer(self.tray)
         self.unsaved_retry.setInterval(UNSAVED_RETRY_MS)

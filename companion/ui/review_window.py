@@ -1,4 +1,4 @@
-"""Reviewing a call: its moments (play from just before one), CRM fields, nuance.
+"""Reviewing a call: its timeline and moments (play from one), CRM fields, nuance.
 
 The call is not marked ready to sync until the policy's required CRM fields are
 filled and every automatic draft has been confirmed by the rep.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.app.call_exports import CallExports
+from companion.app.review.call_audio import CallAudio
 from companion.app.review.moments import MomentView
 from companion.app.review.service import CallReview, ReviewService
 from companion.app.transcript_view import CallTranscripts
@@ -31,12 +32,12 @@ from companion.core.policy.model import Policy
 from companion.ui.call_export import CallExportBar
 from companion.ui.call_window import clock_text
 from companion.ui.crm_fields import CrmFieldsForm
+from companion.ui.review_player import ReviewPlayer
 from companion.ui.text import plain_label
-from companion.ui.transcript_panel import Position, TranscriptPanel
+from companion.ui.transcript_panel import TranscriptPanel
 
 PLAY_LEAD_SECONDS = 5.0
 AUTOSAVE_MS = 400  # after the last keystroke
-Player = Callable[[float], None]  # plays the call from a second; raises if no audio
 
 
 def moment_line(moment: MomentView) -> str:
@@ -51,21 +52,23 @@ class ReviewWindow(QWidget):
         review: ReviewService,
         call_id: str,
         policy: Policy | None,
-        player: Player | None,
+        audio: CallAudio | None,
         exports: CallExports | None = None,
         parent: QWidget | None = None,
+        pool: QThreadPool | None = None,
         *,
         transcripts: CallTranscripts | None = None,
-        position: Position | None = None,
         report_draft: Callable[[str], object] | None = None,
     ) -> None:
         super().__init__(parent)
-        self._review, self._call_id, self._player = review, call_id, player
+        self._review, self._call_id = review, call_id
         self._transcripts, self._report_draft = transcripts, report_draft
+        self.player = ReviewPlayer(audio, pool)
+        self.player.moment_clicked.connect(self._marker_clicked)
         self._policy = policy
         self.exports = CallExportBar(exports, call_id) if exports else None
         self.setWindowTitle("Review call")
-        self.resize(720, 720)
+        self.resize(760, 840)
         self.heading = plain_label()
         self.moments = QListWidget()
         self.moments.itemActivated.connect(self._play_from)
@@ -87,7 +90,7 @@ class ReviewWindow(QWidget):
         self.crm_fields.typed.connect(self._typed)
         self.crm_fields.confirm_requested.connect(self._confirm_crm)
         self.crm_fields.report_requested.connect(self._report)
-        self.transcript = TranscriptPanel(position)
+        self.transcript = TranscriptPanel(self._playing_at)
         self.transcript.play_requested.connect(self._play_line)
         self.nuance = QPlainTextEdit()
         self.status = plain_label()
@@ -111,6 +114,7 @@ class ReviewWindow(QWidget):
         layout.addWidget(self.heading)
         if self.exports is not None:
             layout.addWidget(self.exports)
+        layout.addWidget(self.player)
         layout.addWidget(
             plain_label("Moments (double-click or Enter: play from a few seconds before)")
         )
@@ -146,6 +150,7 @@ class ReviewWindow(QWidget):
         if self.autosave.isActive():
             self._save_typed()
         self._keep_note_edit()
+        self.player.release()
         super().closeEvent(event)
 
     def reload(self) -> None:
@@ -170,6 +175,7 @@ class ReviewWindow(QWidget):
             item = QListWidgetItem(moment_line(moment))
             item.setData(Qt.ItemDataRole.UserRole, moment)
             self.moments.addItem(item)
+        self.player.show_call(call)
         self.crm_fields.show_fields(call.crm_fields)
         if self._transcripts is not None:
             self.transcript.show_transcript(self._transcripts.for_call(self._call_id))
@@ -195,6 +201,7 @@ class ReviewWindow(QWidget):
         is_draft = moment is not None and moment.draft
         self.confirm_button.setEnabled(is_draft)
         self.report_button.setEnabled(is_draft)
+        self.player.select_moment(moment.id if moment else None)
         if moment is not None:
             self.note.setText(moment.note)
             self.tag.setCurrentIndex(max(0, self.tag.findData(moment.tag)))
@@ -267,11 +274,17 @@ class ReviewWindow(QWidget):
             self.transcript.show_progress(text)
 
     def _play_line(self, call_seconds: float) -> None:
-        if self._player is None:
+        if not self.player.play_call_time(call_seconds):
             self.status.setText("No audio to play: notes only.")
             return
-        self._guard(lambda: self._player(call_seconds) if self._player else None)
         self.status.setText(f"Playing from {clock_text(int(call_seconds * 1000))}.")
+
+    def _playing_at(self) -> int | None:
+        """The call time being played (ms), for the transcript's highlight."""
+        playback = self.player.playback
+        if playback is None or not playback.playing:
+            return None
+        return int(playback.call_position * 1000)
 
     def save_fields(self) -> None:
         for key, text in self.crm_fields.texts().items():
@@ -285,10 +298,19 @@ class ReviewWindow(QWidget):
             self.reload()
 
     def _play_from(self, item: QListWidgetItem) -> None:
-        moment: MomentView = item.data(Qt.ItemDataRole.UserRole)
-        start = max(0.0, moment.offset_ms / 1000 - PLAY_LEAD_SECONDS)
-        if self._player is None or not moment.had_audio:
+        self._play_moment(item.data(Qt.ItemDataRole.UserRole), PLAY_LEAD_SECONDS)
+
+    def _marker_clicked(self, moment_id: int) -> None:
+        """A marker on the timeline: its row is selected and the call plays from it."""
+        for row in range(self.moments.count()):
+            item = self.moments.item(row)
+            if item.data(Qt.ItemDataRole.UserRole).id == moment_id:
+                self.moments.setCurrentItem(item)
+                self._play_moment(item.data(Qt.ItemDataRole.UserRole), 0.0)
+
+    def _play_moment(self, moment: MomentView, lead_seconds: float) -> None:
+        start = max(0.0, moment.offset_ms / 1000 - lead_seconds)
+        if not moment.had_audio or not self.player.play_call_time(start):
             self.status.setText(f"No audio at {clock_text(moment.offset_ms)}: notes only.")
             return
-        self._player(start)
         self.status.setText(f"Playing from {clock_text(int(start * 1000))}.")

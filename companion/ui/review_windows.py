@@ -1,14 +1,14 @@
-"""The review windows: one per call, each with its player, loaded on first play."""
+"""The review windows: one per call; each loads its call's audio in the background."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 
-from companion.app.audio_export import open_playback
 from companion.app.compose import AppContext
+from companion.app.review.call_audio import CallAudio
 from companion.ui.call_flow import CallFlow
 from companion.ui.review_window import ReviewWindow
 
@@ -19,11 +19,11 @@ class ReviewWindows:
         context: AppContext,
         flow: CallFlow,
         windows: dict[str, QWidget],
+        pool: QThreadPool,
         report_draft: Callable[[str], object],
     ) -> None:
         self._context, self._flow, self._windows = context, flow, windows
-        self._report_draft = report_draft
-        self.players: dict[str, Any] = {}  # CallPlayback by call id
+        self._pool, self._report_draft = pool, report_draft
 
     def open(self, call_id: str) -> ReviewWindow:
         context = self._context
@@ -31,10 +31,10 @@ class ReviewWindows:
             context.review,
             call_id,
             context.active_policy().policy,
-            lambda call_seconds: self._play(call_id, call_seconds),
+            CallAudio(context.store, call_id, context.audio_keys.master_key),
             context.exports,
+            pool=self._pool,
             transcripts=context.transcript_view,
-            position=lambda: self._position(call_id),
             report_draft=self._report_draft,
         )
         self._windows[f"review:{call_id}"] = window
@@ -45,20 +45,3 @@ class ReviewWindows:
     def visible(self, call_id: str) -> ReviewWindow | None:
         window = self._windows.get(f"review:{call_id}")
         return window if isinstance(window, ReviewWindow) and window.isVisible() else None
-
-    def _play(self, call_id: str, call_seconds: float) -> None:
-        context = self._context
-
-        def start() -> None:
-            player = self.players.get(call_id)
-            if player is None:
-                player = open_playback(context.store, call_id, context.audio_keys.master_key)
-                self.players[call_id] = player
-            player.play_call_time(call_seconds)
-
-        self._flow.run_safely("play the call", start)
-
-    def _position(self, call_id: str) -> int | None:
-        """The call time being played, for the transcript's highlight."""
-        player = self.players.get(call_id)
-        return player.call_position_ms() if player is not None and player.playing else None

@@ -80,3 +80,30 @@ def speech(folder: Path, text: str, voice: str = "en-us") -> Path:
             capture_output=True,
         )
     return path
+
+
+def start_playing(sink: str, sound: Path) -> subprocess.Popen[bytes]:
+    """Play in the background (to mark a moment while the sound is heard); wait() on it."""
+    return subprocess.Popen(["paplay", f"--device={sink}", str(sound)], env=os.environ.copy())
+
+
+def hear(seconds: float, monitor: str = "spk.monitor", rate: int = 48_000) -> np.ndarray:
+    """What the speakers (the default sink, spk) play, read from their monitor by parec."""
+    process = subprocess.Popen(
+        ["parec", f"--device={monitor}", f"--rate={rate}", "--channels=1", "--format=s16le"],
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    data = process.stdout.read(int(seconds * rate) * 2)
+    process.terminate()
+    process.wait(timeout=10)
+    return np.frombuffer(data, dtype=np.int16)
+
+
+def tones(folder: Path, *parts: tuple[int, float]) -> Path:
+    """Tones back to back in one file: one paplay stream, so no gap between them."""
+    path = folder / ("tones-" + "-".join(f"{hz}x{s}" for hz, s in parts) + ".wav")
+    if not path.exists():
+        pieces = [str(tone(folder, hertz, seconds)) for hertz, seconds in parts]
+        subprocess.run(["sox", *pieces, str(path)], check=True, capture_output=True)
+    return path

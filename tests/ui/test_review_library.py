@@ -128,8 +128,9 @@ def test_play_from_a_moment_with_audio(qtbot, tmp_path):
     review.moments.setCurrentRow(0)
     qtbot.keyClick(review.moments, Qt.Key.Key_Return)
     assert review.status.text() == "Playing from 00:00."
-    assert app.reviews.players[call_id].seconds > 0.8
-    app.reviews.players[call_id].stop()
+    qtbot.waitUntil(lambda: review.player.transport.pause_button.isEnabled(), timeout=15_000)
+    assert review.player.playback.seconds > 0.8
+    review.player.transport.stop()
     for window in app.windows.values():
         window.close()
     app.tray.icon.hide()

@@ -17,8 +17,6 @@ pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 def app(qtbot, companion_home, make_context):
     tray_app = TrayApp(make_context(real_audio=True), lambda: None)
     yield tray_app
-    for player in tray_app.reviews.players.values():
-        player.stop()
     for window in list(tray_app.windows.values()):
         window.close()
     tray_app.tray.icon.hide()
@@ -87,8 +85,8 @@ def test_clicking_a_line_plays_it_and_the_line_playing_is_highlighted(qtbot, app
         review.transcript.lines.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
     )
     assert review.status.text().startswith("Playing from")
-    player = app.reviews.players[call_id]
-    qtbot.waitUntil(lambda: player.playing, timeout=3000)
+    qtbot.waitUntil(lambda: review.player.playback is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: review.player.playback.playing, timeout=3000)
     qtbot.waitUntil(lambda: item.isSelected() and item.font().bold(), timeout=3000)
 
 

@@ -105,3 +105,18 @@ def test_webvtt_has_voice_spans_and_a_machine_made_note():
     assert again == said
     with pytest.raises(ValueError, match="unknown transcript format"):
         render(said, "docx")
+
+
+def test_a_misheard_key_phrase_is_found_by_how_it_sounds():
+    from companion.edges.speech.phonetic import SoundsLike
+
+    said = transcript(
+        line("customer", 2_000, "we need a security with you before we sign"),
+        line("customer", 40_000, "the body is not final"),
+    )
+    phrases = {"objection": ["security review"], "decision_criteria": ["budget"]}
+    words = [w.text for spoken in said.lines for w in spoken.words]
+    sounds = SoundsLike([*words, "security", "review", "budget"])
+    found = find_key_phrases(said, phrases, sounds.similarity)
+    assert [(m.tag, m.offset_ms) for m in found] == [("objection", 3_200)]
+    assert find_key_phrases(said, phrases) == []  # exact matching alone misses it

@@ -1,7 +1,9 @@
 """Playing a call back for review: decrypted in memory, played through sounddevice.
 
 The whole call is decoded once (about 23 MB per hour of stereo int16) so seeking
-is instant; the PortAudio callback only copies the next slice.
+is instant; the PortAudio callback only copies the next slice. Pausing and stopping
+close the stream (nothing in the callback checks a flag); the position stays where
+the last slice ended, so playing again resumes there.
 """
 
 from __future__ import annotations
@@ -25,12 +27,28 @@ class CallPlayback:
         self.finished = threading.Event()
 
     @property
+    def spans(self) -> list[tuple[int, int]]:
+        return list(self._segments)
+
+    @property
     def seconds(self) -> float:
         return len(self.frames) / self.rate
 
     @property
     def position(self) -> float:
+        """Where playback is in the audio (seconds of kept audio, gaps left out)."""
         return self._position / self.rate
+
+    @property
+    def call_position(self) -> float:
+        """Where playback is in the call (seconds since the call started)."""
+        return self.call_seconds(self.position)
+
+    @property
+    def playing(self) -> bool:
+        """True while a stream runs; False after pause, stop, or the end of the audio."""
+        stream = self._stream
+        return stream is not None and bool(stream.active)
 
     def audio_seconds(self, call_seconds: float) -> float:
         """Where a moment in the call (paused stretches included) is in the audio."""
@@ -44,15 +62,15 @@ class CallPlayback:
             before += length
         return before
 
-    @property
-    def playing(self) -> bool:
-        return self._stream is not None and not self.finished.is_set()
-
-    def call_position_ms(self) -> int:
-        """Where in the call (pauses included) the audio being played was spoken."""
-        from companion.core.transcripts.call_time import call_ms
-
-        return call_ms(self.position, self._segments, self.rate)
+    def call_seconds(self, audio_seconds: float) -> float:
+        """The inverse of `audio_seconds`: where a second of the audio was in the call."""
+        before, end = 0.0, 0.0
+        for offset_ms, frames in self._segments:
+            start, length = offset_ms / 1000, frames / self.rate
+            if audio_seconds < before + length:
+                return start + max(0.0, audio_seconds - before)
+            before, end = before + length, start + length
+        return end  # at (or past) the end of the last segment
 
     def play_call_time(self, call_seconds: float) -> None:
         self.play(self.audio_seconds(call_seconds))
@@ -62,11 +80,14 @@ class CallPlayback:
             self._position = int(max(0.0, min(seconds, self.seconds)) * self.rate)
 
     def play(self, from_seconds: float | None = None) -> None:
+        """Play from `from_seconds`, else from where it stopped (the start, once at the end)."""
         import sounddevice as sd
 
         if from_seconds is not None:
             self.seek(from_seconds)
-        self.stop()
+        elif self._position >= len(self.frames):
+            self.seek(0.0)
+        self._close()
         self.finished.clear()
         try:
             stream = sd.OutputStream(
@@ -92,8 +113,17 @@ class CallPlayback:
         if len(chunk) < frames:
             raise sd.CallbackStop
 
+    def pause(self) -> None:
+        """Stop the sound at once; playing again resumes from here."""
+        self._close()
+
     def stop(self) -> None:
+        """Stop the sound and go back to the start of the call."""
+        self._close()
+        self.seek(0.0)
+
+    def _close(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream.stop()
+            stream.abort()  # drop what is queued: a pause is heard at once
             stream.close()
