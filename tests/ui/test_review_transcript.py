@@ -41,7 +41,7 @@ def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, 
     app.context.transcription.run_pending()  # what the worker thread does after the call
     qtbot.waitUntil(lambda: review.transcript.lines.count() >= 3)
     shown = [review.transcript.lines.item(i).text() for i in range(review.transcript.lines.count())]
-    assert "Customer" in shown[1] and "security review" in shown[1]
+    assert "Rep" in shown[0] and "Customer" in shown[1] and "Rep" in shown[2]
     assert review.transcript.status.text().startswith("Machine transcript (pocketsphinx")
     assert "Transcribing" not in app.tray.activity  # done: nothing left in the tooltip
     assert review.exports.transcript_button.isEnabled()
@@ -51,8 +51,8 @@ def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, 
 
     moments = [review.moments.item(i).text() for i in range(review.moments.count())]
     assert any("DRAFT" in m and "Objection" in m for m in moments), moments
-    risks = review.crm_fields.rows["risks"]
-    assert risks.confirm.isVisibleTo(review) and "security review" in risks.box.toPlainText()
+    drafted = [r for r in review.crm_fields.rows.values() if r.confirm.isVisibleTo(review)]
+    assert drafted and all(r.box.toPlainText().startswith("- ") for r in drafted)
 
     # A draft blocks "ready to sync" until the rep decides.
     for key, row in review.crm_fields.rows.items():
@@ -64,7 +64,7 @@ def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, 
         row = review.crm_fields.rows[key]
         if row.confirm.isVisibleTo(review):
             row.confirm.click()
-    assert not risks.confirm.isVisibleTo(review)
+    assert not any(r.confirm.isVisibleTo(review) for r in drafted)
     draft_row = next(i for i, m in enumerate(moments) if "DRAFT" in m)
     review.moments.setCurrentRow(draft_row)
     assert review.report_button.isEnabled()
@@ -94,10 +94,13 @@ def test_a_wrong_draft_is_reported_as_an_ai_error_with_the_draft(qtbot, app, tmp
     call_id = recorded_call(app, tmp_path)
     app.context.transcription.run_pending()
     review = app.windows[f"review:{call_id}"]
-    qtbot.waitUntil(lambda: review.crm_fields.rows["risks"].report.isVisibleTo(review))
-    review.crm_fields.rows["risks"].report.click()
+    rows = review.crm_fields.rows
+    qtbot.waitUntil(lambda: any(r.report.isVisibleTo(review) for r in rows.values()))
+    key, row = next((k, r) for k, r in rows.items() if r.report.isVisibleTo(review))
+    row.report.click()
     dialog = app.windows["concern"]
     assert isinstance(dialog, ConcernDialog)
     assert dialog.category.currentData() == "ai_error"
-    assert "Risks:" in dialog.text.toPlainText() and "security review" in dialog.text.toPlainText()
+    label = {"next_steps": "Next steps", "timeline": "Timeline", "risks": "Risks"}[key]
+    assert f"{label}: {row.box.toPlainText()}" in dialog.text.toPlainText()
     dialog.close()
