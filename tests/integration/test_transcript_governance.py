@@ -94,6 +94,31 @@ def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spok
     assert {c.voice for c in captions} == {"Rep", "Customer"}
 
 
+def test_the_package_says_which_crm_text_was_drafted_and_who_confirmed_it(context, spoken):
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(MIC, speech(spoken, "i will send you the proposal on friday"))
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    context.transcription.run_pending()
+    fields = {f.key: f for f in context.review.review(call_id).crm_fields}
+    drafted = sorted(key for key, field in fields.items() if field.draft)
+    assert drafted, fields
+    context.review.crm.confirm_crm_field(call_id, drafted[0])
+    context.review.crm.set_crm_field(call_id, "qualification", "typed by the rep")
+    org = pyrage.x25519.Identity.generate()
+    policy = context.active_policy().policy
+    key = context.audio_keys.master_key()
+    package = package_call(context.store, call_id, policy, key, [str(org.to_public())])
+    manifest = json.loads(pyrage.decrypt(package.files["manifest.json.age"], [org]))
+    provenance = manifest["crm_provenance"]
+    assert provenance[drafted[0]] == {"drafted": True, "confirmed_by": context.rep}
+    for other in drafted[1:]:
+        assert provenance[other] == {"drafted": True, "confirmed_by": None}
+    assert "qualification" not in provenance  # the rep's own text: nothing to declare
+
+
 def test_the_rep_exports_webvtt_with_voices_and_markdown(context, spoken, tmp_path):
     call_id = transcribed_call(context, spoken)
     out = tmp_path / "call.vtt"
