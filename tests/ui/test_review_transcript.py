@@ -38,7 +38,10 @@ def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, 
     call_id = recorded_call(app, tmp_path)
     review = app.windows[f"review:{call_id}"]
     assert review.transcript.status.text().startswith("No transcript yet")
+    tooltips: list[str] = []  # connected after the status's own slot: sees what it set
+    app.transcription.reported.connect(lambda _p: tooltips.append(app.tray.icon.toolTip()))
     app.context.transcription.run_pending()  # what the worker thread does after the call
+    assert any("Transcribing a call: " in tip and "%" in tip for tip in tooltips), tooltips
     qtbot.waitUntil(lambda: review.transcript.lines.count() >= 3)
     shown = [review.transcript.lines.item(i).text() for i in range(review.transcript.lines.count())]
     assert "Rep" in shown[0] and "Customer" in shown[1] and "Rep" in shown[2]
