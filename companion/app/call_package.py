@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.app.audio_export import ExportError, call_audio
 from companion.core.policy.model import Policy
+from companion.core.transcripts.call_time import audio_frame
+from companion.core.transcripts.model import Transcript
+from companion.core.transcripts.redaction import masked_spans
 from companion.edges.store.models import AuditEventRecord, CallRecord
 from companion.edges.store.recordings import kept_segments
 from companion.edges.store.transcripts import load_transcript
@@ -26,6 +30,9 @@ from companion.edges.sync.package_facts import (
     PackageAudio,
     PackageFacts,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def package_call(
@@ -47,12 +54,27 @@ def package_call(
             pass
         else:
             key = master_key
-            facts = replace(
-                facts,
-                audio=PackageAudio(frames, rate),
-                transcript=load_transcript(store, call_id, lambda: key),
-            )
+            transcript = load_transcript(store, call_id, lambda: key)
+            if transcript is not None and policy.transcription.mute_redacted_audio:
+                spans = [(s.call_offset_ms, s.frames) for s in kept_segments(store, call_id)]
+                mute_masked(frames, rate, spans, transcript)
+            facts = replace(facts, audio=PackageAudio(frames, rate), transcript=transcript)
     return build_package(facts, policy, recipients, seal)
+
+
+def mute_masked(
+    frames: np.ndarray, rate: int, spans: list[tuple[int, int]], transcript: Transcript
+) -> int:
+    """Silence, on the speaker's own side, each stretch the transcript masked; how many."""
+    muted = 0
+    for speaker, start_ms, end_ms in masked_spans(transcript):
+        side = 0 if speaker == "rep" else 1
+        start, end = audio_frame(start_ms, spans, rate), audio_frame(end_ms, spans, rate)
+        if start is None:
+            continue
+        frames[start : (end if end is not None else len(frames)), side] = 0
+        muted += 1
+    return muted
 
 
 def crm_provenance(db: Session, call_id: str) -> dict[str, dict[str, str | bool | None]]:

@@ -119,6 +119,44 @@ def test_the_package_says_which_crm_text_was_drafted_and_who_confirmed_it(contex
     assert "qualification" not in provenance  # the rep's own text: nothing to declare
 
 
+def test_the_policy_can_silence_the_masked_number_in_the_synced_audio(context, spoken):
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    from companion.app.audio_export import call_audio
+    from companion.core.transcripts.call_time import audio_frame
+    from companion.core.transcripts.redaction import masked_spans
+    from companion.edges.policy.files import default_policy_path
+    from companion.edges.store.recordings import kept_segments
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    context.paths.policy_override.write_text(text + "mute_redacted_audio = true\n", "utf-8")
+    call_id = transcribed_call(context, spoken)
+    transcript = context.transcripts.load(call_id)
+    spans = [(s.call_offset_ms, s.frames) for s in kept_segments(context.store, call_id)]
+    masks = masked_spans(transcript)
+    assert masks and {speaker for speaker, _, _ in masks} == {"customer"}
+    _, start_ms, end_ms = masks[0]
+    start, end = audio_frame(start_ms, spans, 48_000), audio_frame(end_ms, spans, 48_000)
+    kept, _ = call_audio(context.store, call_id, context.audio_keys.master_key())
+
+    org = pyrage.x25519.Identity.generate()
+    key = context.audio_keys.master_key()
+    policy = context.active_policy().policy
+    package = package_call(context.store, call_id, policy, key, [str(org.to_public())])
+    ogg = pyrage.decrypt(package.files["audio.ogg.age"], [org])
+    synced, _ = sf.read(io.BytesIO(ogg), dtype="int16", always_2d=True)
+
+    def rms(samples) -> float:
+        return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+    assert rms(kept[start:end, 1]) > 300  # the number was spoken here, and is kept locally
+    assert rms(synced[start + 480 : end - 480, 1]) < 30  # silent in what the org receives
+    assert rms(synced[: start - 4800, 1]) > 300  # the rest of the customer's words are there
+
+
 def test_the_rep_exports_webvtt_with_voices_and_markdown(context, spoken, tmp_path):
     call_id = transcribed_call(context, spoken)
     out = tmp_path / "call.vtt"

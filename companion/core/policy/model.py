@@ -167,6 +167,8 @@ class Transcription(_Strict):
     model_dir: Text | None = None
     # Mask runs of this many digits or more (cards, phones) before a transcript is kept.
     redact_digit_runs: int | None = Field(default=None, ge=2, le=32)
+    # Also silence the masked numbers in the audio the organisation receives.
+    mute_redacted_audio: bool = False
 
 
 class Policy(_Strict):

@@ -22,3 +22,17 @@ def call_ms(audio_seconds: float, spans: Sequence[tuple[int, int]], rate: int) -
         return round(audio_seconds * 1000)
     offset_ms, frames = spans[-1]  # past the end (rounding): the last segment's end
     return offset_ms + round(frames / rate * 1000)
+
+
+def audio_frame(call_ms_at: int, spans: Sequence[tuple[int, int]], rate: int) -> int | None:
+    """The inverse: which frame of the joined audio was recorded at `call_ms_at`.
+
+    None when nothing was recorded then (before consent, in a pause, after the end).
+    """
+    before = 0
+    for offset_ms, frames in spans:
+        into = (call_ms_at - offset_ms) * rate // 1000
+        if 0 <= into < frames:
+            return before + into
+        before += frames
+    return None
