@@ -116,12 +116,11 @@ class CallTranscriber:
     def _speech_sides(
         self, call_id: str, progress: CallProgress
     ) -> tuple[list[np.ndarray], list[tuple[int, int]], int]:
-        """Both sides at 16 kHz, one segment decoded at a time (an hour of 48 kHz stereo
-        is 690 MB; the two 16 kHz sides are a third of that)."""
+        """Both sides at 16 kHz, each segment decoded a second at a time (an hour of
+        48 kHz stereo is 690 MB; the two 16 kHz sides are a third of that)."""
         import numpy as np
 
-        from companion.edges.audio.decode import decode_segment
-        from companion.edges.speech.prepare import side_for_speech
+        from companion.edges.speech.prepare import segment_for_speech
 
         key = self._master_key()
         parts: list[list[np.ndarray]] = [[], []]
@@ -131,10 +130,9 @@ class CallTranscriber:
             if not segment.path.exists():
                 continue
             progress(0.0)  # the worker holds the job here while a call records
-            decoded = decode_segment(segment.path, key)
-            rate = decoded.rate
-            spans.append((segment.call_offset_ms, len(decoded.frames)))
+            sides, frames, rate = segment_for_speech(segment.path, key)
+            spans.append((segment.call_offset_ms, frames))
             for side, _ in SIDES:
-                parts[side].append(side_for_speech(decoded.frames, side, decoded.rate))
+                parts[side].append(sides[side])
         joined = [np.concatenate(p) if p else np.zeros(0, dtype=np.int16) for p in parts]
         return joined, spans, rate

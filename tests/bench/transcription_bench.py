@@ -6,15 +6,17 @@ recording's CPU while a finished call waits to be transcribed.
 [1] builds a stereo "call" from espeak-ng sentences with known text (the rep on the
 left, the customer on the right, turns with pauses, like a call), then in a fresh child
 process per engine: RSS before the engine loads, the wall time to transcribe both sides
-as the app does (soxr to 16 kHz, the engine's own VAD), the peak RSS (VmHWM), and RSS
-after `unload()` and a garbage collection. RTF = transcription wall time / call length
-(both sides together: the target, at most 0.5 for PocketSphinx, means an hour of call
-in under 30 minutes on this 2-core machine). WER is jiwer's, per side, lower-cased.
+as the app's job does (the call sealed as one Opus segment, decrypted and resampled to
+16 kHz a second at a time, the engine's own VAD), the peak RSS (VmHWM), and RSS after
+`unload()`, a garbage collection and `malloc_trim` (what the worker does after a pass).
+RTF = transcription wall time / call length (both sides together: the target, at most
+0.5 for PocketSphinx, means an hour of call in under 30 minutes on this 2-core
+machine). WER is jiwer's, per side, lower-cased.
 faster-whisper runs only where COMPANION_WHISPER_MODEL names a model folder.
 
 [2] starts PulseAudio and Secret Service peers and measures the app's CPU over 20 s of
-recording, alternately with no transcription pending and with a finished call queued
-and the worker thread started (it must wait while a call records): the two figures and
+recording: two rounds with no transcription pending, then two rounds each right after a
+call ended (queued, worker started: it must wait while a call records); the figures and
 their ratio, in one run. Not a pytest test; exits 0 even when a target is missed.
 """
 
@@ -91,31 +93,45 @@ def rss_mb(field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def child(engine_name: str, wav: str, model: str | None) -> None:
-    """Runs in its own process: one engine, one call, printed as JSON."""
-    import gc
-
+def seal_call(wav: Path, folder: Path) -> tuple[Path, bytes]:
+    """The call as the recorder leaves it: one sealed Ogg Opus segment, and its key."""
     import soundfile as sf
+
+    from companion.edges.audio.encoder import EncryptedOpusSink
+
+    key = os.urandom(32)
+    frames, _rate = sf.read(wav, dtype="int16", always_2d=True)
+    sink = EncryptedOpusSink(folder / "call.rca", key)
+    for start in range(0, len(frames), RATE):
+        sink.write(frames[start : start + RATE])
+    sink.close()
+    return folder / "call.rca", key
+
+
+def child(engine_name: str, sealed: str, key_hex: str, model: str | None) -> None:
+    """Runs in its own process: one engine, one call, as the app's job reads it; JSON."""
+    import gc
 
     import companion.app.compose  # noqa: F401  (the app's modules, as loaded when idle)
     from companion.app.transcription import lines_for_side
     from companion.core.transcripts.model import Speaker
     from companion.edges.memory import give_back_memory
     from companion.edges.speech.engines import make_engine
-    from companion.edges.speech.prepare import side_for_speech
+    from companion.edges.speech.prepare import segment_for_speech
 
-    frames, rate = sf.read(wav, dtype="int16", always_2d=True)
     before = rss_mb()
-    engine = make_engine(engine_name, model)
     started = time.perf_counter()
+    engine = make_engine(engine_name, model)
+    sides_16k, frames, rate = segment_for_speech(Path(sealed), bytes.fromhex(key_hex))
     heard = {}
     sides: tuple[tuple[int, Speaker], ...] = ((0, "rep"), (1, "customer"))
     for side, speaker in sides:
-        utterances = engine.transcribe(side_for_speech(frames, side, rate), lambda _f: None)
-        lines = lines_for_side(utterances, speaker, [(0, len(frames))], rate)
+        utterances = engine.transcribe(sides_16k[side], lambda _f: None)
+        lines = lines_for_side(utterances, speaker, [(0, frames)], rate)
         heard[side] = " ".join(line.text for line in lines)
     elapsed = time.perf_counter() - started
     peak = rss_mb("VmHWM")
+    del sides_16k
     engine.unload()  # what the worker does after a pass
     del engine
     gc.collect()
@@ -139,6 +155,7 @@ def bench_engines(work: Path, minutes: float) -> None:
     import jiwer
 
     wav, expected, seconds = build_call(work, minutes)
+    sealed, key = seal_call(wav, work)
     print(
         f"\n[1] a {seconds / 60:.1f} min stereo call of {len(SENTENCES)} espeak-ng sentences "
         f"repeated ({seconds:.0f} s; {sum(len(t.split()) for t in expected.values())} words)"
@@ -151,7 +168,7 @@ def bench_engines(work: Path, minutes: float) -> None:
         print("    faster-whisper: skipped (set COMPANION_WHISPER_MODEL to a model folder)")
     for name, folder in engines:
         done = subprocess.run(
-            [sys.executable, __file__, "--child", name, str(wav), folder or ""],
+            [sys.executable, __file__, "--child", name, str(sealed), key.hex(), folder or ""],
             capture_output=True,
             text=True,
             check=False,
@@ -251,7 +268,7 @@ def bench_recording_cpu(work: Path, seconds: float) -> None:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4] or None)
+        child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] or None)
         return 0
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--minutes", type=float, default=3.0)

@@ -132,7 +132,9 @@ def test_the_policy_can_silence_the_masked_number_in_the_synced_audio(context, s
     from companion.edges.store.recordings import kept_segments
 
     text = default_policy_path().read_text(encoding="utf-8")
-    context.paths.policy_override.write_text(text + "mute_redacted_audio = true\n", "utf-8")
+    muting = text.replace("mute_redacted_audio = false", "mute_redacted_audio = true")
+    assert muting != text
+    context.paths.policy_override.write_text(muting, "utf-8")
     call_id = transcribed_call(context, spoken)
     transcript = context.transcripts.load(call_id)
     spans = [(s.call_offset_ms, s.frames) for s in kept_segments(context.store, call_id)]

@@ -61,6 +61,21 @@ def test_spoken_and_written_digit_runs_are_masked_and_counted():
     assert redact(said, None) is said
 
 
+def test_misheard_digits_are_masked_but_ordinary_words_are_not():
+    said = transcript(
+        line("customer", 0, "send it to four one one one to two two two please"),
+        line("rep", 9_000, "i went to for two weeks"),  # one real digit: no number
+        line("rep", 19_000, "going to the office for a meeting"),
+    )
+    masked = redact(said, 4)
+    assert [spoken.text for spoken in masked.lines] == [
+        f"send it to {MASK} please",
+        "i went to for two weeks",
+        "going to the office for a meeting",
+    ]
+    assert masked.redactions == 1
+
+
 def test_a_key_phrase_becomes_one_suggestion_at_its_first_word():
     said = transcript(
         line("customer", 12_000, "we need a security review first"),

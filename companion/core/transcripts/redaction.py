@@ -15,6 +15,9 @@ from companion.core.transcripts.model import SpokenWord, Transcript, TranscriptL
 SPOKEN_DIGITS = frozenset(
     ["zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 )
+# What an engine writes for a digit it misheard ("for one one one to two"). They count
+# only inside a run that is mostly real digits, and never at its ends.
+SOUNDS_LIKE_DIGITS = frozenset(["for", "to", "too", "won", "ate"])
 MASK = "[number]"
 WRITTEN = re.compile(r"^[\d\-./,()+]*\d[\d\-./,()+]*$")
 
@@ -29,27 +32,47 @@ def digits_in(word: str) -> int:
     return 0
 
 
+def _bare(word: SpokenWord) -> str:
+    return word.text.lower().strip(".,;:!?")
+
+
+def _trimmed(run: list[SpokenWord]) -> tuple[list[SpokenWord], list[SpokenWord], list[SpokenWord]]:
+    """(leading, core, trailing): sound-alike words at a run's ends are ordinary words."""
+    start, end = 0, len(run)
+    while start < end and _bare(run[start]) in SOUNDS_LIKE_DIGITS:
+        start += 1
+    while end > start and _bare(run[end - 1]) in SOUNDS_LIKE_DIGITS:
+        end -= 1
+    return run[:start], run[start:end], run[end:]
+
+
+def _is_number(core: list[SpokenWord], min_run: int) -> bool:
+    real = [digits_in(w.text) for w in core if digits_in(w.text)]
+    alike = len(core) - len(real)
+    return sum(real) + alike >= min_run and len(real) >= alike
+
+
 def mask_words(words: tuple[SpokenWord, ...], min_run: int) -> tuple[tuple[SpokenWord, ...], int]:
     """Words with each run of at least `min_run` digits replaced by one mask; runs masked."""
     out: list[SpokenWord] = []
     run: list[SpokenWord] = []
-    digits = masked = 0
+    masked = 0
 
     def close_run() -> None:
-        nonlocal digits, masked
-        if run and digits >= min_run:
-            out.append(SpokenWord(MASK, run[0].start_ms, run[-1].end_ms))
+        nonlocal masked
+        leading, core, trailing = _trimmed(run)
+        if core and _is_number(core, min_run):
+            out.extend(leading)
+            out.append(SpokenWord(MASK, core[0].start_ms, core[-1].end_ms))
+            out.extend(trailing)
             masked += 1
         else:
             out.extend(run)
         run.clear()
-        digits = 0
 
     for word in words:
-        count = digits_in(word.text)
-        if count:
+        if digits_in(word.text) or _bare(word) in SOUNDS_LIKE_DIGITS:
             run.append(word)
-            digits += count
         else:
             close_run()
             out.append(word)

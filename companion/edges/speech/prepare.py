@@ -5,6 +5,8 @@ soxr (libsoxr) resamples with a proper anti-alias filter in C, in one pass.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from companion.edges.speech.transcriber import SPEECH_RATE
@@ -19,6 +21,27 @@ def side_for_speech(frames: np.ndarray, side: int, rate: int) -> np.ndarray:
         return column
     resampled = soxr.resample(column, rate, SPEECH_RATE, quality="HQ")
     return np.asarray(resampled, dtype=np.int16)
+
+
+def segment_for_speech(path: Path, master_key: bytes) -> tuple[list[np.ndarray], int, int]:
+    """Both sides of one sealed segment at 16 kHz, decoded and resampled a second at a
+    time; with the segment's length in frames and its rate."""
+    import soxr
+
+    from companion.edges.audio.decode import segment_blocks
+
+    rate, blocks = segment_blocks(path, master_key)
+    streams = [soxr.ResampleStream(rate, SPEECH_RATE, 1, dtype="int16") for _ in range(2)]
+    parts: list[list[np.ndarray]] = [[], []]
+    frames = 0
+    for block in blocks:
+        frames += len(block)
+        for side, stream in enumerate(streams):
+            column = np.ascontiguousarray(block[:, side] if block.shape[1] > side else block[:, 0])
+            parts[side].append(stream.resample_chunk(column))
+    for side, stream in enumerate(streams):
+        parts[side].append(stream.resample_chunk(np.zeros(0, dtype=np.int16), last=True))
+    return [np.concatenate(p).astype(np.int16) for p in parts], frames, rate
 
 
 def is_silent(samples: np.ndarray, floor_dbfs: float = -55.0) -> bool:
