@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion import __version__
+from companion.cli_desk import add_desk_verbs
 from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
@@ -302,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_export = audit_verbs.add_parser("export", help="write the trail as JSON Lines")
     audit_export.add_argument("--out", default="-", help="file, or - for standard output")
     audit_export.set_defaults(handler=_audit_export)
+    add_desk_verbs(verbs)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,7 @@ def _sync_pass(
         raise SyncRefused("the policy cannot be used, so nothing is synced")
     if sync_not_set_up(active.policy):  # no call is tried, none waits on a backoff
         return SyncPass(refresh, f"sync: {NOT_SET_UP}", not_set_up=True)
+    access = _publish_recipient(context, target, active.policy)
     sealed = SealedCache(context.paths.data_dir / "sync-sealed")
     worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
     report = worker.run_once(active.policy, progress or no_progress)
@@ -121,7 +123,47 @@ def _sync_pass(
     recipients = active.policy.sync.recipients
     if report.offline:  # concerns would fail the same way; they go with the next pass
         return SyncPass(refresh, summary, offline=True)
-    return SyncPass(refresh, _with_concerns(context, target, recipients, sealed, summary))
+    summary = _with_concerns(context, target, recipients, sealed, summary)
+    return SyncPass(refresh, _with_receipts(context, target, active.policy, access, summary))
+
+
+def _publish_recipient(context: AppContext, target: SyncTarget, policy: Policy) -> object | None:
+    """The rep's own age identity, its recipient in the store; None without reviewers."""
+    if not policy.access.reviewers:
+        return None
+    from companion.app.access_receipts import publish_recipient, rep_identity
+    from companion.app.org_access import org_store_for
+
+    identity = rep_identity(context.secrets)
+    try:
+        publish_recipient(org_store_for(target), identity, context.rep)
+    except Exception as error:  # OSError or botocore's: delivery says why; the next pass tries
+        logging.getLogger(__name__).warning("recipient not published: %s", error)
+    return identity
+
+
+def _with_receipts(
+    context: AppContext, target: SyncTarget, policy: Policy, identity: object, summary: str
+) -> str:
+    """Who opened the rep's calls: fetched, verified and kept at each pass."""
+    if identity is None:
+        return summary
+    from companion.app.access_receipts import BOOK, fetch_receipts
+    from companion.app.org_access import org_store_for
+
+    try:
+        report = fetch_receipts(
+            org_store_for(target),
+            identity,
+            policy,
+            context.rep,
+            context.paths.data_dir / BOOK,
+            context.store,
+        )
+    except Exception as error:  # OSError, botocore's, a damaged store: the next pass tries
+        return f"{summary}; access receipts wait for the next sync ({error})"
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    return f"{summary}; {len(report.receipts)} access receipt(s){warned}"
 
 
 def _with_concerns(

@@ -1,0 +1,139 @@
+"""`companion desk ...`: the review desk's verbs (reviewer mode of the same app)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+# The policy's purposes (core.policy.access.Purpose), spelt out: --help loads no pydantic.
+PURPOSES = ("coaching", "compliance_check", "investigation", "hr_review")
+
+
+def _desk() -> Any:
+    from companion.app.compose import build_context
+    from companion.app.desk.compose import open_desk
+
+    return open_desk(build_context())
+
+
+def _opening(args: argparse.Namespace) -> Any:
+    from companion.app.desk.service import Opening
+    from companion.core.policy.access import Purpose
+
+    approval = Path(args.approval).read_bytes() if args.approval else None
+    return Opening(Purpose(args.purpose), args.reason or "", approval)
+
+
+def _setup(args: argparse.Namespace) -> int:
+    from companion.app.compose import build_context
+    from companion.app.desk.keys import set_up_desk
+
+    key = set_up_desk(
+        build_context().secrets,
+        args.reviewer,
+        Path(args.organisation_identity),
+        Path(args.signing_key) if args.signing_key else None,
+    )
+    print(f"desk set up for {args.reviewer}; the policy lists this key for you:\n{key}")
+    return 0
+
+
+def _list(_args: argparse.Namespace) -> int:
+    calls = _desk().calls()
+    for call in calls:
+        audio = "audio" if call.has_audio else "notes only"
+        print(f"{call.package_id}  {call.rep}  {call.call_type}  {call.started_at}  {audio}")
+    print(f"{len(calls)} call(s) your role may see", file=sys.stderr)
+    return 0
+
+
+def _open(args: argparse.Namespace) -> int:
+    manifest = _desk().open(args.call, _opening(args))
+    print(f"{manifest['package_id']}: {manifest['account']} ({manifest['call_type']['label']})")
+    print(f"consent: {manifest['consent']['status']}")
+    for moment in manifest["moments"]:
+        seconds = moment["offset_ms"] // 1000
+        label = f"[{moment['tag_label']}] " if moment["tag_label"] else ""
+        print(f"  {seconds // 60:02d}:{seconds % 60:02d}  {label}{moment['note']}")
+    for key, text in manifest["crm_fields"].items():
+        print(f"  {key}: {text}")
+    return 0
+
+
+def _play(args: argparse.Namespace) -> int:
+    from companion.edges.audio.decode import decode_ogg
+    from companion.edges.audio.playback import CallPlayback
+
+    frames, rate = decode_ogg(_desk().play(args.call, _opening(args)))
+    player = CallPlayback(frames, rate, [(0, len(frames))])
+    print(f"playing {player.seconds:.1f} s", file=sys.stderr)
+    player.play(0.0)
+    player.finished.wait(player.seconds + 5)
+    player.stop()
+    return 0
+
+
+def _read(args: argparse.Namespace) -> int:
+    sys.stdout.write(_desk().read_transcript(args.call, _opening(args)))
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from companion.core.access import signed
+    from companion.edges.policy.signing import load_private_key
+
+    now = datetime.now(UTC)
+    body = {
+        "kind": "approval",
+        "id": args.id,
+        "calls": [c if c.startswith("call-") else f"call-{c}" for c in args.call],
+        "purpose": args.purpose,
+        "reviewer": args.reviewer,
+        "issued_at": now.isoformat(),
+        "expires_at": (now + timedelta(days=args.days)).isoformat(),
+    }
+    document = signed.sign(body, args.approver, load_private_key(Path(args.private_key)))
+    Path(args.out).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"approval {args.id} written to {args.out}")
+    return 0
+
+
+def _with_purpose(verb: argparse.ArgumentParser) -> None:
+    verb.add_argument("call", help="package id (call-...) or the start of the call id")
+    verb.add_argument("--purpose", required=True, choices=PURPOSES)
+    verb.add_argument("--reason", required=True, help="why, in words (shown to the rep)")
+    verb.add_argument("--approval", help="for performance purposes: the signed approval file")
+
+
+def add_desk_verbs(verbs: Any) -> None:
+    desk = verbs.add_parser("desk", help="the review desk: open the organisation's calls")
+    actions = desk.add_subparsers(required=True, metavar="ACTION")
+    setup = actions.add_parser("setup", help="put this reviewer's keys in the keyring")
+    setup.add_argument("--reviewer", required=True, help="your id in the policy's reviewers")
+    setup.add_argument("--organisation-identity", required=True, help="the org's age identity")
+    setup.add_argument("--signing-key", help="an Ed25519 private key (PEM) to sign with")
+    setup.set_defaults(handler=_setup)
+    actions.add_parser("list", help="the calls your role may see").set_defaults(handler=_list)
+    for name, handler, text in (
+        ("open", _open, "moments, notes and CRM fields of a call"),
+        ("play", _play, "play a call's audio"),
+        ("read-transcript", _read, "print a call's transcript"),
+    ):
+        verb = actions.add_parser(name, help=text)
+        _with_purpose(verb)
+        verb.set_defaults(handler=handler)
+    approve = actions.add_parser("approve", help="(approvers) sign a performance-use approval")
+    approve.add_argument("--private-key", required=True, help="the approver's private key")
+    approve.add_argument("--approver", required=True, help="your id in the policy's approvers")
+    approve.add_argument("--id", required=True, help="the approval's id, e.g. apr-2026-014")
+    approve.add_argument("--call", required=True, action="append", help="a call (repeatable)")
+    approve.add_argument("--purpose", required=True, choices=PURPOSES[1:])
+    approve.add_argument("--reviewer", required=True)
+    approve.add_argument("--days", type=int, default=7, help="valid for this many days")
+    approve.add_argument("--out", required=True)
+    approve.set_defaults(handler=_approve)
