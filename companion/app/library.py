@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlalchemy import column, exists, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -174,3 +175,27 @@ def _tag_labels(
             shown, _ = tag_display(tag, label, None, policy)
             found.setdefault(call_id, {})[shown or tag or ""] = None
     return {call_id: tuple(labels) for call_id, labels in found.items()}
+
+
+@dataclass(frozen=True)
+class AccessView:
+    """Who in the organisation opened the rep's calls, as the last sync verified it."""
+
+    by_call: dict[str, list[str]]  # call id -> "Viewed by Dana Lee (...) on 3 Dec, 14:02"
+    warnings: list[str]  # a receipt missing or changed in the store
+
+    def latest(self, call_id: str) -> str:
+        shown = self.by_call.get(call_id, [])
+        more = f" (+{len(shown) - 1} more)" if len(shown) > 1 else ""
+        return shown[-1] + more if shown else ""
+
+
+def access_view(data_dir: Path) -> AccessView:
+    # cryptography loads with the receipts, when the library opens, not at start-up
+    from companion.app.access_receipts import BOOK, ReceiptBook
+
+    book = ReceiptBook.load(data_dir / BOOK)
+    by_call: dict[str, list[str]] = {}
+    for receipt in book.receipts:
+        by_call.setdefault(receipt.call.removeprefix("call-"), []).append(receipt.describe())
+    return AccessView(by_call, list(book.warnings))

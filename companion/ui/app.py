@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 from companion.app.audio_export import open_playback
 from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
-from companion.app.library import search_calls
+from companion.app.library import access_view, search_calls
 from companion.app.recovery import RecoveryReport, recover_interrupted
 from companion.app.sync_pass import sync_not_set_up, test_sync_target
 from companion.core.calls.session import CallSession, CallState
@@ -298,6 +298,7 @@ class TrayApp(QObject):
                 policy,
                 self.open_review,
                 context.exports,
+                access=lambda: access_view(context.paths.data_dir),
             )
         if name == "policy":
             return PolicyWindow(active)

@@ -17,11 +17,13 @@ from peers import secret_service as keyring_peer
 
 from companion.app.access_receipts import BOOK, ReceiptBook
 from companion.app.call_package import package_call
+from companion.app.library import access_view, search_calls
 from companion.app.sync_pass import sync_once
 from companion.core.access import signed
 from companion.edges.paths import AppPaths
 from companion.edges.store import audit
 from companion.edges.sync.folder_target import FolderTarget
+from companion.ui.library_window import COLUMNS, LibraryWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
 
@@ -156,8 +158,25 @@ def test_performance_use_needs_a_valid_approval_and_its_receipt_names_it(rep, de
     assert "approval apr-2026-014" in receipt.describe()
 
 
+def library_of(rep, qtbot) -> LibraryWindow:
+    policy = rep.active_policy().policy
+    window = LibraryWindow(
+        lambda query: search_calls(rep.store, query, policy),
+        policy,
+        lambda _call: None,
+        access=lambda: access_view(rep.paths.data_dir),
+    )
+    qtbot.addWidget(window)
+    return window
+
+
+def opened_by(window: LibraryWindow) -> str:
+    item = window.table.item(0, COLUMNS.index("Opened by"))
+    return item.text() if item is not None else ""
+
+
 def test_the_rep_sees_who_opened_a_call_and_a_changed_or_removed_receipt_is_a_warning(
-    rep, desk, org, share
+    rep, desk, org, share, qtbot
 ):
     mine = alices_call(rep)
     why = ("--purpose", "coaching", "--reason", "objection handling")
@@ -170,6 +189,9 @@ def test_the_rep_sees_who_opened_a_call_and_a_changed_or_removed_receipt_is_a_wa
     assert shown.startswith("Viewed by Dana Lee (manager, coaching: 'objection handling') on ")
     assert f"{receipts[0].at.day} {receipts[0].at:%b, %H:%M}" in shown
     assert book(rep).warnings == []
+    library = library_of(rep, qtbot)
+    assert opened_by(library) == receipts[2].describe() + " (+2 more)"
+    assert library.access_warning.isHidden()
 
     folder = share / "receipts" / "alice"
     (folder / "00000002.json.age").unlink()
@@ -183,6 +205,10 @@ def test_the_rep_sees_who_opened_a_call_and_a_changed_or_removed_receipt_is_a_wa
     warnings = book(rep).warnings
     assert "Receipt 2 is missing from the organisation's store." in warnings
     assert "Receipt 3 was changed after it was signed." in warnings
+    library.refresh()
+    assert not library.access_warning.isHidden()
+    assert "Receipt 2 is missing" in library.access_warning.text()
+    assert opened_by(library).startswith("Viewed by Dana Lee")  # what was verified stays
     with rep.store() as db:
         kinds = [e["kind"] for e in audit.entries(db)]
         assert kinds.count("access.receipt") == 3
@@ -193,3 +219,80 @@ def test_the_rep_sees_who_opened_a_call_and_a_changed_or_removed_receipt_is_a_wa
 def _rep_recipient(share):
     text = (share / "reps" / "alice" / "recipient.txt").read_text().strip()
     return [pyrage.x25519.Recipient.from_str(text)]
+
+
+@pytest.fixture(scope="module")
+def moto_s3():
+    pytest.importorskip("moto.server", reason="moto[server] is a dev dependency")
+    from peers.s3 import running_s3
+
+    with running_s3() as peer:
+        yield peer
+
+
+def test_receipts_on_s3_are_object_locked_and_a_hidden_one_is_a_warning(
+    rep, tmp_path, desk_keyring, org, moto_s3
+):
+    from peers.s3 import REGION, TEST_KEY
+
+    from companion.edges.sync.s3_connection import ACCESS_KEY_SECRET, SECRET_KEY_SECRET
+
+    bucket = moto_s3.make_bucket(object_lock=True)
+    store = {"s3_bucket": bucket, "s3_endpoint": moto_s3.endpoint_url, "s3_region": REGION}
+    rep.settings.save(rep.settings.load().with_changes(sync_folder=None, **store))
+    rep.secrets.set(ACCESS_KEY_SECRET, TEST_KEY[0])
+    rep.secrets.set(SECRET_KEY_SECRET, TEST_KEY[1])
+    desk = DeskProfile(tmp_path / "s3-desk", desk_keyring.address, org)
+    desk.home.mkdir()
+    desk.python(
+        "from companion.edges.secrets import SecretStore\n"
+        f"s = SecretStore(); s.set({ACCESS_KEY_SECRET!r}, {TEST_KEY[0]!r}); "
+        f"s.set({SECRET_KEY_SECRET!r}, {TEST_KEY[1]!r})"
+    )
+    desk.set_up("dana", store, org.policy_text())
+    mine = alices_call(rep)
+    assert desk.listed() == [mine]
+    for _ in range(2):
+        desk.run("open", mine, "--purpose", "coaching", "--reason", "first call review")
+    sync_once(rep)
+    assert [r.seq for r in book(rep).receipts] == [1, 2]
+
+    client = moto_s3.client()
+    key = "receipts/alice/00000001.json.age"
+    head = client.head_object(Bucket=bucket, Key=key)
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+    assert head["ObjectLockRetainUntilDate"] > datetime.now(UTC) + timedelta(days=300)
+    client.delete_object(Bucket=bucket, Key=key)  # a delete marker hides it from a listing
+    assert "1 warning(s)" in sync_once(rep)
+    assert book(rep).warnings == ["Receipt 1 is missing from the organisation's store."]
+    assert [r.seq for r in book(rep).receipts] == [1, 2]  # the rep keeps what it verified
+
+
+def test_after_the_manager_plays_a_call_the_rep_sees_the_receipt(
+    rep, desk, org, share, tmp_path, pulse_testbed
+):
+    import subprocess
+
+    import numpy as np
+    from peers.sounds import dominant
+
+    sync_once(rep)  # the rep's recipient is published at the first sync
+    package = recorded_package(org, "alice", "5e1f0000-0000-4000-8000-000000000002", hz=880)
+    FolderTarget(share).put_package(package)
+    heard = tmp_path / "heard.raw"
+    with heard.open("wb") as out:
+        recorder = subprocess.Popen(
+            ["parec", "--device=spk.monitor", "--rate=48000", "--channels=1", "--format=s16le"],
+            stdout=out,
+        )
+        try:
+            desk.run("play", package.package_id, "--purpose", "coaching", "--reason", "pricing")
+        finally:
+            recorder.terminate()
+            recorder.wait(timeout=10)
+    sound = np.frombuffer(heard.read_bytes(), dtype=np.int16)
+    assert abs(dominant(sound, 48_000) - 880) < 10
+    sync_once(rep)
+    (receipt,) = book(rep).receipts
+    assert receipt.action == "play" and receipt.call == package.package_id
+    assert receipt.describe().startswith("Played by Dana Lee (manager, coaching: 'pricing') on ")
