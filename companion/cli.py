@@ -187,6 +187,7 @@ def _sync(_args: argparse.Namespace) -> int:
 
 def _retention_sweep(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
+    from companion.app.org_holds import org_holds
     from companion.app.retention_sweep import sweep
 
     context = build_context()
@@ -198,7 +199,13 @@ def _retention_sweep(args: argparse.Namespace) -> int:
     if not args.dry_run:
         lock.acquire("the retention sweep")  # the app sweeps on its own timer
     try:
-        report = sweep(context.store, active.policy, context.rep, dry_run=args.dry_run)
+        report = sweep(
+            context.store,
+            active.policy,
+            context.rep,
+            dry_run=args.dry_run,
+            holds=org_holds(context.paths.data_dir),
+        )
     finally:
         lock.release()
     print(f"retention: {report.summary(args.dry_run)}")

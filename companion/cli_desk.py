@@ -103,6 +103,46 @@ def _approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hold(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from companion.app.compose import build_context
+    from companion.app.desk.holds import place_hold
+
+    scope = {"calls": args.call or [], "accounts": args.account or [], "reps": args.rep or []}
+    key = place_hold(
+        build_context(),
+        approver=args.approver,
+        private_key=Path(args.private_key),
+        hold_id=args.id,
+        matter=args.matter,
+        scope=scope,
+        review_on=date.fromisoformat(args.review_on),
+    )
+    print(f"legal hold placed: {key}")
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from companion.app.compose import build_context
+    from companion.app.desk.holds import release_hold
+
+    key = release_hold(
+        build_context(),
+        approver=args.approver,
+        private_key=Path(args.private_key),
+        hold_id=args.hold,
+        reason=args.reason,
+    )
+    print(f"legal hold released: {key}")
+    return 0
+
+
+def _approver_args(verb: argparse.ArgumentParser) -> None:
+    verb.add_argument("--private-key", required=True, help="the approver's private key (PEM)")
+    verb.add_argument("--approver", required=True, help="your id in the policy's approvers")
+
+
 def _with_purpose(verb: argparse.ArgumentParser) -> None:
     verb.add_argument("call", help="package id (call-...) or the start of the call id")
     verb.add_argument("--purpose", required=True, choices=PURPOSES)
@@ -128,8 +168,7 @@ def add_desk_verbs(verbs: Any) -> None:
         _with_purpose(verb)
         verb.set_defaults(handler=handler)
     approve = actions.add_parser("approve", help="(approvers) sign a performance-use approval")
-    approve.add_argument("--private-key", required=True, help="the approver's private key")
-    approve.add_argument("--approver", required=True, help="your id in the policy's approvers")
+    _approver_args(approve)
     approve.add_argument("--id", required=True, help="the approval's id, e.g. apr-2026-014")
     approve.add_argument("--call", required=True, action="append", help="a call (repeatable)")
     approve.add_argument("--purpose", required=True, choices=PURPOSES[1:])
@@ -137,3 +176,17 @@ def add_desk_verbs(verbs: Any) -> None:
     approve.add_argument("--days", type=int, default=7, help="valid for this many days")
     approve.add_argument("--out", required=True)
     approve.set_defaults(handler=_approve)
+    hold = actions.add_parser("hold", help="(approvers) place a legal hold in the store")
+    _approver_args(hold)
+    hold.add_argument("--id", required=True, help="the hold's id, e.g. hold-2026-003")
+    hold.add_argument("--matter", required=True, help="the matter's name")
+    hold.add_argument("--call", action="append", help="a call to keep (repeatable)")
+    hold.add_argument("--account", action="append", help="every call with this account")
+    hold.add_argument("--rep", action="append", help="every call of this rep")
+    hold.add_argument("--review-on", required=True, help="when the hold is reviewed (YYYY-MM-DD)")
+    hold.set_defaults(handler=_hold)
+    release = actions.add_parser("release", help="(approvers) release a legal hold")
+    _approver_args(release)
+    release.add_argument("--hold", required=True, help="the hold's id")
+    release.add_argument("--reason", required=True, help="why it is released")
+    release.set_defaults(handler=_release)

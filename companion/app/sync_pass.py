@@ -124,7 +124,24 @@ def _sync_pass(
     if report.offline:  # concerns would fail the same way; they go with the next pass
         return SyncPass(refresh, summary, offline=True)
     summary = _with_concerns(context, target, recipients, sealed, summary)
-    return SyncPass(refresh, _with_receipts(context, target, active.policy, access, summary))
+    summary = _with_receipts(context, target, active.policy, access, summary)
+    return SyncPass(refresh, _with_holds(context, target, active.policy, summary))
+
+
+def _with_holds(context: AppContext, target: SyncTarget, policy: Policy, summary: str) -> str:
+    """The organisation's signed legal holds, for the sweeper; None without approvers."""
+    if not policy.access.approvers:
+        return summary
+    from companion.app.org_access import org_store_for
+    from companion.app.org_holds import sync_holds
+
+    try:
+        holds = sync_holds(
+            org_store_for(target), policy, context.rep, context.paths.data_dir, context.store
+        )
+    except Exception as error:  # OSError, botocore's: the holds known so far still stand
+        return f"{summary}; legal holds wait for the next sync ({error})"
+    return f"{summary}; {len(holds)} legal hold(s)" if holds else summary
 
 
 def _publish_recipient(context: AppContext, target: SyncTarget, policy: Policy) -> object | None:

@@ -298,7 +298,7 @@ class TrayApp(QObject):
                 policy,
                 self.open_review,
                 context.exports,
-                access=lambda: access_view(context.paths.data_dir),
+                access=lambda: access_view(context.paths.data_dir, context.rep, policy),
             )
         if name == "policy":
             return PolicyWindow(active)

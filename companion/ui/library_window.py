@@ -49,7 +49,8 @@ def row_values(
         row.outcome_reason,
         ", ".join(row.tags),
         _sync_words(row, syncs),
-        row.delete_on.isoformat() if row.delete_on else "",
+        (access.hold(row.call_id, row.account) if access else "")
+        or (row.delete_on.isoformat() if row.delete_on else ""),
         access.latest(row.call_id) if access else "",
     )
 
