@@ -81,6 +81,33 @@ def _read(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from companion.app.compose import build_context
+    from companion.app.desk.compose import open_desk
+    from companion.app.desk.evidence import export_bundle
+    from companion.edges.policy.files import policy_path_for
+
+    context = build_context()
+    policy_file = policy_path_for(context.paths)
+    out = export_bundle(open_desk(context), args.call, _opening(args), policy_file, Path(args.out))
+    print(f"evidence bundle written to {out}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from companion.app.desk.evidence_verify import verify_bundle
+
+    key = Path(args.organisation_key) if args.organisation_key else None
+    problems = verify_bundle(Path(args.bundle), key)
+    if problems:
+        print(f"{args.bundle}: bundle BROKEN", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.bundle}: bundle intact")
+    return 0
+
+
 def _approve(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
@@ -167,6 +194,14 @@ def add_desk_verbs(verbs: Any) -> None:
         verb = actions.add_parser(name, help=text)
         _with_purpose(verb)
         verb.set_defaults(handler=handler)
+    export = actions.add_parser("export", help="a call's evidence bundle (chain of custody)")
+    _with_purpose(export)
+    export.add_argument("--out", required=True, help="a new folder for the bundle")
+    export.set_defaults(handler=_export)
+    verify = actions.add_parser("verify", help="check an evidence bundle, offline")
+    verify.add_argument("bundle", help="the bundle's folder")
+    verify.add_argument("--organisation-key", help="also check the bundled policy's signature")
+    verify.set_defaults(handler=_verify)
     approve = actions.add_parser("approve", help="(approvers) sign a performance-use approval")
     _approver_args(approve)
     approve.add_argument("--id", required=True, help="the approval's id, e.g. apr-2026-014")

@@ -83,7 +83,8 @@ class ReceiptBook:
         return [r for r in self.receipts if r.call == f"call-{call_id}"]
 
 
-def _found(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[str, Any] | str]:
+def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[str, Any] | str]:
+    """The rep's receipts by number: the signed document, or why it cannot be read."""
     import pyrage
 
     found: dict[int, dict[str, Any] | str] = {}
@@ -108,7 +109,7 @@ def fetch_receipts(
 ) -> ChainReport:
     """Fetch, verify and keep the rep's receipts; audit what is new since the last sync."""
     book = ReceiptBook.load(book_path)
-    report = verify_chain(_found(store, identity, rep), policy.access, rep, book.seen)
+    report = verify_chain(read_receipts(store, identity, rep), policy.access, rep, book.seen)
     known = {r.seq for r in book.receipts}
     with db.begin() as session:
         for receipt in report.receipts:

@@ -296,3 +296,52 @@ def test_after_the_manager_plays_a_call_the_rep_sees_the_receipt(
     (receipt,) = book(rep).receipts
     assert receipt.action == "play" and receipt.call == package.package_id
     assert receipt.describe().startswith("Played by Dana Lee (manager, coaching: 'pricing') on ")
+
+
+def test_desk_verify_passes_an_exported_bundle_and_fails_each_kind_of_change(
+    rep, desk, org, share, tmp_path
+):
+    import shutil
+
+    sync_once(rep)
+    package = recorded_package(org, "alice", "5e1f0000-0000-4000-8000-000000000003")
+    FolderTarget(share).put_package(package)
+    desk.set_up("cora", {"sync_folder": str(share)}, org.policy_text())
+    approval = desk.home / "approval.json"
+    expires = datetime.now(UTC) + timedelta(days=1)
+    approval.write_bytes(org.approval([package.package_id], expires=expires))
+    why = ("--purpose", "investigation", "--reason", "complaint 4411", "--approval", str(approval))
+    desk.run("open", package.package_id, *why)
+    bundle = tmp_path / "bundle"
+    desk.run("export", package.package_id, *why, "--out", str(bundle))
+    assert sorted(p.name for p in (bundle / "receipts").iterdir()) == [
+        "00000001.json",
+        "00000002.json",
+    ]
+    assert "bundle intact" in desk.run("verify", str(bundle)).stdout
+
+    def broken(change) -> str:
+        copy = tmp_path / f"copy-{change.__name__}"
+        shutil.copytree(bundle, copy)
+        change(copy)
+        return desk.run("verify", str(copy), ok=False).stderr
+
+    def package_byte(root):
+        audio = root / "package" / "audio.ogg.age"
+        data = bytearray(audio.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        audio.write_bytes(bytes(data))
+
+    def receipt_removed(root):
+        (root / "receipts" / "00000001.json").unlink()
+
+    def manifest_changed(root):
+        manifest = json.loads((root / "bundle.json").read_bytes())
+        del manifest["body"]["files"]["receipts/00000001.json"]
+        (root / "bundle.json").write_text(json.dumps(manifest))
+
+    assert "package/audio.ogg.age was changed" in broken(package_byte)
+    assert "receipts/00000001.json is missing" in broken(receipt_removed)
+    assert "bundle.json: The bundle's signature does not match" in broken(manifest_changed)
+    sync_once(rep)
+    assert [r.action for r in book(rep).receipts] == ["open", "export"]
