@@ -108,6 +108,18 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from companion.app.compose import build_context
+    from companion.app.desk.compose import open_desk
+    from companion.app.desk.program_report import program_report
+    from companion.app.desk.report_html import write_report
+
+    desk = open_desk(build_context())
+    report = program_report(desk.store, desk.keys.identity, desk.policy.organisation, desk.clock)
+    print(f"program review written to {write_report(report, Path(args.out))}")
+    return 0
+
+
 def _approve(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
@@ -202,6 +214,9 @@ def add_desk_verbs(verbs: Any) -> None:
     verify.add_argument("bundle", help="the bundle's folder")
     verify.add_argument("--organisation-key", help="also check the bundled policy's signature")
     verify.set_defaults(handler=_verify)
+    report = actions.add_parser("report", help="the program review: HTML with charts, CSVs")
+    report.add_argument("--out", required=True, help="a folder for report.html and the CSVs")
+    report.set_defaults(handler=_report)
     approve = actions.add_parser("approve", help="(approvers) sign a performance-use approval")
     _approver_args(approve)
     approve.add_argument("--id", required=True, help="the approval's id, e.g. apr-2026-014")

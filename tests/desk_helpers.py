@@ -95,10 +95,17 @@ def tone(seconds: float, hz: float = 440.0, rate: int = 48_000) -> np.ndarray:
     return np.stack([wave, wave], axis=1)
 
 
-def recorded_package(org: Org, rep: str, call_id: str, seconds: float = 2.0, hz: float = 440.0):
+def recorded_package(
+    org: Org,
+    rep: str,
+    call_id: str,
+    seconds: float = 2.0,
+    hz: float = 440.0,
+    started: datetime | None = None,
+):
     """A consented call of `rep` with audio, packaged as the rep's companion would."""
     policy = parse_policy(org.policy_text().encode(), "org.toml")
-    started = datetime.now(UTC) - timedelta(hours=1)
+    started = started or datetime.now(UTC) - timedelta(hours=1)
     summary = CallSummary(
         call_id, "Acme", "discovery", "DE", rep, policy.version, "ended", "recorded", None,
         started, started + timedelta(seconds=seconds),

@@ -45,6 +45,14 @@ class S3OrgStore:
         start = folder.rstrip("/") + "/"
         return sorted(key[len(start) :] for key in self._keys(start, "/"))
 
+    def folders(self, folder: str) -> list[str]:
+        start = self._key(folder.rstrip("/") + "/")
+        paginator = self.target.client().get_paginator("list_objects_v2")
+        found = []
+        for page in paginator.paginate(Bucket=self.target.bucket, Prefix=start, Delimiter="/"):
+            found += [p["Prefix"][len(start) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        return sorted(found)
+
     def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
         from botocore.exceptions import ClientError
 
@@ -72,8 +80,8 @@ class S3OrgStore:
             Bucket=self.target.bucket, Key=self._key(key), Body=data, ChecksumAlgorithm="SHA256"
         )
 
-    def package_indexes(self) -> Iterator[dict[str, Any]]:
-        for key in self._keys("call-"):
+    def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
+        for key in self._keys(kind):
             if key.endswith("/" + INDEX):
                 raw = self.get(key)
                 if raw is not None:

@@ -36,6 +36,10 @@ class OrgStore(Protocol):
         """The names of the objects directly in `folder` (e.g. `receipts/alice`), sorted."""
         ...
 
+    def folders(self, folder: str) -> list[str]:
+        """The names of the folders directly in `folder` (e.g. the reps under `receipts`)."""
+        ...
+
     def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
         """Write `data` only if `key` is free; False when it was taken (a race lost)."""
         ...
@@ -44,8 +48,8 @@ class OrgStore(Protocol):
         """Write or replace `key`."""
         ...
 
-    def package_indexes(self) -> Iterator[dict[str, Any]]:
-        """The readable `index.json` of every complete package."""
+    def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
+        """The readable `index.json` of every complete package (`concern-`: concerns)."""
         ...
 
 
@@ -64,6 +68,12 @@ class FolderOrgStore:
     def names(self, folder: str) -> list[str]:
         try:
             return sorted(p.name for p in (self.root / folder).iterdir() if p.is_file())
+        except FileNotFoundError:
+            return []
+
+    def folders(self, folder: str) -> list[str]:
+        try:
+            return sorted(p.name for p in (self.root / folder).iterdir() if p.is_dir())
         except FileNotFoundError:
             return []
 
@@ -87,9 +97,9 @@ class FolderOrgStore:
         partial.write_bytes(data)
         os.replace(partial, path)
 
-    def package_indexes(self) -> Iterator[dict[str, Any]]:
+    def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
         with os.scandir(self.root) as entries:
-            folders = sorted(e.name for e in entries if e.name.startswith("call-"))
+            folders = sorted(e.name for e in entries if e.name.startswith(kind))
         for name in folders:
             try:
                 yield json.loads((self.root / name / INDEX).read_bytes())

@@ -9,85 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pyrage
 import pytest
-from access_helpers import Org
-from call_helpers import ready_call
 from desk_helpers import DeskProfile, recorded_package
-from peers import require
-from peers import secret_service as keyring_peer
+from desk_world import alices_call, book, carols_call
 
-from companion.app.access_receipts import BOOK, ReceiptBook
-from companion.app.call_package import package_call
 from companion.app.library import access_view, search_calls
 from companion.app.sync_pass import sync_once
 from companion.core.access import signed
-from companion.edges.paths import AppPaths
 from companion.edges.store import audit
 from companion.edges.sync.folder_target import FolderTarget
 from companion.ui.library_window import COLUMNS, LibraryWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
-
-
-@pytest.fixture(scope="module")
-def desk_keyring(tmp_path_factory):
-    """The reviewer's own Secret Service: a second bus and gnome-keyring."""
-    require(*keyring_peer.PROGRAMS)
-    with keyring_peer.running_secret_service(tmp_path_factory.mktemp("desk-keyring")) as peer:
-        yield peer
-
-
-@pytest.fixture
-def org():
-    return Org()
-
-
-@pytest.fixture
-def share(tmp_path):
-    folder = tmp_path / "share"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def rep(make_context, monkeypatch, org, share):
-    """Alice's companion (team A), syncing to the shared folder."""
-    monkeypatch.setenv("LOGNAME", "alice")
-    context = make_context()
-    context.paths.policy_override.write_text(org.policy_text(), encoding="utf-8")
-    context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
-    return context
-
-
-@pytest.fixture
-def desk(tmp_path, desk_keyring, org, share):
-    profile = DeskProfile(tmp_path / "desk-home", desk_keyring.address, org)
-    profile.set_up("dana", {"sync_folder": str(share)}, org.policy_text())
-    return profile
-
-
-def carols_call(make_context, monkeypatch, org, share, tmp_path) -> str:
-    """A call of carol (team B), delivered by her own companion's packaging."""
-    monkeypatch.setenv("LOGNAME", "carol")
-    root = tmp_path / "carol-home"
-    context = make_context(paths=AppPaths(root / "data", root / "config", root / "logs"))
-    context.paths.ensure()
-    context.paths.policy_override.write_text(org.policy_text(), encoding="utf-8")
-    call_id = ready_call(context, "Globex")
-    policy = context.active_policy().policy
-    package = package_call(context.store, call_id, policy, None, list(policy.sync.recipients))
-    FolderTarget(share).put_package(package)
-    monkeypatch.setenv("LOGNAME", "alice")
-    return package.package_id
-
-
-def alices_call(rep) -> str:
-    call_id = ready_call(rep, "Acme")
-    sync_once(rep)
-    return f"call-{call_id}"
-
-
-def book(rep) -> ReceiptBook:
-    return ReceiptBook.load(rep.paths.data_dir / BOOK)
 
 
 def test_a_manager_opens_own_team_calls_and_never_sees_another_team(
