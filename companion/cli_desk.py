@@ -64,15 +64,11 @@ def _open(args: argparse.Namespace) -> int:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from companion.edges.audio.decode import decode_ogg
-    from companion.edges.audio.playback import CallPlayback
+    from companion.edges.audio.stream_playback import play_ogg
 
-    frames, rate = decode_ogg(_desk().play(args.call, _opening(args)))
-    player = CallPlayback(frames, rate, [(0, len(frames))])
-    print(f"playing {player.seconds:.1f} s", file=sys.stderr)
-    player.play(0.0)
-    player.finished.wait(player.seconds + 5)
-    player.stop()
+    audio = _desk().play(args.call, _opening(args))
+    seconds = play_ogg(audio, lambda: print("playing", file=sys.stderr, flush=True))
+    print(f"played {seconds:.1f} s", file=sys.stderr)
     return 0
 
 

@@ -60,9 +60,3 @@ def decode_call(paths: list[Path], master_key: bytes) -> tuple[np.ndarray, int] 
     if not segments:
         return None
     return np.concatenate([s.frames for s in segments]), segments[0].rate
-
-
-def decode_ogg(data: bytes) -> tuple[np.ndarray, int]:
-    """An Ogg Opus file held in memory (a decrypted package's audio) as int16 frames."""
-    frames, rate = sf.read(io.BytesIO(data), dtype="int16", always_2d=True)
-    return frames, int(rate)
