@@ -104,6 +104,22 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _window(_args: argparse.Namespace) -> int:
+    from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
+
+    if no_desktop():  # before Qt, which would abort with a plugin message
+        print(f"error: {NO_DESKTOP}; {NO_DESKTOP_FIX}.", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    from companion.ui.desk_window import DeskWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = DeskWindow(_desk())
+    window.show()
+    return int(app.exec())
+
+
 def _report(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
     from companion.app.desk.compose import open_desk
@@ -194,6 +210,7 @@ def add_desk_verbs(verbs: Any) -> None:
     setup.add_argument("--signing-key", help="an Ed25519 private key (PEM) to sign with")
     setup.set_defaults(handler=_setup)
     actions.add_parser("list", help="the calls your role may see").set_defaults(handler=_list)
+    actions.add_parser("window", help="the desk's window").set_defaults(handler=_window)
     for name, handler, text in (
         ("open", _open, "moments, notes and CRM fields of a call"),
         ("play", _play, "play a call's audio"),
