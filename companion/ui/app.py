@@ -228,7 +228,8 @@ class TrayApp(QObject):
             self.flow.run_safely("play the call", start)
 
         policy = context.active_policy().policy
-        window = ReviewWindow(context.review, call_id, policy, play, context.exports)
+        access = access_view(context.paths.data_dir, context.rep, policy)
+        window = ReviewWindow(context.review, call_id, policy, play, context.exports, access=access)
         self.windows[f"review:{call_id}"] = window
         window.show()
         window.raise_()

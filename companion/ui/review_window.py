@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.app.call_exports import CallExports
+from companion.app.library import AccessView
 from companion.app.review.moments import MomentView
 from companion.app.review.service import CallReview, ReviewService
 from companion.core.errors import UserFacingError
@@ -52,6 +53,7 @@ class ReviewWindow(QWidget):
         player: Player | None,
         exports: CallExports | None = None,
         parent: QWidget | None = None,
+        access: AccessView | None = None,
     ) -> None:
         super().__init__(parent)
         self._review, self._call_id, self._player = review, call_id, player
@@ -60,6 +62,14 @@ class ReviewWindow(QWidget):
         self.setWindowTitle("Review call")
         self.resize(720, 720)
         self.heading = plain_label()
+        # Who in the organisation opened this call, from the receipts the last sync verified.
+        opened = access.by_call.get(call_id, []) if access else []
+        warnings = " ".join(access.warnings) if access else ""
+        self.opened_by = plain_label(
+            "\n".join(opened + ([f"Warning: {warnings}"] if warnings else []))
+        )
+        self.opened_by.setWordWrap(True)
+        self.opened_by.setVisible(bool(opened or warnings))
         self.moments = QListWidget()
         self.moments.itemActivated.connect(self._play_from)
         self.moments.currentItemChanged.connect(self._selected)
@@ -95,6 +105,7 @@ class ReviewWindow(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.opened_by)
         if self.exports is not None:
             layout.addWidget(self.exports)
         layout.addWidget(

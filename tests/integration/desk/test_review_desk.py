@@ -18,6 +18,7 @@ from companion.core.access import signed
 from companion.edges.store import audit
 from companion.edges.sync.folder_target import FolderTarget
 from companion.ui.library_window import COLUMNS, LibraryWindow
+from companion.ui.review_window import ReviewWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
 
@@ -124,6 +125,10 @@ def test_the_rep_sees_who_opened_a_call_and_a_changed_or_removed_receipt_is_a_wa
     library = library_of(rep, qtbot)
     assert opened_by(library) == receipts[2].describe() + " (+2 more)"
     assert library.access_warning.isHidden()
+    view = access_view(rep.paths.data_dir, "alice", rep.active_policy().policy)
+    review = ReviewWindow(rep.review, mine.removeprefix("call-"), None, None, access=view)
+    qtbot.addWidget(review)
+    assert review.opened_by.text().splitlines() == [r.describe() for r in receipts]
 
     folder = share / "receipts" / "alice"
     (folder / "00000002.json.age").unlink()
