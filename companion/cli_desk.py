@@ -194,6 +194,22 @@ def _approver_args(verb: argparse.ArgumentParser) -> None:
     verb.add_argument("--approver", required=True, help="your id in the policy's approvers")
 
 
+def _keygen(args: argparse.Namespace) -> int:
+    from companion.core.access.signed import public_key_text
+    from companion.edges.policy.signing import generate_keypair, load_private_key
+
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    private, public = out / f"{args.name}-private.pem", out / f"{args.name}-key.pem"
+    if private.exists():
+        print(f"{private} exists; keep it or move it away first", file=sys.stderr)
+        return 1
+    generate_keypair(private, public)
+    print(f"private key: {private} (keep it secret)")
+    print(f'for the policy: key = "{public_key_text(load_private_key(private))}"')
+    return 0
+
+
 def _with_purpose(verb: argparse.ArgumentParser) -> None:
     verb.add_argument("call", help="package id (call-...) or the start of the call id")
     verb.add_argument("--purpose", required=True, choices=PURPOSES)
@@ -230,6 +246,10 @@ def add_desk_verbs(verbs: Any) -> None:
     report = actions.add_parser("report", help="the program review: HTML with charts, CSVs")
     report.add_argument("--out", required=True, help="a folder for report.html and the CSVs")
     report.set_defaults(handler=_report)
+    keygen = actions.add_parser("keygen", help="an Ed25519 key pair for an approver or reviewer")
+    keygen.add_argument("--name", required=True, help="whose key (names the files)")
+    keygen.add_argument("--out-dir", required=True, help="a folder outside any git work tree")
+    keygen.set_defaults(handler=_keygen)
     approve = actions.add_parser("approve", help="(approvers) sign a performance-use approval")
     _approver_args(approve)
     approve.add_argument("--id", required=True, help="the approval's id, e.g. apr-2026-014")

@@ -27,6 +27,12 @@ from companion.edges.sync.package_facts import (
 )
 
 
+def pem_of(key) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 @dataclass
 class DeskProfile:
     """A reviewer's profile: its own COMPANION_HOME and its own Secret Service."""
@@ -73,13 +79,7 @@ class DeskProfile:
         settings.save(settings.load().with_changes(**store))
         identity, pem = self.home / "org-identity.txt", self.home / f"{reviewer}.pem"
         identity.write_text(str(self.org.age) + "\n", encoding="utf-8")
-        pem.write_bytes(
-            self.org.keys[reviewer].private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        pem.write_bytes(pem_of(self.org.keys[reviewer]))
         self.run(
             "setup", "--reviewer", reviewer, "--organisation-identity", str(identity),
             "--signing-key", str(pem),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyrage
 import pytest
-from desk_helpers import DeskProfile, recorded_package
+from desk_helpers import DeskProfile, pem_of, recorded_package
 from desk_world import alices_call, book, carols_call
 
 from companion.app.library import access_view, search_calls
@@ -71,6 +71,12 @@ def test_performance_use_needs_a_valid_approval_and_its_receipt_names_it(rep, de
         "wrong reviewer": org.approval([mine], expires=soon, reviewer="dana"),
         "valid": org.approval([mine], expires=soon),
     }
+    legal_pem = desk.home / "legal.pem"
+    legal_pem.write_bytes(pem_of(org.keys["legal"]))
+    valid = desk.home / "valid.json"
+    desk.run("approve", "--approver", "legal", "--private-key", str(legal_pem),
+             "--id", "apr-2026-014", "--call", mine, "--purpose", "investigation",
+             "--reviewer", "cora", "--days", "2", "--out", str(valid))  # fmt: skip
     tampered = json.loads(files["valid"])
     tampered["body"]["calls"].append("call-everything")
     files["tampered"] = json.dumps(tampered).encode()
@@ -80,7 +86,8 @@ def test_performance_use_needs_a_valid_approval_and_its_receipt_names_it(rep, de
         "tampered": "signature does not match",
     }
     for name, data in files.items():
-        (desk.home / f"{name}.json").write_bytes(data)
+        if name != "valid":  # that one is the approver's, made by `desk approve` above
+            (desk.home / f"{name}.json").write_bytes(data)
     for name, message in why_refused.items():
         done = desk.run("open", mine, *why, "--approval", str(desk.home / f"{name}.json"), ok=False)
         assert message in done.stderr, name
