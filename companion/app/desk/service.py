@@ -18,6 +18,7 @@ from companion.app.desk.keys import DeskKeys
 from companion.app.desk.receipt_writer import write_receipt
 from companion.core.access.approvals import check_approval
 from companion.core.access.rules import AccessRefused, check_access, may_list
+from companion.core.errors import UserFacingError
 from companion.core.policy.access import Part, Purpose
 from companion.core.policy.model import Policy
 from companion.edges.sync.org_store import OrgStore
@@ -140,8 +141,6 @@ class ReviewDesk:
 
     def decrypt(self, call: DeskCall, name: str) -> bytes:
         import pyrage
-
-        from companion.core.errors import UserFacingError
 
         encrypted = name + ".age"
         expected = self._visible()[call.package_id]["files"].get(encrypted)

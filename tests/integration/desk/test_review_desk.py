@@ -36,6 +36,14 @@ def test_a_manager_opens_own_team_calls_and_never_sees_another_team(
     assert "Globex" not in refused.stdout + refused.stderr
 
 
+def test_a_reviewer_the_policy_does_not_name_sees_nothing(rep, desk, org, share):
+    mine = alices_call(rep)
+    desk.set_up("intruder", {"sync_folder": str(share)}, org.policy_text())
+    assert desk.listed() == []
+    refused = desk.run("open", mine, "--purpose", "coaching", "--reason", "x", ok=False)
+    assert "is not among the calls your role may see" in refused.stderr
+
+
 def test_opening_without_a_reason_or_for_a_purpose_the_role_lacks_is_refused(rep, desk):
     mine = alices_call(rep)
     blank = desk.run("open", mine, "--purpose", "coaching", "--reason", " ", ok=False)
