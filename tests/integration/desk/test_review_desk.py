@@ -219,6 +219,14 @@ def test_receipts_on_s3_are_object_locked_and_a_hidden_one_is_a_warning(
     assert book(rep).warnings == ["Receipt 1 is missing from the organisation's store."]
     assert [r.seq for r in book(rep).receipts] == [1, 2]  # the rep keeps what it verified
 
+    legal_pem = desk.home / "legal.pem"
+    legal_pem.write_bytes(pem_of(org.keys["legal"]))
+    desk.run("hold", "--approver", "legal", "--private-key", str(legal_pem), "--id", "hold-1",
+             "--matter", "audit", "--rep", "alice", "--review-on", "2031-01-01")  # fmt: skip
+    head = client.head_object(Bucket=bucket, Key="holds/hold-1.json")
+    assert head["ObjectLockRetainUntilDate"].date().isoformat() == "2031-01-01"
+    assert "1 legal hold(s)" in sync_once(rep)
+
 
 def test_after_the_manager_plays_a_call_the_rep_sees_the_receipt(
     rep, desk, org, share, tmp_path, pulse_testbed
