@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +114,9 @@ def _sync_pass(
         raise SyncRefused("the policy cannot be used, so nothing is synced")
     if sync_not_set_up(active.policy):  # no call is tried, none waits on a backoff
         return SyncPass(refresh, f"sync: {NOT_SET_UP}", not_set_up=True)
-    access = _publish_recipient(context, target, active.policy)
+    from companion.app.org_sync import OrgSync
+
+    organisation = OrgSync.start(context, target, active.policy)  # the rep's own recipient
     sealed = SealedCache(context.paths.data_dir / "sync-sealed")
     worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
     report = worker.run_once(active.policy, progress or no_progress)
@@ -124,63 +125,7 @@ def _sync_pass(
     if report.offline:  # concerns would fail the same way; they go with the next pass
         return SyncPass(refresh, summary, offline=True)
     summary = _with_concerns(context, target, recipients, sealed, summary)
-    summary = _with_receipts(context, target, active.policy, access, summary)
-    return SyncPass(refresh, _with_holds(context, target, active.policy, summary))
-
-
-def _with_holds(context: AppContext, target: SyncTarget, policy: Policy, summary: str) -> str:
-    """The organisation's signed legal holds, for the sweeper; None without approvers."""
-    if not policy.access.approvers:
-        return summary
-    from companion.app.org_access import org_store_for
-    from companion.app.org_holds import sync_holds
-
-    try:
-        holds = sync_holds(
-            org_store_for(target), policy, context.rep, context.paths.data_dir, context.store
-        )
-    except Exception as error:  # OSError, botocore's: the holds known so far still stand
-        return f"{summary}; legal holds wait for the next sync ({error})"
-    return f"{summary}; {len(holds)} legal hold(s)" if holds else summary
-
-
-def _publish_recipient(context: AppContext, target: SyncTarget, policy: Policy) -> object | None:
-    """The rep's own age identity, its recipient in the store; None without reviewers."""
-    if not policy.access.reviewers:
-        return None
-    from companion.app.access_receipts import publish_recipient, rep_identity
-    from companion.app.org_access import org_store_for
-
-    identity = rep_identity(context.secrets)
-    try:
-        publish_recipient(org_store_for(target), identity, context.rep)
-    except Exception as error:  # OSError or botocore's: delivery says why; the next pass tries
-        logging.getLogger(__name__).warning("recipient not published: %s", error)
-    return identity
-
-
-def _with_receipts(
-    context: AppContext, target: SyncTarget, policy: Policy, identity: object, summary: str
-) -> str:
-    """Who opened the rep's calls: fetched, verified and kept at each pass."""
-    if identity is None:
-        return summary
-    from companion.app.access_receipts import BOOK, fetch_receipts
-    from companion.app.org_access import org_store_for
-
-    try:
-        report = fetch_receipts(
-            org_store_for(target),
-            identity,
-            policy,
-            context.rep,
-            context.paths.data_dir / BOOK,
-            context.store,
-        )
-    except Exception as error:  # OSError, botocore's, a damaged store: the next pass tries
-        return f"{summary}; access receipts wait for the next sync ({error})"
-    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
-    return f"{summary}; {len(report.receipts)} access receipt(s){warned}"
+    return SyncPass(refresh, organisation.finish(summary))  # receipts and holds
 
 
 def _with_concerns(
