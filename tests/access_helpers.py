@@ -91,6 +91,7 @@ may = ["performance", "legal_hold"]
         expires: datetime,
         signer: str = "legal",
         approval_id: str = "apr-2026-014",
+        issued: datetime | None = None,
     ) -> bytes:
         body = {
             "kind": "approval",
@@ -98,7 +99,7 @@ may = ["performance", "legal_hold"]
             "calls": calls,
             "purpose": purpose,
             "reviewer": reviewer,
-            "issued_at": (expires - timedelta(days=7)).isoformat(),
+            "issued_at": (issued or expires - timedelta(days=7)).isoformat(),
             "expires_at": expires.isoformat(),
         }
         return json.dumps(signed.sign(body, signer, self.keys[signer]), indent=2).encode()

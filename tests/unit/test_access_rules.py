@@ -95,6 +95,7 @@ def test_a_valid_approval_gives_its_id(org, rules):
     ("change", "why"),
     [
         ({"expires": NOW - timedelta(minutes=1)}, "expired on"),
+        ({"issued": NOW + timedelta(hours=1)}, "valid only from"),
         ({"reviewer": "dana"}, "is for dana, not for you"),
         ({"purpose": "hr_review"}, "is for hr review, not for investigation"),
         ({"calls": ["call-2"]}, "does not name the call call-1"),

@@ -65,9 +65,12 @@ def check_approval(
     if package_id not in body.get("calls", []):
         raise AccessRefused(f"The approval does not name the call {package_id}.")
     try:
+        issued = datetime.fromisoformat(str(body.get("issued_at")))
         expires = datetime.fromisoformat(str(body.get("expires_at")))
     except ValueError as error:
-        raise AccessRefused("The approval has no readable expiry.") from error
+        raise AccessRefused("The approval has no readable issue date or expiry.") from error
+    if now < issued:
+        raise AccessRefused(f"The approval is valid only from {issued:%d %b %Y, %H:%M} (UTC).")
     if now >= expires:
         raise AccessRefused(
             f"The approval expired on {expires:%d %b %Y, %H:%M} (UTC).",
