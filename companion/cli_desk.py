@@ -246,6 +246,11 @@ def add_desk_verbs(verbs: Any) -> None:
     report = actions.add_parser("report", help="the program review: HTML with charts, CSVs")
     report.add_argument("--out", required=True, help="a folder for report.html and the CSVs")
     report.set_defaults(handler=_report)
+    _add_approver_verbs(actions)
+
+
+def _add_approver_verbs(actions: Any) -> None:
+    """What approvers do: keys, approvals for performance use, legal holds."""
     keygen = actions.add_parser("keygen", help="an Ed25519 key pair for an approver or reviewer")
     keygen.add_argument("--name", required=True, help="whose key (names the files)")
     keygen.add_argument("--out-dir", required=True, help="a folder outside any git work tree")

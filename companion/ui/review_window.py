@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -62,14 +63,7 @@ class ReviewWindow(QWidget):
         self.setWindowTitle("Review call")
         self.resize(720, 720)
         self.heading = plain_label()
-        # Who in the organisation opened this call, from the receipts the last sync verified.
-        opened = access.by_call.get(call_id, []) if access else []
-        warnings = " ".join(access.warnings) if access else ""
-        self.opened_by = plain_label(
-            "\n".join(opened + ([f"Warning: {warnings}"] if warnings else []))
-        )
-        self.opened_by.setWordWrap(True)
-        self.opened_by.setVisible(bool(opened or warnings))
+        self.opened_by = _opened_by(access, call_id)
         self.moments = QListWidget()
         self.moments.itemActivated.connect(self._play_from)
         self.moments.currentItemChanged.connect(self._selected)
@@ -257,3 +251,13 @@ class ReviewWindow(QWidget):
             return
         self._player(start)
         self.status.setText(f"Playing from {clock_text(int(start * 1000))}.")
+
+
+def _opened_by(access: AccessView | None, call_id: str) -> QLabel:
+    """Who in the organisation opened this call, from the receipts the last sync verified."""
+    opened = access.by_call.get(call_id, []) if access else []
+    warnings = " ".join(access.warnings) if access else ""
+    label = plain_label("\n".join(opened + ([f"Warning: {warnings}"] if warnings else [])))
+    label.setWordWrap(True)
+    label.setVisible(bool(opened or warnings))
+    return label
