@@ -123,10 +123,11 @@ def _window(_args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
     from companion.app.desk.compose import open_desk
-    from companion.app.desk.program_report import program_report
+    from companion.app.desk.program_report import may_review_program, program_report
     from companion.app.desk.report_html import write_report
 
     desk = open_desk(build_context())
+    may_review_program(desk.policy.access, desk.keys.reviewer)
     report = program_report(desk.store, desk.keys.identity, desk.policy.organisation, desk.clock)
     print(f"program review written to {write_report(report, Path(args.out))}")
     return 0

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from companion.app.access_receipts import read_receipts
+from companion.core.access.rules import AccessRefused, role_of
+from companion.core.policy.access import AccessRules, Whose
 from companion.edges.sync.org_store import OrgStore
 from companion.edges.sync.package import MANIFEST
 
@@ -109,6 +111,16 @@ def _receipt_tables(receipts: list[dict[str, Any]]) -> list[Table]:
         [(a, p, r, len(c)) for a, (p, r, c) in sorted(approvals.items())],
     )
     return [table, approved]
+
+
+def may_review_program(rules: AccessRules, reviewer: str) -> None:
+    """The review reads every call's manifest: only a role that covers all calls may."""
+    found = role_of(rules, reviewer)
+    if found is None or found[1].calls is not Whose.ALL:
+        raise AccessRefused(
+            "The program review reads every call; your role does not cover all calls.",
+            "Ask someone whose role covers all calls (e.g. compliance) to make it.",
+        )
 
 
 def program_report(

@@ -81,6 +81,10 @@ def test_the_program_review_renders_the_stores_numbers(
              "--approval", str(approval))  # fmt: skip
 
     out = tmp_path / "review"
+    desk.set_up("dana", {"sync_folder": str(share)}, org.policy_text())
+    refused = desk.run("report", "--out", str(out), ok=False)  # a manager sees one team
+    assert "your role does not cover all calls" in refused.stderr and not out.exists()
+    desk.set_up("cora", {"sync_folder": str(share)}, org.policy_text())
     desk.run("report", "--out", str(out))
     page = Page()
     page.feed((out / "report.html").read_text(encoding="utf-8"))
