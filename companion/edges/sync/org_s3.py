@@ -11,6 +11,8 @@ from companion.edges.sync.package import INDEX
 from companion.edges.sync.s3_connection import NOT_FOUND, error_code
 from companion.edges.sync.s3_target import RACES, S3Target
 
+INDEX_READERS = 16  # concurrent GETs when listing: boto3's clients are thread-safe
+
 
 class S3OrgStore:
     """Objects under the S3 target's bucket and prefix, through its client."""
@@ -81,8 +83,12 @@ class S3OrgStore:
         )
 
     def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
-        for key in self._keys(kind):
-            if key.endswith("/" + INDEX):
-                raw = self.get(key)
+        """One listing, then the indexes fetched side by side (one GET each: S3 has no
+        way to read many objects in one request); in listing order."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        keys = [key for key in self._keys(kind) if key.endswith("/" + INDEX)]
+        with ThreadPoolExecutor(max_workers=INDEX_READERS) as pool:
+            for raw in pool.map(self.get, keys):
                 if raw is not None:
                     yield json.loads(raw)
