@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion import __version__
+from companion.cli_desk import add_desk_verbs
 from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
@@ -198,6 +199,7 @@ def _sync(_args: argparse.Namespace) -> int:
 
 def _retention_sweep(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
+    from companion.app.org_holds import org_holds
     from companion.app.retention_sweep import sweep
 
     context = build_context()
@@ -209,7 +211,13 @@ def _retention_sweep(args: argparse.Namespace) -> int:
     if not args.dry_run:
         lock.acquire("the retention sweep")  # the app sweeps on its own timer
     try:
-        report = sweep(context.store, active.policy, context.rep, dry_run=args.dry_run)
+        report = sweep(
+            context.store,
+            active.policy,
+            context.rep,
+            dry_run=args.dry_run,
+            holds=org_holds(context.paths.data_dir),
+        )
     finally:
         lock.release()
     print(f"retention: {report.summary(args.dry_run)}")
@@ -323,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_export = audit_verbs.add_parser("export", help="write the trail as JSON Lines")
     audit_export.add_argument("--out", default="-", help="file, or - for standard output")
     audit_export.set_defaults(handler=_audit_export)
+    add_desk_verbs(verbs)
     return parser
 
 

@@ -11,8 +11,10 @@ input makes the search fail.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import column, exists, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +27,9 @@ from companion.edges.store.models import (
     MomentRecord,
     RecordingSegmentRecord,
 )
+
+if TYPE_CHECKING:  # cryptography loads with the first hold, not at start-up
+    from companion.core.access.holds import OrgHold
 
 
 @dataclass(frozen=True)
@@ -183,3 +188,40 @@ def _tag_labels(
             shown, _ = tag_display(tag, label, None, policy)
             found.setdefault(call_id, {})[shown or tag or ""] = None
     return {call_id: tuple(labels) for call_id, labels in found.items()}
+
+
+@dataclass(frozen=True)
+class AccessView:
+    """Who in the organisation opened the rep's calls, as the last sync verified it."""
+
+    by_call: dict[str, list[str]]  # call id -> "Viewed by Dana Lee (...) on 3 Dec, 14:02"
+    warnings: list[str]  # a receipt missing or changed in the store
+    holds: list[OrgHold] = field(default_factory=list)  # the organisation's, at last sync
+    rep: str = ""
+    show_matter: bool = False  # the policy's `access.show_hold_matter`
+
+    def hold(self, call_id: str, account: str) -> str:
+        """ "legal hold" (with the matter if the policy shows it) when one keeps the call."""
+        for hold in self.holds:
+            if hold.covers(call_id, account, self.rep):
+                return f"legal hold: {hold.matter}" if self.show_matter else "legal hold"
+        return ""
+
+    def latest(self, call_id: str) -> str:
+        shown = self.by_call.get(call_id, [])
+        more = f" (+{len(shown) - 1} more)" if len(shown) > 1 else ""
+        return shown[-1] + more if shown else ""
+
+
+def access_view(data_dir: Path, rep: str = "", policy: Policy | None = None) -> AccessView:
+    # cryptography loads with the receipts, when the library opens, not at start-up
+    from companion.app.access_receipts import BOOK, ReceiptBook
+
+    book = ReceiptBook.load(data_dir / BOOK)
+    by_call: dict[str, list[str]] = {}
+    for receipt in book.receipts:
+        by_call.setdefault(receipt.call.removeprefix("call-"), []).append(receipt.describe())
+    from companion.app.org_holds import org_holds
+
+    show = policy is not None and policy.access.show_hold_matter
+    return AccessView(by_call, list(book.warnings), org_holds(data_dir), rep, show)

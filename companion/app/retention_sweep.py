@@ -1,14 +1,17 @@
 """Deleting local audio past its retention window, with every deletion audited.
 
 Only audio that reached the organisation is deleted, unless the policy says
-unsynced audio may go too; calls under legal hold are never touched. A dry run
+unsynced audio may go too; calls under legal hold (the policy's, or the
+organisation's signed holds fetched at sync) are never touched. A dry run
 lists what a sweep would delete, so a shortened window can be shown first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +20,9 @@ from companion.core.policy.model import Policy
 from companion.core.retention import CallFacts, hold_on, locally_expired
 from companion.edges.store.models import CallRecord, CallReviewRecord, RecordingSegmentRecord
 from companion.edges.store.recordings import delete_segments
+
+if TYPE_CHECKING:  # cryptography loads with the first hold, not at start-up
+    from companion.core.access.holds import OrgHold
 
 
 @dataclass
@@ -40,7 +46,9 @@ def sweep(
     actor: str,
     today: date | None = None,
     dry_run: bool = False,
+    holds: Sequence[OrgHold] = (),
 ) -> SweepReport:
+    """`holds`: the organisation's legal holds standing at the last sync (`org_holds`)."""
     today = today or datetime.now(UTC).date()
     report = SweepReport()
     with store.begin() as db:
@@ -63,7 +71,9 @@ def sweep(
             segments.setdefault(segment.call_id, []).append(segment)
         for call, sync_state in rows:
             facts = CallFacts(call.id, call.account, call.call_type, call.started_at)
-            if hold_on(policy, facts) is not None:
+            if hold_on(policy, facts) is not None or any(
+                hold.covers(call.id, call.account, call.rep) for hold in holds
+            ):
                 report.held += 1
                 continue
             if not locally_expired(policy, facts, today):

@@ -114,6 +114,9 @@ def _sync_pass(
         raise SyncRefused("the policy cannot be used, so nothing is synced")
     if sync_not_set_up(active.policy):  # no call is tried, none waits on a backoff
         return SyncPass(refresh, f"sync: {NOT_SET_UP}", not_set_up=True)
+    from companion.app.org_sync import OrgSync
+
+    organisation = OrgSync.start(context, target, active.policy)  # the rep's own recipient
     sealed = SealedCache(context.paths.data_dir / "sync-sealed")
     worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
     report = worker.run_once(active.policy, progress or no_progress)
@@ -121,7 +124,8 @@ def _sync_pass(
     recipients = active.policy.sync.recipients
     if report.offline:  # concerns would fail the same way; they go with the next pass
         return SyncPass(refresh, summary, offline=True)
-    return SyncPass(refresh, _with_concerns(context, target, recipients, sealed, summary))
+    summary = _with_concerns(context, target, recipients, sealed, summary)
+    return SyncPass(refresh, organisation.finish(summary))  # receipts and holds
 
 
 def _with_concerns(

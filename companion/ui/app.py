@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 
 from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
+from companion.app.library import access_view
 from companion.app.recovery import RecoveryReport, recover_interrupted
 from companion.app.sync_pass import sync_not_set_up, test_sync_target
 from companion.app.transcription_worker import engine_words
@@ -293,6 +294,7 @@ class TrayApp(QObject):
                 policy,
                 self.open_review,
                 context.exports,
+                access=lambda: access_view(context.paths.data_dir, context.rep, policy),
             )
         if name == "policy":
             return PolicyWindow(active)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -22,19 +23,23 @@ from PySide6.QtWidgets import (
 )
 
 from companion.app.call_exports import CallExports
-from companion.app.library import LibraryQuery, LibraryRow
+from companion.app.library import AccessView, LibraryQuery, LibraryRow
 from companion.app.notes_export import library_csv
 from companion.core.policy.model import Policy
 from companion.ui.call_export import CallExportBar
 
-COLUMNS = ("Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on")
+COLUMNS = (
+    "Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on", "Opened by",
+)  # fmt: skip
 SYNC_COLUMN = COLUMNS.index("Sync")
 SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
 DATE_FORMAT = "yyyy-MM-dd"
 OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
 
 
-def row_values(row: LibraryRow, syncs: bool = True) -> tuple[str, ...]:
+def row_values(
+    row: LibraryRow, syncs: bool = True, access: AccessView | None = None
+) -> tuple[str, ...]:
     """The row as shown; `syncs` False when the policy names no recipients."""
     return (
         row.started_at.strftime("%Y-%m-%d %H:%M"),
@@ -44,7 +49,9 @@ def row_values(row: LibraryRow, syncs: bool = True) -> tuple[str, ...]:
         row.outcome_reason,
         ", ".join(row.tags),
         _sync_words(row, syncs),
-        row.delete_on.isoformat() if row.delete_on else "",
+        (access.hold(row.call_id, row.account) if access else "")
+        or (row.delete_on.isoformat() if row.delete_on else ""),
+        access.latest(row.call_id) if access else "",
     )
 
 
@@ -70,11 +77,17 @@ class LibraryWindow(QWidget):
         open_review: Callable[[str], object],
         exports: CallExports | None = None,
         parent: QWidget | None = None,
+        access: Callable[[], AccessView] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Library")
         self.resize(1000, 560)
         self._search, self._policy, self._open_review = search, policy, open_review
+        self._access = access
+        self.access_warning = QLabel()  # a receipt missing or changed in the store
+        self.access_warning.setWordWrap(True)
+        self.access_warning.setStyleSheet("color: #b03a2e; font-weight: bold;")
+        self.access_warning.hide()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
         tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
@@ -120,6 +133,7 @@ class LibraryWindow(QWidget):
         ):
             filters.addWidget(widget)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.access_warning)
         layout.addLayout(filters)
         layout.addWidget(self.table)
         actions = QHBoxLayout()
@@ -153,12 +167,24 @@ class LibraryWindow(QWidget):
         self.rows = self._search(self.query())
         self.table.setRowCount(len(self.rows))
         syncs = self._policy is None or bool(self._policy.sync.recipients)
+        access = self._access() if self._access else None
+        self._show_access_warnings(access)
         for index, row in enumerate(self.rows):
-            for column, value in enumerate(row_values(row, syncs)):
+            for column, value in enumerate(row_values(row, syncs, access)):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, row.call_id)
                 self.table.setItem(index, column, item)
         self.table.resizeColumnsToContents()
+
+    def _show_access_warnings(self, access: AccessView | None) -> None:
+        if access is None or not access.warnings:
+            self.access_warning.hide()
+            return
+        self.access_warning.setText(
+            "Your organisation's record of who opened your calls has a gap or a change: "
+            + " ".join(access.warnings)
+        )
+        self.access_warning.show()
 
     def show_sync_stage(self, call_id: str, stage: str) -> None:
         """While a sync runs: the row of the call being sent says so, no full reload."""

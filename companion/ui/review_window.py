@@ -13,6 +13,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.app.call_exports import CallExports
+from companion.app.library import AccessView
 from companion.app.review.call_audio import CallAudio
 from companion.app.review.moments import MomentView
 from companion.app.review.service import CallReview, ReviewService
@@ -59,6 +61,7 @@ class ReviewWindow(QWidget):
         *,
         transcripts: CallTranscripts | None = None,
         report_draft: Callable[[str], object] | None = None,
+        access: AccessView | None = None,
     ) -> None:
         super().__init__(parent)
         self._review, self._call_id = review, call_id
@@ -70,6 +73,7 @@ class ReviewWindow(QWidget):
         self.setWindowTitle("Review call")
         self.resize(760, 840)
         self.heading = plain_label()
+        self.opened_by = _opened_by(access, call_id)
         self.moments = QListWidget()
         self.moments.itemActivated.connect(self._play_from)
         self.moments.currentItemChanged.connect(self._selected)
@@ -112,6 +116,7 @@ class ReviewWindow(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.opened_by)
         if self.exports is not None:
             layout.addWidget(self.exports)
         layout.addWidget(self.player)
@@ -314,3 +319,13 @@ class ReviewWindow(QWidget):
             self.status.setText(f"No audio at {clock_text(moment.offset_ms)}: notes only.")
             return
         self.status.setText(f"Playing from {clock_text(int(start * 1000))}.")
+
+
+def _opened_by(access: AccessView | None, call_id: str) -> QLabel:
+    """Who in the organisation opened this call, from the receipts the last sync verified."""
+    opened = access.by_call.get(call_id, []) if access else []
+    warnings = " ".join(access.warnings) if access else ""
+    label = plain_label("\n".join(opened + ([f"Warning: {warnings}"] if warnings else [])))
+    label.setWordWrap(True)
+    label.setVisible(bool(opened or warnings))
+    return label

@@ -8,6 +8,7 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 
 from companion.app.compose import AppContext
+from companion.app.library import access_view
 from companion.app.review.call_audio import CallAudio
 from companion.ui.call_flow import CallFlow
 from companion.ui.review_window import ReviewWindow
@@ -27,15 +28,17 @@ class ReviewWindows:
 
     def open(self, call_id: str) -> ReviewWindow:
         context = self._context
+        policy = context.active_policy().policy
         window = ReviewWindow(
             context.review,
             call_id,
-            context.active_policy().policy,
+            policy,
             CallAudio(context.store, call_id, context.audio_keys.master_key),
             context.exports,
             pool=self._pool,
             transcripts=context.transcript_view,
             report_draft=self._report_draft,
+            access=access_view(context.paths.data_dir, context.rep, policy),
         )
         self._windows[f"review:{call_id}"] = window
         window.show()

@@ -113,9 +113,11 @@ class SyncControl(QObject):
             return
 
         def work() -> str:
+            from companion.app.org_holds import org_holds
             from companion.app.retention_sweep import sweep
 
-            report = sweep(context.store, policy, context.rep)
+            holds = org_holds(context.paths.data_dir)
+            report = sweep(context.store, policy, context.rep, holds=holds)
             return report.summary(dry_run=False) if report.deleted else ""
 
         def done(summary: object) -> None:

@@ -17,6 +17,8 @@ from typing import Annotated, Literal, Self
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from companion.core.policy.access import AccessRules, access_problems
+
 SUPPORTED_SCHEMA = 1
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
@@ -189,6 +191,7 @@ class Policy(_Strict):
     legal_holds: list[LegalHold] = Field(default_factory=list)
     detection: CallDetection = Field(default_factory=CallDetection)
     transcription: Transcription = Field(default_factory=Transcription)
+    access: AccessRules = Field(default_factory=AccessRules)
 
     @model_validator(mode="after")
     def _check_references(self) -> Self:
@@ -244,6 +247,7 @@ def _reference_problems(policy: Policy) -> list[str]:
         if problem:
             problems.append(f"jurisdictions.{code}: {problem}")
     problems.extend(_shortcut_problems(policy))
+    problems.extend(access_problems(policy.access))
     return problems
 
 

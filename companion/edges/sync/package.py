@@ -4,7 +4,9 @@ Layout of a package `<package_id>/`:
 
 - `index.json` (plaintext, written last by every target: the commit marker):
   format, schema version, package id, the organisation's retain-until date, whether a
-  legal hold applies, a content digest, and the size and SHA-256 of each encrypted file.
+  legal hold applies, a content digest, and the size and SHA-256 of each encrypted file;
+  also the rep, the call type and the start time, so that the review desk can list
+  what a reviewer's role may see without decrypting anything.
 - `manifest.json.age`: the manifest (see `resources/sync/manifest.schema.json`): call,
   rep, account, call type, consent evidence with policy and script version and
   language, the decline or block reason, moments, CRM fields, use, retention, and the
@@ -18,12 +20,14 @@ Layout of a package `<package_id>/`:
 
 Why everything but `index.json` is encrypted: the manifest names the account, holds
 the rep's notes and CRM text, and is as sensitive as the audio, so it is age-encrypted
-to the policy's recipients like the rest and nothing readable about the call itself
-sits in the bucket or folder. A target, a retention sweeper and a retry still have to
-work *without* the organisation's key: they must know whether a package is complete,
-whether its files are intact and until when it is kept. `index.json` gives exactly that
-and no more: ids, dates, sizes and checksums of ciphertext (plus a digest of the content
-that lets a rebuilt package of an unchanged call be recognised as already delivered).
+to the policy's recipients like the rest; no account, note or audio is readable in the
+bucket or folder. A target, a retention sweeper, a retry and the review desk's listing
+still have to work *without* the organisation's key: they must know whether a package
+is complete, whether its files are intact, until when it is kept and whose call it is.
+`index.json` gives exactly that and no more: ids, the rep, call type and start time
+(S3 tags carry the rep and type already), dates, sizes and checksums of ciphertext
+(plus a digest of the content that lets a rebuilt package of an unchanged call be
+recognised as already delivered).
 
 The package id is `call-<call id>`: deterministic, so a retried or duplicated upload
 lands on the same place and leaves one package. age encryption is randomised, so two
@@ -227,6 +231,9 @@ def build_package(
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "package_id": package_id_for(call_id),
+        "rep": rep,
+        "call_type": call_type,
+        "started_at": call_info["started_at"],
         "retain_until": dates.organisation_until.isoformat(),
         "legal_hold": hold is not None,
         "content_digest": content_digest,

@@ -1,0 +1,143 @@
+"""Access receipts: who opened what of a rep's call, for which purpose, signed and chained.
+
+A receipt is a signed document (see `signed`) signed by the reviewer, with this body:
+
+    {"kind": "receipt", "rep": "alice", "seq": 3, "prev": "<hash of receipt 2, or 64 zeros>",
+     "reviewer": "dana", "reviewer_name": "Dana Lee", "role": "manager_a",
+     "role_kind": "manager", "purpose": "coaching", "reason": "objection handling",
+     "approval": null, "action": "open" | "play" | "read" | "export",
+     "call": "call-<id>", "parts": ["moments_notes"], "at": "2026-12-03T14:02:00+00:00"}
+
+Numbers run 1, 2, 3... per rep, and each receipt carries the hash of the one before, so
+the rep's companion notices an edited receipt (its signature or the next one's `prev`
+fails), a removed one (a number is missing) and a removed newest one (a number it had
+seen before is gone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from companion.core.access import signed
+from companion.core.policy.access import AccessRules
+
+GENESIS = "0" * 64
+ACTIONS = {"open": "Viewed", "play": "Played", "read": "Transcript read", "export": "Exported"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    seq: int
+    hash: str
+    call: str
+    action: str
+    reviewer: str
+    reviewer_name: str
+    role_kind: str
+    purpose: str
+    reason: str
+    approval: str | None
+    at: datetime
+
+    def describe(self) -> str:
+        """ "Viewed by Dana Lee (manager, coaching: 'objection handling') on 3 Dec, 14:02"."""
+        purpose = self.purpose.replace("_", " ")
+        approval = f", approval {self.approval}" if self.approval else ""
+        return (
+            f"{ACTIONS.get(self.action, self.action)} by {self.reviewer_name} "
+            f"({self.role_kind}, {purpose}: '{self.reason}'{approval}) "
+            f"on {self.at.day} {self.at:%b, %H:%M}"
+        )
+
+
+def receipt_body(
+    *, rep: str, seq: int, prev: str, reviewer: str, rules: AccessRules, **what: Any
+) -> dict[str, Any]:
+    """The body of receipt `seq`; `what` holds purpose, reason, approval, action, call,
+    parts and at (ISO text)."""
+    entry = rules.reviewers[reviewer]
+    return {
+        "kind": "receipt",
+        "rep": rep,
+        "seq": seq,
+        "prev": prev,
+        "reviewer": reviewer,
+        "reviewer_name": entry.name,
+        "role": entry.role,
+        "role_kind": rules.roles[entry.role].kind.value,
+        **what,
+    }
+
+
+@dataclass
+class ChainReport:
+    receipts: list[Receipt] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _receipt(document: dict[str, Any], digest: str) -> Receipt:
+    body = document["body"]
+    return Receipt(
+        int(body["seq"]),
+        digest,
+        str(body["call"]),
+        str(body["action"]),
+        str(body["reviewer"]),
+        str(body["reviewer_name"]),
+        str(body["role_kind"]),
+        str(body["purpose"]),
+        str(body["reason"]),
+        body.get("approval"),
+        datetime.fromisoformat(str(body["at"])),
+    )
+
+
+def _problem(document: dict[str, Any], rules: AccessRules, rep: str, seq: int) -> str | None:
+    body = document["body"]
+    reviewer = rules.reviewers.get(str(document["signer"]))
+    if reviewer is None or body.get("reviewer") != document["signer"]:
+        return f"is signed by '{document['signer']}', who is not a reviewer in the policy"
+    try:
+        signed.verify(document, reviewer.key, "receipt")
+    except signed.SignedDocumentError:
+        return "was changed after it was signed"
+    if body.get("kind") != "receipt" or body.get("rep") != rep or body.get("seq") != seq:
+        return "is not this rep's receipt of that number"
+    return None
+
+
+def verify_chain(
+    found: dict[int, dict[str, Any] | str], rules: AccessRules, rep: str, seen: dict[int, str]
+) -> ChainReport:
+    """Check the receipts found in the store (number -> document, or why it is unreadable).
+
+    `seen` holds the hash of every receipt the rep's companion verified before, so a
+    receipt removed from the end of the chain is noticed too.
+    """
+    report = ChainReport()
+    prev = GENESIS
+    last = max([*found, *seen], default=0)
+    for seq in range(1, last + 1):
+        item = found.get(seq)
+        if item is None:
+            report.warnings.append(f"Receipt {seq} is missing from the organisation's store.")
+            prev = seen.get(seq, "")
+            continue
+        if isinstance(item, str):
+            report.warnings.append(f"Receipt {seq} cannot be read: {item}.")
+            prev = ""
+            continue
+        problem = _problem(item, rules, rep, seq)
+        digest = signed.document_hash(item)
+        if problem is None and prev and item["body"].get("prev") != prev:
+            problem = "does not follow the receipt before it"
+        if problem is None and seq in seen and seen[seq] != digest:
+            problem = "differs from the copy seen before"
+        if problem is not None:
+            report.warnings.append(f"Receipt {seq} {problem}.")
+        else:
+            report.receipts.append(_receipt(item, digest))
+        prev = digest
+    return report

@@ -1,0 +1,129 @@
+"""The organisation's store as the review desk and the rep's companion read it.
+
+Besides the call packages (`<package id>/index.json` and its encrypted files) the store
+holds, under the same folder or bucket prefix:
+
+- `reps/<rep>/recipient.txt`: the rep's own age recipient (one line, `age1...`),
+  published by the rep's companion at its first sync.
+- `receipts/<rep>/<seq:08d>.json.age`: access receipts (see `core.access.receipts`),
+  age-encrypted to the organisation's recipients and the rep's. Written once, never
+  replaced; on S3 with Object Lock retention, so one cannot be quietly deleted.
+- `holds/<hold id>.json` and `holds/<hold id>.release.json`: signed legal holds and
+  their releases (see `core.access.holds`); readable, since the rep's companion must
+  honour them without the organisation's key.
+
+Keys are `/`-separated names relative to the store's root (folder or bucket prefix).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from companion.edges.sync.package import INDEX
+
+
+class OrgStore(Protocol):
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is none."""
+        ...
+
+    def names(self, folder: str) -> list[str]:
+        """The names of the objects directly in `folder` (e.g. `receipts/alice`), sorted."""
+        ...
+
+    def folders(self, folder: str) -> list[str]:
+        """The names of the folders directly in `folder` (e.g. the reps under `receipts`)."""
+        ...
+
+    def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
+        """Write `data` only if `key` is free; False when it was taken (a race lost)."""
+        ...
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write or replace `key`."""
+        ...
+
+    def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
+        """The readable `index.json` of every complete package (`concern-`: concerns)."""
+        ...
+
+
+class FolderOrgStore:
+    """The store as a folder: the folder target's root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return (self.root / key).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def names(self, folder: str) -> list[str]:
+        try:
+            return sorted(p.name for p in (self.root / folder).iterdir() if p.is_file())
+        except FileNotFoundError:
+            return []
+
+    def folders(self, folder: str) -> list[str]:
+        try:
+            return sorted(p.name for p in (self.root / folder).iterdir() if p.is_dir())
+        except FileNotFoundError:
+            return []
+
+    def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # O_EXCL: of two desks writing the same receipt number, one wins
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return True
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+
+    def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
+        with os.scandir(self.root) as entries:
+            folders = sorted(e.name for e in entries if e.name.startswith(kind))
+        for name in folders:
+            try:
+                yield json.loads((self.root / name / INDEX).read_bytes())
+            except (OSError, ValueError):
+                continue  # no index yet: an incomplete package is not listed
+
+
+def receipts_folder(rep: str) -> str:
+    return f"receipts/{rep}"
+
+
+def receipt_key(rep: str, seq: int) -> str:
+    return f"{receipts_folder(rep)}/{seq:08d}.json.age"
+
+
+def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
+    numbers = []
+    for name in store.names(receipts_folder(rep)):
+        stem = name.removesuffix(".json.age")
+        if stem.isdigit() and name.endswith(".json.age"):
+            numbers.append(int(stem))
+    return sorted(numbers)
+
+
+def rep_recipient(store: OrgStore, rep: str) -> str | None:
+    raw = store.get(f"reps/{rep}/recipient.txt")
+    return raw.decode("ascii").strip() if raw else None
