@@ -15,6 +15,7 @@ from access_helpers import Org
 from cryptography.hazmat.primitives import serialization
 
 from companion.core.policy.parse import parse_policy
+from companion.core.transcripts.model import Transcript
 from companion.edges.paths import AppPaths
 from companion.edges.settings import SettingsFile
 from companion.edges.sync.package import build_package
@@ -102,6 +103,7 @@ def recorded_package(
     seconds: float = 2.0,
     hz: float = 440.0,
     started: datetime | None = None,
+    transcript: Transcript | None = None,
 ):
     """A consented call of `rep` with audio, packaged as the rep's companion would."""
     policy = parse_policy(org.policy_text().encode(), "org.toml")
@@ -114,6 +116,6 @@ def recorded_package(
     moment = MomentFact(1000, "objection", "Objection", "price too high", True, False, started)
     facts = PackageFacts(
         summary, (consent,), (moment,), {"next_steps": "send quote"}, 1,
-        PackageAudio(tone(seconds, hz), 48_000),
+        PackageAudio(tone(seconds, hz), 48_000), transcript,
     )  # fmt: skip
     return build_package(facts, policy, list(policy.sync.recipients))

@@ -22,9 +22,7 @@ from companion.core.errors import UserFacingError
 from companion.core.policy.access import Part, Purpose
 from companion.core.policy.model import Policy
 from companion.edges.sync.org_store import OrgStore
-from companion.edges.sync.package import AUDIO, MANIFEST, sha256_hex
-
-TRANSCRIPT = "transcript.vtt"  # a package carries one once transcription exists
+from companion.edges.sync.package import AUDIO, MANIFEST, TRANSCRIPT_VTT, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ class ReviewDesk:
         check_access(
             self.policy.access, self.keys.reviewer, found.rep, Part.TRANSCRIPT, opening.purpose
         )
-        if TRANSCRIPT + ".age" not in found.files:
+        if TRANSCRIPT_VTT + ".age" not in found.files:
             raise AccessRefused(f"{found.package_id} has no transcript.")
         self.record(found, "read", [Part.TRANSCRIPT], opening)
-        return self.decrypt(found, TRANSCRIPT).decode("utf-8")
+        return self.decrypt(found, TRANSCRIPT_VTT).decode("utf-8")

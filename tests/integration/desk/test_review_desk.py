@@ -15,6 +15,7 @@ from desk_world import alices_call, book, carols_call
 from companion.app.library import access_view, search_calls
 from companion.app.sync_pass import sync_once
 from companion.core.access import signed
+from companion.core.transcripts.model import SpokenWord, Transcript, TranscriptLine
 from companion.edges.store import audit
 from companion.edges.sync.folder_target import FolderTarget
 from companion.ui.library_window import COLUMNS, LibraryWindow
@@ -65,6 +66,29 @@ def test_a_cross_functional_viewer_gets_moments_and_notes_but_no_audio_or_transc
     for verb in ("play", "read-transcript"):
         refused = desk.run(verb, package.package_id, *why, ok=False)
         assert "does not include the" in refused.stderr, verb
+
+
+def test_a_manager_reads_the_transcript_and_the_read_is_receipted(rep, desk, org, share):
+    said = Transcript(
+        "pocketsphinx",
+        "en-us (bundled)",
+        "en",
+        (
+            TranscriptLine("rep", 0, 900, (SpokenWord("hello", 0, 400),)),
+            TranscriptLine("customer", 1_000, 1_900, (SpokenWord("too", 1_000, 1_300),
+                                                        SpokenWord("expensive", 1_300, 1_900))),
+        ),
+    )  # fmt: skip
+    package = recorded_package(
+        org, "alice", "5e1f0000-0000-4000-8000-000000000002", transcript=said
+    )
+    FolderTarget(share).put_package(package)
+    sync_once(rep)  # the rep's companion publishes its recipient: receipts are readable
+    why = ("--purpose", "coaching", "--reason", "objection handling")
+    read = desk.run("read-transcript", package.package_id, *why)
+    assert "<v Rep>hello" in read.stdout and "<v Customer>too expensive" in read.stdout
+    sync_once(rep)
+    assert [r.action for r in book(rep).receipts] == ["read"]
 
 
 def test_performance_use_needs_a_valid_approval_and_its_receipt_names_it(rep, desk, org, share):
