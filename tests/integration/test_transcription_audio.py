@@ -15,6 +15,7 @@ import pytest
 from peers.sounds import FAR_END, MIC, play, speech
 
 from companion.app.calls import CallRequest
+from companion.app.review.crm import NotReadyToSync
 from companion.core.calls.session import CallState
 from companion.edges.policy.files import default_policy_path
 
@@ -110,6 +111,18 @@ def test_consented_speech_is_transcribed_by_side_and_nothing_else(
     assert spoken, drafts
     phrase_at = review_at + 2.2  # "we need a" comes first: about two seconds
     assert abs(spoken[0].offset_ms / 1000 - phrase_at) < 2.0
+
+    crm = context.review.crm
+    for field in context.review.review(call_id).crm_fields:
+        if field.draft:
+            crm.confirm_crm_field(call_id, field.key)
+        elif not field.text:
+            crm.set_crm_field(call_id, field.key, "by hand")
+    with pytest.raises(NotReadyToSync, match="automatic draft"):
+        crm.mark_ready(call_id)  # the suggested moment is still a draft
+    for moment in drafts:
+        context.review.moments.delete_moment(moment.id)
+    crm.mark_ready(call_id)
 
 
 def test_a_spoken_sentence_is_nowhere_in_plain_text_under_the_data_folder(context, tmp_path):
