@@ -21,6 +21,7 @@ from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
+from companion.ui.a11y import name_fields
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_prompt import CallPrompt
@@ -38,6 +39,7 @@ from companion.ui.settings_window import SettingsWindow
 from companion.ui.single_instance import InstanceServer, claim_profile
 from companion.ui.sync_control import SyncControl
 from companion.ui.sync_settings import SyncSettings
+from companion.ui.theme import Theme
 from companion.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -229,6 +231,7 @@ class TrayApp(QObject):
 
         policy = context.active_policy().policy
         window = ReviewWindow(context.review, call_id, policy, play, context.exports)
+        name_fields(window)  # its fields, by their labels
         self.windows[f"review:{call_id}"] = window
         window.show()
         window.raise_()
@@ -346,6 +349,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
     app = QApplication(sys.argv)
     app.setApplicationName("Rep Companion")
     app.setQuitOnLastWindowClosed(False)
+    Theme(app)  # the OS colour scheme's palette and the style sheet, live; the app owns it
     lock = ProfileLock(paths.data_dir)
     try:
         if not claim_profile(paths.data_dir, lock):  # one app per profile: hand over to it

@@ -28,10 +28,19 @@ from companion.core.calls.recorder import RecorderStatus
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy, Tag
+from companion.ui.looks import look_for
 from companion.ui.text import plain_label
+from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S, restyle
 
 QUIET_WARNING_SECONDS = 30.0
 METER_FLOOR_DBFS = -60
+STATE_WORDS = {  # what the state means for the rep: recording or not, in so many words
+    CallState.RECORDING: "● Recording",
+    CallState.CONSENTED: "● Recording",
+    CallState.PAUSED: "❚❚ Paused, not recording",
+    CallState.ASKING: "Asking for consent, not recording yet",
+    CallState.AWAITING_RECONSENT: "Asking again, not recording",
+}
 
 
 def clock_text(milliseconds: int) -> str:
@@ -47,6 +56,7 @@ class LevelMeter(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(plain_label(label))
         self.bar = QProgressBar()
+        self.bar.setAccessibleName(f"{label}: sound level")
         self.bar.setRange(METER_FLOOR_DBFS, 0)
         self.bar.setTextVisible(False)
         layout.addWidget(self.bar)
@@ -71,14 +81,19 @@ class CallWindow(QWidget):
         current = calls.current
         self.setWindowTitle(f"Call with {current.details.account}" if current else "Call")
         self.elapsed = plain_label("00:00")
+        self.elapsed.setProperty("role", "title")
         self.state = plain_label("")
+        self.state.setProperty("look", look_for(current).icon_name)
+        self.state.setWordWrap(True)
         self.mic_meter, self.far_meter = LevelMeter("You"), LevelMeter("Customer")
         self.audio_warning = plain_label("")
         self.audio_warning.setWordWrap(True)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Quick note, Enter to mark (digits tag while not typing)")
+        self.note.setAccessibleName("Quick note")
         self.note.returnPressed.connect(lambda: self.mark(None))
         self.moments = QListWidget()
+        self.moments.setAccessibleName("Moments marked in this call")
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self._pause_or_resume)
         self.end_button = QPushButton("End call")
@@ -111,10 +126,13 @@ class CallWindow(QWidget):
 
     def _layout(self, tags: QGridLayout) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
+        layout.setSpacing(SPACE_M)
+        tags.setSpacing(SPACE_S)
         top = QHBoxLayout()
         top.addWidget(self.elapsed)
         top.addStretch()
-        top.addWidget(self.state)
+        top.addWidget(self.state, 1)
         layout.addLayout(top)
         layout.addWidget(self.mic_meter)
         layout.addWidget(self.far_meter)
@@ -160,9 +178,15 @@ class CallWindow(QWidget):
             return
         self._show_audio(status, session)
         words = session.state.value.replace("_", " ")
-        shown = f"Notes only ({words}), not recording" if session.notes_only else words
+        shown = STATE_WORDS.get(session.state, words.capitalize())
+        if session.notes_only:
+            shown = f"Notes only ({words}), not recording"
         unsaved = self._calls.unsaved.count
         self.state.setText(shown + (f" · {unsaved} not saved yet (disk full)" if unsaved else ""))
+        look = look_for(session).icon_name
+        if self.state.property("look") != look:  # restyle on a change of state only
+            self.state.setProperty("look", look)
+            restyle(self.state)
         if not unsaved:
             for row in range(self.moments.count()):
                 item = self.moments.item(row)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from companion.app.messages import Level, Message
 from companion.core.calls.session import CONSENT_HELD, CallSession, CallState
+from companion.ui import icons
 from companion.ui.looks import TrayLook, icon, look_for
 from companion.ui.text import tooltip_text
+from companion.ui.theme import current_palette
 
 _TRAY_ICONS = {
     Level.INFO: QSystemTrayIcon.MessageIcon.Information,
@@ -36,6 +38,22 @@ ACTION_NAMES = (
     "concern",
     "quit",
 )
+# The menu's glyphs (Font Awesome names), beside the words.
+ACTION_GLYPHS = {
+    "start_call": "phone",
+    "ask_again": "comment-dots",
+    "mark_moment": "bookmark",
+    "pause_resume": "pause",
+    "participant_joined": "user-plus",
+    "withdraw": "comment-slash",
+    "end_call": "phone-slash",
+    "show_call": "headset",
+    "library": "book",
+    "policy": "shield-halved",
+    "settings": "gear",
+    "concern": "flag",
+    "quit": "right-from-bracket",
+}
 
 
 class TrayController(QObject):
@@ -84,7 +102,19 @@ class TrayController(QObject):
         self.icon.setContextMenu(self.menu)
         self.look = TrayLook.IDLE
         self.activity = ""  # background work worth a glance: sync progress, last summary
+        self._paint_icons()
+        # After the Theme has applied the new palette (its slot may run after this one).
+        QGuiApplication.styleHints().colorSchemeChanged.connect(
+            lambda _s: QTimer.singleShot(0, self._paint_icons)
+        )
         self.show_state(None)
+
+    def _paint_icons(self) -> None:
+        """The icons in the colour scheme's colours (again when the scheme changes)."""
+        palette = current_palette()
+        for name, glyph in ACTION_GLYPHS.items():
+            self.actions[name].setIcon(icons.icon(glyph, palette.text))
+        self.icon.setIcon(icon(self.look))
 
     def show_state(self, session: CallSession | None) -> None:
         self.look = look_for(session)
