@@ -54,6 +54,7 @@ class PolicyWindow(QWidget):
         layout = QVBoxLayout(self)
         self.heading = plain_label("Recording policy")
         self.body = QTextBrowser()
+        self.body.setAccessibleName("The recording policy in force")
         self.body.setHtml(policy_html(active))
         layout.addWidget(self.heading)
         layout.addWidget(self.body)

@@ -10,6 +10,7 @@ from companion.core.errors import UserFacingError
 from companion.edges.audio.sources import CaptureSource, source_options
 from companion.edges.paths import AppPaths
 from companion.edges.settings import SettingsFile
+from companion.ui.a11y import name_fields
 from companion.ui.text import plain_label
 
 AUTOMATIC = "Automatic (the system default)"
@@ -58,6 +59,7 @@ class SettingsWindow(QWidget):
         form.addRow(self.open_logs)
         if sync_box is not None:
             form.addRow(sync_box)
+        name_fields(self)
 
     def _fill_devices(self) -> None:
         chosen = self._settings.load()
