@@ -13,7 +13,7 @@ from contextlib import suppress
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QFontMetrics, QMoveEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from companion.app.calls import CallService
 from companion.core.calls.session import CallState
@@ -37,6 +37,29 @@ BADGES = {
 }
 
 
+def _state_badge() -> QLabel:
+    """As wide as the longest state's words, so the bar never jumps or cuts a word."""
+    badge = plain_label()
+    badge.setProperty("look", TrayLook.IDLE.icon_name)
+    badge.ensurePolished()  # the theme's badge font, to measure the words with
+    metrics = QFontMetrics(badge.font())
+    widest = max(metrics.horizontalAdvance(words) for words in BADGES.values())
+    badge.setMinimumWidth(widest + 2 * SPACE_M + SPACE_S)
+    badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return badge
+
+
+def _account_label(account: str) -> QLabel:
+    """Elided to ACCOUNT_WIDTH; in full in the tooltip and for a screen reader."""
+    label = plain_label(account)
+    label.setAccessibleName(account)
+    label.setMaximumWidth(ACCOUNT_WIDTH)
+    metrics = label.fontMetrics()
+    label.setText(metrics.elidedText(account, Qt.TextElideMode.ElideRight, ACCOUNT_WIDTH - SPACE_S))
+    label.setToolTip(tooltip_text(account))
+    return label
+
+
 def clock(seconds: int) -> str:
     minutes, seconds = divmod(max(0, seconds), 60)
     hours, minutes = divmod(minutes, 60)
@@ -58,22 +81,8 @@ class CallBar(QWidget):
         current = calls.current
         account = current.details.account if current else ""
         self.setWindowTitle(f"Rep Companion: {account}")
-        self.badge = plain_label()
-        self.badge.setProperty("look", TrayLook.IDLE.icon_name)
-        self.badge.ensurePolished()  # the theme's badge font, to measure the words with
-        metrics = QFontMetrics(self.badge.font())
-        widest = max(metrics.horizontalAdvance(words) for words in BADGES.values())
-        self.badge.setMinimumWidth(widest + 2 * SPACE_M + SPACE_S)  # no state word is cut
-        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.account = plain_label(account)
-        self.account.setAccessibleName(account)  # in full, as the tooltip
-        self.account.setMaximumWidth(ACCOUNT_WIDTH)
-        self.account.setText(
-            self.account.fontMetrics().elidedText(
-                account, Qt.TextElideMode.ElideRight, ACCOUNT_WIDTH - SPACE_S
-            )
-        )
-        self.account.setToolTip(tooltip_text(account))
+        self.badge = _state_badge()
+        self.account = _account_label(account)
         self.elapsed = plain_label("00:00")
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(pause_or_resume)

@@ -34,6 +34,7 @@ from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S, restyle
 
 QUIET_WARNING_SECONDS = 30.0
 METER_FLOOR_DBFS = -60
+METER_LABEL_WIDTH = 72  # px
 STATE_WORDS = {  # what the state means for the rep: recording or not, in so many words
     CallState.RECORDING: "● Recording",
     CallState.CONSENTED: "● Recording",
@@ -54,7 +55,9 @@ class LevelMeter(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(plain_label(label))
+        name = plain_label(label)
+        name.setMinimumWidth(METER_LABEL_WIDTH)  # both bars start at the same x
+        layout.addWidget(name)
         self.bar = QProgressBar()
         self.bar.setAccessibleName(f"{label}: sound level")
         self.bar.setRange(METER_FLOOR_DBFS, 0)
@@ -88,12 +91,16 @@ class CallWindow(QWidget):
         self.mic_meter, self.far_meter = LevelMeter("You"), LevelMeter("Customer")
         self.audio_warning = plain_label("")
         self.audio_warning.setWordWrap(True)
+        self.audio_warning.setVisible(False)  # shown only when there is something to say
+        self.audio_warning.setProperty("role", "warning")
         self.note = QLineEdit()
         self.note.setPlaceholderText("Quick note, Enter to mark (digits tag while not typing)")
         self.note.setAccessibleName("Quick note")
         self.note.returnPressed.connect(lambda: self.mark(None))
         self.moments = QListWidget()
         self.moments.setAccessibleName("Moments marked in this call")
+        self.moments.setWordWrap(True)  # a long note wraps; no sideways scrolling
+        self.moments.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self._pause_or_resume)
         self.end_button = QPushButton("End call")
@@ -129,10 +136,11 @@ class CallWindow(QWidget):
         layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
         layout.setSpacing(SPACE_M)
         tags.setSpacing(SPACE_S)
+        layout.addWidget(self.state)  # first and widest: recording or not
         top = QHBoxLayout()
+        top.addWidget(plain_label("Call time"))
         top.addWidget(self.elapsed)
         top.addStretch()
-        top.addWidget(self.state, 1)
         layout.addLayout(top)
         layout.addWidget(self.mic_meter)
         layout.addWidget(self.far_meter)
@@ -201,11 +209,13 @@ class CallWindow(QWidget):
         self.mic_meter.show_level(status.levels_dbfs[0])
         self.far_meter.show_level(status.levels_dbfs[1])
         state = session.state
+        for meter in (self.mic_meter, self.far_meter):  # greyed: nothing is being listened to
+            meter.setEnabled(state is CallState.RECORDING)
         if state is not CallState.RECORDING:
             last = session.transitions[-1].reason if state is CallState.STOPPED else ""
             reason = last.removeprefix("not recording: ")
             stopped = f"Not recording: {reason}" if reason else "Not recording."
-            self.audio_warning.setText(stopped if state is CallState.STOPPED else "")
+            self._warn(stopped if state is CallState.STOPPED else "")
             return
         quiet = [
             name
@@ -215,7 +225,11 @@ class CallWindow(QWidget):
             if seconds >= QUIET_WARNING_SECONDS
         ]
         warning = f"Nothing heard from {' or '.join(quiet)} for 30 s or more." if quiet else ""
-        self.audio_warning.setText(warning)
+        self._warn(warning)
+
+    def _warn(self, text: str) -> None:
+        self.audio_warning.setText(text)
+        self.audio_warning.setVisible(bool(text))
 
     def _pause_or_resume(self) -> None:
         session = self._calls.current

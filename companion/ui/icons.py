@@ -93,22 +93,25 @@ def icon(name: str, colour: str, ratio: float = 1.0) -> QIcon:
 
 
 def state_icon(look: str, palette: Palette, ratio: float = 1.0) -> QIcon:
-    """The call state's glyph in its ink on a disc of its paper: readable on any panel."""
+    """The call state's glyph in its ink on a disc of its paper: readable on any panel.
+
+    Idle is monochrome (text colour), as calm tray icons are; a call's state is in colour.
+    """
     badge = palette.look(look)
+    ink, paper = (palette.window, palette.text) if look == "idle" else (badge.ink, badge.paper)
     result = QIcon()
     for size in ICON_SIZES:
         pixmap, painter = _canvas(size, ratio)
-        edge = max(1.0, size / 16)
-        painter.setPen(QColor(palette.border if look == "idle" else badge.paper))
-        painter.setBrush(QColor(badge.paper))
-        painter.drawEllipse(QRectF(edge / 2, edge / 2, size - edge, size - edge))
-        inset = size * (0.3 if look == "recording" else 0.24)
-        _draw_glyph(
-            painter,
-            STATE_GLYPHS[look],
-            badge.ink,
-            QRectF(0, 0, size, size).adjusted(inset, inset, -inset, -inset),
-        )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(paper))
+        painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1))
+        inset = size * (0.3 if look == "recording" else 0.22)
+        box = QRectF(0, 0, size, size).adjusted(inset, inset, -inset, -inset)
+        if look == "recording":  # the universal REC dot, exactly round at every size
+            painter.setBrush(QColor(ink))
+            painter.drawEllipse(box)
+        else:
+            _draw_glyph(painter, STATE_GLYPHS[look], ink, box)
         painter.end()
         result.addPixmap(pixmap)
     return result

@@ -66,26 +66,7 @@ class LibraryWindow(QWidget):
         self.setWindowTitle("Library")
         self.resize(*DEFAULT_SIZE)
         self._search, self._policy, self._open_review = search, policy, open_review
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
-        self.search.setAccessibleName("Search calls")
-        self.search.setClearButtonEnabled(True)
-        tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
-        kinds = [(c.label, k) for k, c in policy.call_types.items()] if policy else []
-        self.tag = _combo("Any tag", tags, "Tag")
-        self.call_type = _combo("Any call type", kinds, "Call type")
-        self.outcome = _combo("Any outcome", [(o, o) for o in OUTCOMES], "Outcome")
-        self.use_dates = QCheckBox("From")
-        self.use_dates.setAccessibleName("Only calls between two dates")
-        self.date_from, self.date_to = (
-            QDateEdit(QDate.currentDate().addMonths(-1)),
-            QDateEdit(QDate.currentDate()),
-        )
-        short = QLocale().dateFormat(QLocale.FormatType.ShortFormat)
-        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date")):
-            edit.setDisplayFormat(short)  # as the table writes dates: the rep's locale
-            edit.setCalendarPopup(True)
-            edit.setAccessibleName(name)
+        self._make_filters(policy)
         self.table = LibraryTable(policy)
         self.table.cellActivated.connect(self._activated)
         self.table.currentCellChanged.connect(lambda row, *_: self._chosen(row))
@@ -111,6 +92,28 @@ class LibraryWindow(QWidget):
         self.find_keys.activated.connect(lambda: self.search.setFocus())
         self.rows: list[LibraryRow] = []
         self.refresh()
+
+    def _make_filters(self, policy: Policy | None) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
+        self.search.setAccessibleName("Search calls")
+        self.search.setClearButtonEnabled(True)
+        tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
+        kinds = [(c.label, k) for k, c in policy.call_types.items()] if policy else []
+        self.tag = _combo("Any tag", tags, "Tag")
+        self.call_type = _combo("Any call type", kinds, "Call type")
+        self.outcome = _combo("Any outcome", [(o, o) for o in OUTCOMES], "Outcome")
+        self.use_dates = QCheckBox("From")
+        self.use_dates.setAccessibleName("Only calls between two dates")
+        self.date_from, self.date_to = (
+            QDateEdit(QDate.currentDate().addMonths(-1)),
+            QDateEdit(QDate.currentDate()),
+        )
+        short = QLocale().dateFormat(QLocale.FormatType.ShortFormat)
+        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date")):
+            edit.setDisplayFormat(short)  # as the table writes dates: the rep's locale
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
 
     def _layout(self) -> None:
         filters = QHBoxLayout()

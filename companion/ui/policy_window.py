@@ -53,6 +53,7 @@ class PolicyWindow(QWidget):
         self.resize(560, 640)
         layout = QVBoxLayout(self)
         self.heading = plain_label("Recording policy")
+        self.heading.setProperty("role", "title")
         self.body = QTextBrowser()
         self.body.setAccessibleName("The recording policy in force")
         self.body.setHtml(policy_html(active))

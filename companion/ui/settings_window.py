@@ -28,6 +28,7 @@ class SettingsWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)  # paths and the sync answer wrap, not clip
         self._settings = settings
         form = QFormLayout(self)
         self.mic = QComboBox()

@@ -177,18 +177,15 @@ def qt_palette(p: Palette) -> QPalette:
 
 def stylesheet(p: Palette, body: float) -> str:
     """The one style sheet: focus you can see, spacing from the steps, states by name."""
-    looks = "".join(
-        f'QLabel[look="{name}"] {{ color: {p.look(name).ink}; background: {p.look(name).paper};'
-        f" border-radius: {RADIUS}px; padding: {SPACE_XS}px {SPACE_M}px; font-weight: bold; }}\n"
-        for name in LOOKS
-    )
+    return _controls(p) + _labels(p, body)
+
+
+def _controls(p: Palette) -> str:
     return (
         f"QPushButton, QToolButton {{ background: {p.button}; border: 1px solid {p.border};"
         f" border-radius: {RADIUS}px; padding: {SPACE_XS + 2}px {SPACE_M}px; }}\n"
         f"QPushButton:hover, QToolButton:hover {{ border-color: {p.accent}; }}\n"
         f"QPushButton:disabled, QToolButton:disabled {{ color: {p.muted}; }}\n"
-        f'QPushButton[role="primary"] {{ background: {p.accent}; color: {p.on_accent};'
-        " font-weight: bold; }\n"
         f"QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QComboBox, QDateEdit, QListView,"
         f" QListWidget, QTableView {{ background: {p.surface}; border: 1px solid {p.border};"
         f" border-radius: {RADIUS}px; padding: {SPACE_XS}px; }}\n"
@@ -201,13 +198,30 @@ def stylesheet(p: Palette, body: float) -> str:
         " QListView:focus, QListWidget:focus, QTableView:focus"
         f" {{ border: 2px solid {p.accent}; }}\n"
         f"QCheckBox:focus, QRadioButton:focus {{ color: {p.accent}; }}\n"
+        "QDialogButtonBox { dialogbuttonbox-buttons-have-icons: 0; }\n"  # no stock pixmaps
+        f"QGroupBox {{ font-weight: bold; border: 1px solid {p.border};"
+        f" border-radius: {RADIUS}px; margin-top: {SPACE_L}px; padding: {SPACE_S}px; }}\n"
+        f"QGroupBox::title {{ subcontrol-origin: margin; left: {SPACE_S}px;"
+        f" padding: 0 {SPACE_XS}px; }}\n"
+        f"QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; }}\n"
+    )
+
+
+def _labels(p: Palette, body: float) -> str:
+    """Labels by role (muted, title, script, empty, warning) and the call state badges."""
+    looks = "".join(
+        f'QLabel[look="{name}"] {{ color: {p.look(name).ink}; background: {p.look(name).paper};'
+        f" border-radius: {RADIUS}px; padding: {SPACE_XS}px {SPACE_M}px; font-weight: bold; }}\n"
+        for name in LOOKS
+    )
+    return (
         f'QLabel[role="muted"] {{ color: {p.muted}; font-size: {points("caption", body)}pt; }}\n'
         f'QLabel[role="title"] {{ font-size: {points("title", body)}pt; font-weight: bold; }}\n'
-        f'QLabel[role="script"] {{ font-size: {points("script", body)}pt; }}\n'
         f'QLabel[role="empty"] {{ color: {p.muted}; font-size: {points("title", body)}pt; }}\n'
+        f'QLabel[role="warning"] {{ color: {p.trouble.ink}; background: {p.trouble.paper};'
+        f" border-radius: {RADIUS}px; padding: {SPACE_XS}px {SPACE_S}px; }}\n"
         f"QLabel[look] {{ font-size: {points('state', body)}pt; }}\n"
         f"{looks}"
-        f"QToolTip {{ color: {p.text}; background: {p.surface}; border: 1px solid {p.border}; }}\n"
     )
 
 
