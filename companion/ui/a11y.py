@@ -121,3 +121,29 @@ def name_fields(root: QWidget) -> None:
 def unnamed_controls(root: QWidget) -> list[QWidget]:
     """The controls under `root` a screen reader could not name (for tests and checks)."""
     return [w for w in [root, *root.findChildren(QWidget)] if is_control(w) and unnamed(w)]
+
+
+def follow_reading_order(root: QWidget) -> None:
+    """Tab in reading order: rows top to bottom, left to right in a row.
+
+    For windows that add fields after their buttons (Qt's tab order is creation order).
+    Call it once the window is shown, so the controls have their places.
+    """
+    layout = root.layout()
+    if layout is not None:
+        layout.activate()
+    controls = [w for w in root.findChildren(QWidget) if is_control(w) and w.isVisibleTo(root)]
+    rows: list[tuple[int, list[QWidget]]] = []
+    for widget in sorted(controls, key=lambda w: w.mapTo(root, w.rect().center()).y()):
+        middle = widget.mapTo(root, widget.rect().center()).y()
+        if rows and middle - rows[-1][0] < widget.height() / 2:
+            rows[-1][1].append(widget)
+        else:
+            rows.append((middle, [widget]))
+    ordered = [
+        widget
+        for _middle, row in rows
+        for widget in sorted(row, key=lambda w: w.mapTo(root, w.rect().topLeft()).x())
+    ]
+    for first, second in itertools.pairwise(ordered):
+        QWidget.setTabOrder(first, second)

@@ -21,7 +21,7 @@ from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
-from companion.ui.a11y import name_fields
+from companion.ui.a11y import follow_reading_order, name_fields
 from companion.ui.background import run_in_background
 from companion.ui.call_flow import CallFlow
 from companion.ui.call_prompt import CallPrompt
@@ -234,6 +234,7 @@ class TrayApp(QObject):
         name_fields(window)  # its fields, by their labels
         self.windows[f"review:{call_id}"] = window
         window.show()
+        follow_reading_order(window)  # its CRM fields are made after its buttons
         window.raise_()
         return window
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -60,6 +61,13 @@ class ConsentDialog(QDialog):
         self.agree_button = QPushButton("The customer agreed: start recording")
         self.decline_button = QPushButton("The customer declined: continue without recording")
         self.continue_button = QPushButton("Continue with notes only")
+        # The script takes the focus first: a screen reader reads it, and no answer is
+        # preselected (Space on a focused answer would give it for the customer).
+        self.script_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.script_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.pages.addWidget(self._ask_page(script_version, language))
         self.pages.addWidget(self._declined_page())
         layout = QVBoxLayout(self)
@@ -97,6 +105,11 @@ class ConsentDialog(QDialog):
         self.continue_button.setMinimumHeight(44)
         layout.addWidget(self.continue_button)
         return page
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.pages.currentIndex() == 0:
+            self.script_label.setFocus()
 
     def _agreed(self) -> None:
         self.answer = ConsentAnswer.AGREED

@@ -71,9 +71,9 @@ def _draw_glyph(painter: QPainter, name: str, colour: str, box: QRectF) -> None:
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, glyph(name))
 
 
-def _canvas(size: int, ratio: float) -> tuple[QPixmap, QPainter]:
-    pixmap = QPixmap(QSize(round(size * ratio), round(size * ratio)))
-    pixmap.setDevicePixelRatio(ratio)
+def _canvas(size: int) -> tuple[QPixmap, QPainter]:
+    """A transparent square; high DPI takes a bigger one (QIcon picks 64 px for 32 @2x)."""
+    pixmap = QPixmap(QSize(size, size))
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -81,18 +81,18 @@ def _canvas(size: int, ratio: float) -> tuple[QPixmap, QPainter]:
     return pixmap, painter
 
 
-def icon(name: str, colour: str, ratio: float = 1.0) -> QIcon:
+def icon(name: str, colour: str) -> QIcon:
     """A plain glyph in `colour` (buttons, menus)."""
     result = QIcon()
     for size in BUTTON_SIZES:
-        pixmap, painter = _canvas(size, ratio)
+        pixmap, painter = _canvas(size)
         _draw_glyph(painter, name, colour, QRectF(0, 0, size, size))
         painter.end()
         result.addPixmap(pixmap)
     return result
 
 
-def state_icon(look: str, palette: Palette, ratio: float = 1.0) -> QIcon:
+def state_icon(look: str, palette: Palette) -> QIcon:
     """The call state's glyph in its ink on a disc of its paper: readable on any panel.
 
     Idle is monochrome (text colour), as calm tray icons are; a call's state is in colour.
@@ -101,7 +101,7 @@ def state_icon(look: str, palette: Palette, ratio: float = 1.0) -> QIcon:
     ink, paper = (palette.window, palette.text) if look == "idle" else (badge.ink, badge.paper)
     result = QIcon()
     for size in ICON_SIZES:
-        pixmap, painter = _canvas(size, ratio)
+        pixmap, painter = _canvas(size)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(paper))
         painter.drawEllipse(QRectF(0.5, 0.5, size - 1, size - 1))

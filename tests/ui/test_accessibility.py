@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -15,7 +17,7 @@ from companion.ui.confirm import quit_during_call, withdrawal
 from companion.ui.consent_dialog import ConsentDialog
 from companion.ui.control_window import ControlWindow
 from companion.ui.retention_warning import RetentionWarning
-from companion.ui.theme import DARK, LIGHT, Theme, contrast, text_pairs
+from companion.ui.theme import DARK, LIGHT, LOOKS, Theme, contrast, text_pairs
 
 
 @pytest.fixture
@@ -167,3 +169,64 @@ def test_text_grows_with_the_system_font(qapp, qtbot, make_context):
         qapp.setStyleSheet("")
         qapp.setFont(original)
         qapp.setPalette(QPalette())
+
+
+def test_the_consent_script_has_the_focus_not_an_answer(qtbot, companion):
+    companion.context.calls.start_call(CallRequest("Acme", "demo", "DE"))
+    consent = companion.flow.ask_consent()
+    assert isinstance(consent, ConsentDialog)
+    with qtbot.waitActive(consent):
+        consent.activateWindow()
+    assert consent.script_label.hasFocus()
+    qtbot.keyClick(consent.script_label, Qt.Key.Key_Space)
+    assert companion.context.calls.current.state.value == "asking"  # nothing answered
+    qtbot.keyClick(consent.script_label, Qt.Key.Key_Tab)
+    assert consent.agree_button.hasFocus()  # the answers are one Tab away
+
+
+def test_the_tray_icon_is_drawn_for_every_size_and_high_dpi(qapp):
+    from companion.ui.icons import ICON_SIZES, state_icon
+
+    for look in LOOKS:
+        icon = state_icon(look, LIGHT)
+        sizes = {size.width() for size in icon.availableSizes()}
+        assert {16, 22, 24, 32, 48, 64} <= sizes and {16, 64} <= set(ICON_SIZES)
+        for size in (16, 24, 64):
+            assert icon.pixmap(size).width() == size  # drawn at that size, not scaled
+        sharp = icon.pixmap(QSize(32, 32), 2.0)  # a 2x screen: the 64 px drawing, not blown up
+        assert sharp.devicePixelRatio() == 2.0 and sharp.width() == 64
+
+
+def tab_chain(window: QWidget) -> list[QWidget]:
+    """The controls Tab visits, once round the window's focus chain."""
+    chain, widget = [], window.nextInFocusChain()
+    while widget is not window and len(chain) < 500:
+        tabbable = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+        if is_control(widget) and widget.isVisibleTo(window) and tabbable and widget not in chain:
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    return chain
+
+
+def out_of_reading_order(window: QWidget) -> list[str]:
+    """Pairs where Tab jumps up a row, or leftwards within one."""
+    wrong = []
+    chain = tab_chain(window)
+    for first, second in itertools.pairwise(chain):
+        a, b = (w.mapTo(window, w.rect().center()) for w in (first, second))
+        same_row = abs(a.y() - b.y()) < max(first.height(), second.height()) / 2
+        if (same_row and b.x() < a.x()) or (not same_row and b.y() < a.y()):
+            wrong.append(
+                f"{type(first).__name__} {a.toTuple()} -> {type(second).__name__} {b.toTuple()}"
+            )
+    return wrong
+
+
+def test_tab_follows_the_reading_order_in_every_window(qtbot, companion):
+    problems = {}
+    for where, window in every_window(companion).items():
+        window.show()
+        wrong = out_of_reading_order(window)
+        if wrong:
+            problems[where] = wrong
+    assert problems == {}
