@@ -199,8 +199,9 @@ def test_the_tray_icon_is_drawn_for_every_size_and_high_dpi(qapp):
 
 def tab_chain(window: QWidget) -> list[QWidget]:
     """The controls Tab visits, once round the window's focus chain."""
-    chain, widget = [], window.nextInFocusChain()
-    while widget is not window and len(chain) < 500:
+    chain: list[QWidget] = []
+    widget = window.nextInFocusChain()
+    while widget is not None and widget is not window and len(chain) < 500:
         tabbable = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
         if is_control(widget) and widget.isVisibleTo(window) and tabbable and widget not in chain:
             chain.append(widget)
