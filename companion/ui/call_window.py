@@ -30,7 +30,7 @@ from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy, Tag
 from companion.ui.looks import look_for
 from companion.ui.text import plain_label
-from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S, restyle
+from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XS, restyle
 
 QUIET_WARNING_SECONDS = 30.0
 METER_FLOOR_DBFS = -60
@@ -121,7 +121,8 @@ class CallWindow(QWidget):
         for position, (key, tag) in enumerate(tags):
             shortcut = f" [{tag.shortcut}]" if tag.shortcut else ""
             button = QPushButton(tag.label + shortcut)
-            button.setStyleSheet(f"border-left: 6px solid {tag.color}; padding: 4px;")
+            # The policy's colour for the tag, as a stripe: the words stay the theme's.
+            button.setStyleSheet(f"border-left: 6px solid {tag.color}; padding: {SPACE_XS}px;")
             button.clicked.connect(lambda _=False, k=key: self.mark(k))
             grid.addWidget(button, position // 2, position % 2)
             self.tag_buttons[key] = button
