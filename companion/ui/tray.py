@@ -41,6 +41,7 @@ ACTION_NAMES = (
 # The menu's glyphs (Font Awesome names), beside the words.
 ACTION_GLYPHS = {
     "start_call": "phone",
+    "ignore_app": "eye-slash",
     "ask_again": "comment-dots",
     "mark_moment": "bookmark",
     "pause_resume": "pause",

@@ -7,7 +7,7 @@ import itertools
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from companion.app.calls import CallRequest
 from companion.ui.a11y import is_control, unnamed_controls
@@ -231,3 +231,12 @@ def test_tab_follows_the_reading_order_in_every_window(qtbot, companion):
         if wrong:
             problems[where] = wrong
     assert problems == {}
+
+
+def test_the_no_tray_window_shows_each_actions_words(qtbot, companion):
+    window = ControlWindow(companion.tray.actions)
+    qtbot.addWidget(window)
+    window.show()
+    for button in window.findChildren(QToolButton):
+        assert button.toolButtonStyle() is not Qt.ToolButtonStyle.ToolButtonIconOnly
+        assert button.text() and button.width() > button.fontMetrics().horizontalAdvance("Quit")
