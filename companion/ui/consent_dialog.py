@@ -71,6 +71,7 @@ class ConsentDialog(QDialog):
         self.pages.addWidget(self._ask_page(script_version, language))
         self.pages.addWidget(self._declined_page())
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # each page has the theme's margins
         layout.addWidget(self.pages)
         self.agree_button.clicked.connect(self._agreed)
         self.decline_button.clicked.connect(self._declined)
@@ -97,6 +98,8 @@ class ConsentDialog(QDialog):
     def _declined_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
+        layout.setSpacing(SPACE_M)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
         layout.addWidget(plain_label("Say to the customer:"))
         layout.addWidget(self.decline_label)
         layout.addWidget(
