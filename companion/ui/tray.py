@@ -104,11 +104,12 @@ class TrayController(QObject):
         self.look = TrayLook.IDLE
         self.activity = ""  # background work worth a glance: sync progress, last summary
         self._paint_icons()
-        # After the Theme has applied the new palette (its slot may run after this one).
-        QGuiApplication.styleHints().colorSchemeChanged.connect(
-            lambda _s: QTimer.singleShot(0, self._paint_icons)
-        )
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.show_state(None)
+
+    def _scheme_changed(self, _scheme: object) -> None:
+        # After the Theme has applied the new palette (its slot may run after this one).
+        QTimer.singleShot(0, self._paint_icons)
 
     def _paint_icons(self) -> None:
         """The icons in the colour scheme's colours (again when the scheme changes)."""
