@@ -38,6 +38,7 @@ from companion.ui.settings_window import SettingsWindow
 from companion.ui.single_instance import InstanceServer, claim_profile
 from companion.ui.sync_control import SyncControl
 from companion.ui.sync_settings import SyncSettings
+from companion.ui.theme import Theme
 from companion.ui.transcription_settings import TranscriptionSettings
 from companion.ui.transcription_status import TranscriptionStatus
 from companion.ui.tray import TrayController
@@ -352,6 +353,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
     app = QApplication(sys.argv)
     app.setApplicationName("Rep Companion")
     app.setQuitOnLastWindowClosed(False)
+    Theme(app)  # the OS colour scheme's palette and the style sheet, live; the app owns it
     lock = ProfileLock(paths.data_dir)
     try:
         if not claim_profile(paths.data_dir, lock):  # one app per profile: hand over to it

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QPushButton, QVBoxLayout, QWidget
 
 from companion.ui.text import plain_label
+from companion.ui.theme import SPACE_L
 
 
 class BlockedDialog(QDialog):
@@ -12,6 +13,10 @@ class BlockedDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("This call will not be recorded")
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
+        heading = plain_label("This call will not be recorded")
+        heading.setProperty("role", "title")
+        layout.addWidget(heading)
         self.reason_label = plain_label(reason)
         self.reason_label.setWordWrap(True)
         layout.addWidget(self.reason_label)

@@ -1,8 +1,9 @@
 """The call bar: small, always on top, and impossible to misread while a call runs.
 
-One glance answers "are we recording?": a red REC, an amber PAUSED, a blue ASKING or
-a grey NOT RECORDING (notes only), beside the account and the call's time, with Pause,
-Mark and End. Where the rep puts it is remembered.
+One glance answers "are we recording?": a red REC, an amber PAUSED, a blue ASKING,
+a grey NOT RECORDING (notes only) or a violet BLOCKED, beside the account and the call's
+time, with Pause, Mark and End. The colours are the theme's (by the look's name), so
+they follow the light or dark scheme. Where the rep puts it is remembered.
 """
 
 from __future__ import annotations
@@ -11,28 +12,52 @@ from collections.abc import Callable
 from contextlib import suppress
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics, QMoveEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtGui import QFontMetrics, QMoveEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from companion.app.calls import CallService
 from companion.core.calls.session import CallState
 from companion.core.errors import UserFacingError
 from companion.edges.settings import SettingsFile
 from companion.ui.looks import TrayLook, look_for
-from companion.ui.text import plain_label
+from companion.ui.text import plain_label, tooltip_text
+from companion.ui.theme import SPACE_M, SPACE_S, SPACE_XS, restyle
 
 REFRESH_MS = 500
-BADGE_POINTS = 15
-BADGE_PADDING = 10
 REMEMBER_MS = 400  # after the bar stops moving
-# Words and colours per state: white on red, black on amber, white on blue, white on grey.
+ACCOUNT_WIDTH = 220  # px; a longer account is elided, in full in the tooltip
+# Words per state; the colours are the theme's for the look.
 BADGES = {
-    TrayLook.RECORDING: ("● REC", "#ffffff", "#c0392b"),
-    TrayLook.PAUSED: ("❚❚ PAUSED, not recording", "#1b1b1b", "#f1c40f"),
-    TrayLook.ASKING: ("ASKING, not recording yet", "#ffffff", "#2e6fb0"),
-    TrayLook.NOTES: ("NOT RECORDING (notes only)", "#ffffff", "#5f6b6d"),
-    TrayLook.IDLE: ("No call", "#ffffff", "#5f6b6d"),
+    TrayLook.RECORDING: "● REC",
+    TrayLook.PAUSED: "❚❚ PAUSED, not recording",
+    TrayLook.ASKING: "ASKING, not recording yet",
+    TrayLook.NOTES: "NOT RECORDING (notes only)",
+    TrayLook.BLOCKED: "BLOCKED, not recording",
+    TrayLook.IDLE: "No call",
 }
+
+
+def _state_badge() -> QLabel:
+    """As wide as the longest state's words, so the bar never jumps or cuts a word."""
+    badge = plain_label()
+    badge.setProperty("look", TrayLook.IDLE.icon_name)
+    badge.ensurePolished()  # the theme's badge font, to measure the words with
+    metrics = QFontMetrics(badge.font())
+    widest = max(metrics.horizontalAdvance(words) for words in BADGES.values())
+    badge.setMinimumWidth(widest + 2 * SPACE_M + SPACE_S)
+    badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return badge
+
+
+def _account_label(account: str) -> QLabel:
+    """Elided to ACCOUNT_WIDTH; in full in the tooltip and for a screen reader."""
+    label = plain_label(account)
+    label.setAccessibleName(account)
+    label.setMaximumWidth(ACCOUNT_WIDTH)
+    metrics = label.fontMetrics()
+    label.setText(metrics.elidedText(account, Qt.TextElideMode.ElideRight, ACCOUNT_WIDTH - SPACE_S))
+    label.setToolTip(tooltip_text(account))
+    return label
 
 
 def clock(seconds: int) -> str:
@@ -56,25 +81,20 @@ class CallBar(QWidget):
         current = calls.current
         account = current.details.account if current else ""
         self.setWindowTitle(f"Rep Companion: {account}")
-        self.badge = plain_label()
-        badge_font = QFont(self.badge.font())
-        badge_font.setBold(True)
-        badge_font.setPointSize(BADGE_POINTS)
-        self.badge.setFont(badge_font)
-        widest = max(QFontMetrics(badge_font).horizontalAdvance(w) for w, _i, _p in BADGES.values())
-        self.badge.setMinimumWidth(widest + 2 * BADGE_PADDING + 4)  # no state word is cut
-        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.account = plain_label(account)
-        self.account.setMaximumWidth(220)
+        self.badge = _state_badge()
+        self.account = _account_label(account)
         self.elapsed = plain_label("00:00")
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(pause_or_resume)
         self.mark_button = QPushButton("Mark")
+        self.mark_button.setAccessibleName("Mark a moment")
         self.mark_button.clicked.connect(mark)
         self.end_button = QPushButton("End")
+        self.end_button.setAccessibleName("End the call")
         self.end_button.clicked.connect(end)
         row = QHBoxLayout(self)
-        row.setContentsMargins(6, 4, 6, 4)
+        row.setContentsMargins(SPACE_S, SPACE_XS, SPACE_S, SPACE_XS)
+        row.setSpacing(SPACE_S)
         for widget in (
             self.badge,
             self.account,
@@ -101,12 +121,9 @@ class CallBar(QWidget):
         look = look_for(session)
         if look is not self._look:  # restyle on a change of state, not every tick
             self._look = look
-            words, ink, paper = BADGES[look]
-            self.badge.setText(words)
-            self.badge.setStyleSheet(
-                f"color: {ink}; background: {paper}; padding: 4px {BADGE_PADDING}px;"
-                "border-radius: 4px;"
-            )
+            self.badge.setText(BADGES[look])
+            self.badge.setProperty("look", look.icon_name)
+            restyle(self.badge)
         if session is None or session.started_at is None:
             return
         if session.state is not CallState.ENDED:

@@ -28,10 +28,20 @@ from companion.core.calls.recorder import RecorderStatus
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy, Tag
+from companion.ui.looks import look_for
 from companion.ui.text import plain_label
+from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S, SPACE_XS, restyle
 
 QUIET_WARNING_SECONDS = 30.0
 METER_FLOOR_DBFS = -60
+METER_LABEL_WIDTH = 72  # px
+STATE_WORDS = {  # what the state means for the rep: recording or not, in so many words
+    CallState.RECORDING: "● Recording",
+    CallState.CONSENTED: "● Recording",
+    CallState.PAUSED: "❚❚ Paused, not recording",
+    CallState.ASKING: "Asking for consent, not recording yet",
+    CallState.AWAITING_RECONSENT: "Asking again, not recording",
+}
 
 
 def clock_text(milliseconds: int) -> str:
@@ -45,8 +55,11 @@ class LevelMeter(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(plain_label(label))
+        name = plain_label(label)
+        name.setMinimumWidth(METER_LABEL_WIDTH)  # both bars start at the same x
+        layout.addWidget(name)
         self.bar = QProgressBar()
+        self.bar.setAccessibleName(f"{label}: sound level")
         self.bar.setRange(METER_FLOOR_DBFS, 0)
         self.bar.setTextVisible(False)
         layout.addWidget(self.bar)
@@ -71,14 +84,23 @@ class CallWindow(QWidget):
         current = calls.current
         self.setWindowTitle(f"Call with {current.details.account}" if current else "Call")
         self.elapsed = plain_label("00:00")
+        self.elapsed.setProperty("role", "title")
         self.state = plain_label("")
+        self.state.setProperty("look", look_for(current).icon_name)
+        self.state.setWordWrap(True)
         self.mic_meter, self.far_meter = LevelMeter("You"), LevelMeter("Customer")
         self.audio_warning = plain_label("")
         self.audio_warning.setWordWrap(True)
+        self.audio_warning.setVisible(False)  # shown only when there is something to say
+        self.audio_warning.setProperty("role", "warning")
         self.note = QLineEdit()
         self.note.setPlaceholderText("Quick note, Enter to mark (digits tag while not typing)")
+        self.note.setAccessibleName("Quick note")
         self.note.returnPressed.connect(lambda: self.mark(None))
         self.moments = QListWidget()
+        self.moments.setAccessibleName("Moments marked in this call")
+        self.moments.setWordWrap(True)  # a long note wraps; no sideways scrolling
+        self.moments.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pause_button = QPushButton("Pause")
         self.pause_button.clicked.connect(self._pause_or_resume)
         self.end_button = QPushButton("End call")
@@ -99,7 +121,8 @@ class CallWindow(QWidget):
         for position, (key, tag) in enumerate(tags):
             shortcut = f" [{tag.shortcut}]" if tag.shortcut else ""
             button = QPushButton(tag.label + shortcut)
-            button.setStyleSheet(f"border-left: 6px solid {tag.color}; padding: 4px;")
+            # The policy's colour for the tag, as a stripe: the words stay the theme's.
+            button.setStyleSheet(f"border-left: 6px solid {tag.color}; padding: {SPACE_XS}px;")
             button.clicked.connect(lambda _=False, k=key: self.mark(k))
             grid.addWidget(button, position // 2, position % 2)
             self.tag_buttons[key] = button
@@ -111,10 +134,14 @@ class CallWindow(QWidget):
 
     def _layout(self, tags: QGridLayout) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
+        layout.setSpacing(SPACE_M)
+        tags.setSpacing(SPACE_S)
+        layout.addWidget(self.state)  # first and widest: recording or not
         top = QHBoxLayout()
+        top.addWidget(plain_label("Call time"))
         top.addWidget(self.elapsed)
         top.addStretch()
-        top.addWidget(self.state)
         layout.addLayout(top)
         layout.addWidget(self.mic_meter)
         layout.addWidget(self.far_meter)
@@ -160,9 +187,15 @@ class CallWindow(QWidget):
             return
         self._show_audio(status, session)
         words = session.state.value.replace("_", " ")
-        shown = f"Notes only ({words}), not recording" if session.notes_only else words
+        shown = STATE_WORDS.get(session.state, words.capitalize())
+        if session.notes_only:
+            shown = f"Notes only ({words}), not recording"
         unsaved = self._calls.unsaved.count
         self.state.setText(shown + (f" · {unsaved} not saved yet (disk full)" if unsaved else ""))
+        look = look_for(session).icon_name
+        if self.state.property("look") != look:  # restyle on a change of state only
+            self.state.setProperty("look", look)
+            restyle(self.state)
         if not unsaved:
             for row in range(self.moments.count()):
                 item = self.moments.item(row)
@@ -177,11 +210,13 @@ class CallWindow(QWidget):
         self.mic_meter.show_level(status.levels_dbfs[0])
         self.far_meter.show_level(status.levels_dbfs[1])
         state = session.state
+        for meter in (self.mic_meter, self.far_meter):  # greyed: nothing is being listened to
+            meter.setEnabled(state is CallState.RECORDING)
         if state is not CallState.RECORDING:
             last = session.transitions[-1].reason if state is CallState.STOPPED else ""
             reason = last.removeprefix("not recording: ")
             stopped = f"Not recording: {reason}" if reason else "Not recording."
-            self.audio_warning.setText(stopped if state is CallState.STOPPED else "")
+            self._warn(stopped if state is CallState.STOPPED else "")
             return
         quiet = [
             name
@@ -191,7 +226,11 @@ class CallWindow(QWidget):
             if seconds >= QUIET_WARNING_SECONDS
         ]
         warning = f"Nothing heard from {' or '.join(quiet)} for 30 s or more." if quiet else ""
-        self.audio_warning.setText(warning)
+        self._warn(warning)
+
+    def _warn(self, text: str) -> None:
+        self.audio_warning.setText(text)
+        self.audio_warning.setVisible(bool(text))
 
     def _pause_or_resume(self) -> None:
         session = self._calls.current

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from companion.app.concerns import CATEGORIES
 from companion.core.errors import UserFacingError
+from companion.ui.a11y import name_fields
 from companion.ui.text import plain_label
 
 Send = Callable[[str, str, bool], object]  # category, text, anonymous
@@ -39,6 +40,8 @@ class ConcernDialog(QDialog):
         if category is not None:
             self.category.setCurrentIndex(max(0, self.category.findData(category)))
         self.text = QPlainTextEdit(text)
+        self.text.setAccessibleName("Your concern")
+        self.text.setPlaceholderText("What happened, and what would make it right")
         self.anonymous = QCheckBox("Send anonymously (your name is not stored)")
         self.problem = plain_label("")
         self.send_button = QPushButton("Send with the next sync")
@@ -50,6 +53,7 @@ class ConcernDialog(QDialog):
         layout.addWidget(self.anonymous)
         layout.addWidget(self.problem)
         layout.addWidget(self.send_button)
+        name_fields(self)
 
     def _submit(self) -> None:
         try:

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from companion.ui import icons
+from companion.ui.theme import current_palette
+
 
 class Confirmation(QMessageBox):
     """`yes_button` runs `on_yes`; `no_button` (the default, and Escape) does nothing."""
@@ -24,7 +27,7 @@ class Confirmation(QMessageBox):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setIcon(QMessageBox.Icon.Question)
+        self.setIconPixmap(icons.icon("circle-question", current_palette().accent).pixmap(48))
         self.setWindowTitle(title)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setText(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from companion.ui.text import plain_label
+from companion.ui.theme import SPACE_L, SPACE_M, role_font
 
 
 class ConsentAnswer(Enum):
@@ -24,13 +25,12 @@ class ConsentAnswer(Enum):
     DECLINED = "declined"
 
 
-def big_label(text: str, points: int) -> QLabel:
+def big_label(text: str, role: str = "script") -> QLabel:
+    """Text to read out: a step of the type scale above the body (grows with the system's)."""
     label = plain_label(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    font = QFont(label.font())
-    font.setPointSize(points)
-    label.setFont(font)
+    label.setFont(role_font(label, role))
     return label
 
 
@@ -56,14 +56,22 @@ class ConsentDialog(QDialog):
         self.setMinimumWidth(560)
         self.answer = ConsentAnswer.NONE
         self.pages = QStackedWidget()
-        self.script_label = big_label(script, 18)
-        self.decline_label = big_label(decline_script, 18)
+        self.script_label = big_label(script)
+        self.decline_label = big_label(decline_script)
         self.agree_button = QPushButton("The customer agreed: start recording")
         self.decline_button = QPushButton("The customer declined: continue without recording")
         self.continue_button = QPushButton("Continue with notes only")
+        # The script takes the focus first: a screen reader reads it, and no answer is
+        # preselected (Space on a focused answer would give it for the customer).
+        self.script_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.script_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.pages.addWidget(self._ask_page(script_version, language))
         self.pages.addWidget(self._declined_page())
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # each page has the theme's margins
         layout.addWidget(self.pages)
         self.agree_button.clicked.connect(self._agreed)
         self.decline_button.clicked.connect(self._declined)
@@ -72,9 +80,13 @@ class ConsentDialog(QDialog):
     def _ask_page(self, version: str, language: str) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
+        layout.setSpacing(SPACE_M)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
         layout.addWidget(plain_label("Read this to the customer:"))
         layout.addWidget(self.script_label)
-        layout.addWidget(plain_label(f"Approved script version {version} ({language})"))
+        version_label = plain_label(f"Approved script version {version} ({language})")
+        version_label.setProperty("role", "muted")
+        layout.addWidget(version_label)
         for button in (self.agree_button, self.decline_button):
             # Neither is a default button: Enter must never answer for the customer.
             button.setAutoDefault(False)
@@ -86,6 +98,8 @@ class ConsentDialog(QDialog):
     def _declined_page(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
+        layout.setSpacing(SPACE_M)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
         layout.addWidget(plain_label("Say to the customer:"))
         layout.addWidget(self.decline_label)
         layout.addWidget(
@@ -94,6 +108,11 @@ class ConsentDialog(QDialog):
         self.continue_button.setMinimumHeight(44)
         layout.addWidget(self.continue_button)
         return page
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.pages.currentIndex() == 0:
+            self.script_label.setFocus()
 
     def _agreed(self) -> None:
         self.answer = ConsentAnswer.AGREED

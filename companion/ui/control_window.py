@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from companion.ui.text import plain_label
 
@@ -14,10 +15,14 @@ class ControlWindow(QWidget):
         self.setWindowTitle("Rep Companion")
         layout = QVBoxLayout(self)
         self.state_label = plain_label("No call")
+        self.state_label.setProperty("role", "title")
         layout.addWidget(self.state_label)
         for action in actions.values():
             button = QToolButton()
             button.setDefaultAction(action)
+            # The words beside the icon (a tool button shows the icon alone by default).
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             layout.addWidget(button)
 
     def show_state(self, words: str) -> None:

@@ -1,23 +1,28 @@
-"""The rep's calls: search notes and moments, filter, and open one for review."""
+"""The rep's calls: search notes and moments, filter, and open one for review.
+
+Keyboard first: Ctrl+F goes to the search, Tab walks the filters in reading order to
+the table, arrows move in it, Enter opens the review. With nothing to show, the window
+says what to do instead of showing an empty grid.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QLocale, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -27,46 +32,25 @@ from companion.app.library import AccessView, LibraryQuery, LibraryRow
 from companion.app.notes_export import library_csv
 from companion.core.policy.model import Policy
 from companion.ui.call_export import CallExportBar
+from companion.ui.library_table import OUTCOMES, LibraryTable
+from companion.ui.text import plain_label
+from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S
 
-COLUMNS = (
-    "Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on", "Opened by",
-)  # fmt: skip
-SYNC_COLUMN = COLUMNS.index("Sync")
-SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
-DATE_FORMAT = "yyyy-MM-dd"
-OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
-
-
-def row_values(
-    row: LibraryRow, syncs: bool = True, access: AccessView | None = None
-) -> tuple[str, ...]:
-    """The row as shown; `syncs` False when the policy names no recipients."""
-    return (
-        row.started_at.strftime("%Y-%m-%d %H:%M"),
-        row.account,
-        row.call_type_label,
-        row.outcome,
-        row.outcome_reason,
-        ", ".join(row.tags),
-        _sync_words(row, syncs),
-        (access.hold(row.call_id, row.account) if access else "")
-        or (row.delete_on.isoformat() if row.delete_on else ""),
-        access.latest(row.call_id) if access else "",
-    )
+DEFAULT_SIZE = (1100, 600)
+NO_CALLS = (
+    "No calls yet. Start one from the tray icon (Start call…): it is listed here when it ends."
+)
+NO_MATCH = "No calls match. Clear the search or set the filters back to “Any” to see every call."
+TABLE, EMPTY = 0, 1
 
 
-def _combo(first: str, items: list[tuple[str, str]]) -> QComboBox:
+def _combo(first: str, items: list[tuple[str, str]], name: str) -> QComboBox:
     box = QComboBox()
+    box.setAccessibleName(name)
     box.addItem(first, None)
     for label, key in items:
         box.addItem(label, key)
     return box
-
-
-def _sync_words(row: LibraryRow, syncs: bool) -> str:
-    if row.sync_state == "local" and not syncs:
-        return "not set up"  # nothing says "ready" that cannot happen
-    return row.sync_state + (" (ready)" if row.ready_to_sync and row.sync_state == "local" else "")
 
 
 class LibraryWindow(QWidget):
@@ -81,48 +65,109 @@ class LibraryWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Library")
-        self.resize(1000, 560)
+        self.resize(*DEFAULT_SIZE)
         self._search, self._policy, self._open_review = search, policy, open_review
         self._access = access
-        self.access_warning = QLabel()  # a receipt missing or changed in the store
+        self.access_warning = plain_label()  # a receipt missing or changed in the store
+        self.access_warning.setProperty("role", "warning")
         self.access_warning.setWordWrap(True)
-        self.access_warning.setStyleSheet("color: #b03a2e; font-weight: bold;")
         self.access_warning.hide()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
-        tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
-        kinds = [(c.label, k) for k, c in policy.call_types.items()] if policy else []
-        self.tag = _combo("Any tag", tags)
-        self.call_type = _combo("Any call type", kinds)
-        self.outcome = _combo("Any outcome", [(o, o) for o in OUTCOMES])
-        self.use_dates = QCheckBox("From")
-        self.date_from, self.date_to = (
-            QDateEdit(QDate.currentDate().addMonths(-1)),
-            QDateEdit(QDate.currentDate()),
-        )
-        for edit in (self.date_from, self.date_to):  # as the table writes dates
-            edit.setDisplayFormat(DATE_FORMAT)
-            edit.setCalendarPopup(True)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self._make_filters(policy)
+        self.table = LibraryTable(policy)
         self.table.cellActivated.connect(self._activated)
-        self.call_exports = CallExportBar(exports, None) if exports else None
         self.table.currentCellChanged.connect(lambda row, *_: self._chosen(row))
+        self.empty = plain_label(NO_CALLS)
+        self.empty.setProperty("role", "empty")
+        self.empty.setWordWrap(True)
+        self.clear_button = QPushButton("Show every call")
+        self.clear_button.clicked.connect(self.clear_filters)
+        self.count = plain_label()
+        self.count.setProperty("role", "muted")
+        self.call_exports = CallExportBar(exports, None) if exports else None
+        self.open_button = QPushButton("Open review")
+        self.open_button.clicked.connect(lambda: self._activated(self.table.currentRow(), 0))
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._choose_csv)
         self._debounce = QTimer(self)  # search as the rep types, not on every key
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(150)
         self._debounce.timeout.connect(self.refresh)
+        self.pages = QStackedWidget()
         self._layout()
+        self.find_keys = QShortcut(QKeySequence.StandardKey.Find, self)  # Ctrl+F
+        self.find_keys.activated.connect(lambda: self.search.setFocus())
         self.rows: list[LibraryRow] = []
         self.refresh()
 
+    def _make_filters(self, policy: Policy | None) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search notes, moments, CRM fields, accounts")
+        self.search.setAccessibleName("Search calls")
+        self.search.setClearButtonEnabled(True)
+        tags = [(t.label, k) for k, t in policy.tags.items()] if policy else []
+        kinds = [(c.label, k) for k, c in policy.call_types.items()] if policy else []
+        self.tag = _combo("Any tag", tags, "Tag")
+        self.call_type = _combo("Any call type", kinds, "Call type")
+        self.outcome = _combo("Any outcome", [(o, o) for o in OUTCOMES], "Outcome")
+        self.use_dates = QCheckBox("From")
+        self.use_dates.setAccessibleName("Only calls between two dates")
+        self.date_from, self.date_to = (
+            QDateEdit(QDate.currentDate().addMonths(-1)),
+            QDateEdit(QDate.currentDate()),
+        )
+        short = QLocale().dateFormat(QLocale.FormatType.ShortFormat)
+        for edit, name in ((self.date_from, "From date"), (self.date_to, "To date")):
+            edit.setDisplayFormat(short)  # as the table writes dates: the rep's locale
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
+
     def _layout(self) -> None:
         filters = QHBoxLayout()
-        for widget in (
+        filters.setSpacing(SPACE_S)
+        filters.addWidget(self.search, 3)
+        for box in (self.tag, self.call_type, self.outcome):
+            filters.addWidget(box, 1)
+        dates: tuple[QWidget, ...] = (
+            self.use_dates,
+            self.date_from,
+            plain_label("to"),
+            self.date_to,
+        )
+        for widget in dates:
+            filters.addWidget(widget)
+        empty_page = QWidget()
+        column = QVBoxLayout(empty_page)
+        column.addStretch()
+        column.addWidget(self.empty)
+        column.addWidget(self.clear_button)
+        column.addStretch()
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(empty_page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
+        layout.setSpacing(SPACE_M)
+        layout.addWidget(self.access_warning)
+        layout.addLayout(filters)
+        layout.addWidget(self.pages, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count)
+        if self.call_exports is not None:  # the selected call's notes and audio
+            actions.addWidget(self.call_exports, 1)
+        actions.addStretch()
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.export_button)
+        layout.addLayout(actions)
+        self._reading_order()
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for box in (self.tag, self.call_type, self.outcome):
+            box.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.use_dates.toggled.connect(lambda _on: self.refresh())
+        self.date_from.dateChanged.connect(lambda _d: self.refresh())
+        self.date_to.dateChanged.connect(lambda _d: self.refresh())
+
+    def _reading_order(self) -> None:
+        """Tab goes left to right, top to bottom, as the window reads."""
+        chain: list[QWidget] = [
             self.search,
             self.tag,
             self.call_type,
@@ -130,24 +175,15 @@ class LibraryWindow(QWidget):
             self.use_dates,
             self.date_from,
             self.date_to,
-        ):
-            filters.addWidget(widget)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.access_warning)
-        layout.addLayout(filters)
-        layout.addWidget(self.table)
-        actions = QHBoxLayout()
-        if self.call_exports is not None:  # the selected call's notes and audio
-            actions.addWidget(self.call_exports, 1)
-        actions.addStretch()
-        actions.addWidget(self.export_button)
-        layout.addLayout(actions)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        for box in (self.tag, self.call_type, self.outcome):
-            box.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.use_dates.toggled.connect(lambda _on: self.refresh())
-        self.date_from.dateChanged.connect(lambda _d: self.refresh())
-        self.date_to.dateChanged.connect(lambda _d: self.refresh())
+            self.table,
+            self.clear_button,
+        ]
+        if self.call_exports is not None:
+            bar = self.call_exports
+            chain += [bar.copy_button, bar.notes_button, bar.audio_button]
+        chain += [self.open_button, self.export_button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def query(self) -> LibraryQuery:
         def chosen(box: QComboBox) -> tuple[str, ...]:
@@ -164,17 +200,19 @@ class LibraryWindow(QWidget):
         )
 
     def refresh(self) -> None:
-        self.rows = self._search(self.query())
-        self.table.setRowCount(len(self.rows))
-        syncs = self._policy is None or bool(self._policy.sync.recipients)
+        query = self.query()
+        self.rows = self._search(query)
         access = self._access() if self._access else None
         self._show_access_warnings(access)
-        for index, row in enumerate(self.rows):
-            for column, value in enumerate(row_values(row, syncs, access)):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, row.call_id)
-                self.table.setItem(index, column, item)
-        self.table.resizeColumnsToContents()
+        self.table.show_rows(self.rows, access)
+        filtered = query != LibraryQuery()
+        self.empty.setText(NO_MATCH if filtered else NO_CALLS)
+        self.clear_button.setVisible(filtered)
+        self.pages.setCurrentIndex(EMPTY if not self.rows else TABLE)
+        shown = len(self.rows)
+        more = " (the newest; search or filter for older ones)" if shown >= query.limit else ""
+        self.count.setText(f"{shown} call{'s' if shown != 1 else ''}{more}")
+        self.open_button.setEnabled(0 <= self.table.currentRow() < shown)
 
     def _show_access_warnings(self, access: AccessView | None) -> None:
         if access is None or not access.warnings:
@@ -186,19 +224,31 @@ class LibraryWindow(QWidget):
         )
         self.access_warning.show()
 
+    def clear_filters(self) -> None:
+        for box in (self.tag, self.call_type, self.outcome):
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+        self.use_dates.blockSignals(True)
+        self.use_dates.setChecked(False)
+        self.use_dates.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.refresh()
+
     def show_sync_stage(self, call_id: str, stage: str) -> None:
         """While a sync runs: the row of the call being sent says so, no full reload."""
         for index, row in enumerate(self.rows):
             if row.call_id == call_id:
-                item = self.table.item(index, SYNC_COLUMN)
-                if item is not None:
-                    item.setText(SYNC_STAGE_WORDS.get(stage, stage))
+                self.table.show_sync_stage(index, stage)
                 return
 
     def _chosen(self, row: int) -> None:
+        valid = 0 <= row < len(self.rows)
+        self.open_button.setEnabled(valid)
         if self.call_exports is not None:
-            chosen = self.rows[row].call_id if 0 <= row < len(self.rows) else None
-            self.call_exports.set_call(chosen)
+            self.call_exports.set_call(self.rows[row].call_id if valid else None)
 
     def export_csv(self, path: Path) -> int:
         """The calls shown now (search and filters applied), for the rep's own use."""
@@ -211,7 +261,8 @@ class LibraryWindow(QWidget):
             self.export_csv(Path(name))
 
     def _activated(self, row: int, _column: int) -> None:
-        self._open_review(self.rows[row].call_id)
+        if 0 <= row < len(self.rows):
+            self._open_review(self.rows[row].call_id)
 
 
 def _day(value: object) -> date:

@@ -1,4 +1,7 @@
-"""How each call state looks in the tray: icon and words."""
+"""How each call state looks in the tray, the call bar and the call window: icon and words.
+
+The colours are the theme's (`companion.ui.theme`), by the look's name.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from enum import Enum
 from PySide6.QtGui import QIcon
 
 from companion.core.calls.session import CallSession, CallState
-from companion.edges.paths import resources_dir
+from companion.ui.icons import state_icon
+from companion.ui.theme import current_palette
 
 
 class TrayLook(Enum):
@@ -16,6 +20,7 @@ class TrayLook(Enum):
     RECORDING = ("recording", "Recording")
     PAUSED = ("paused", "Recording paused")
     NOTES = ("notes", "Notes only, not recording")
+    BLOCKED = ("blocked", "Not recorded (blocked), notes only")
 
     @property
     def icon_name(self) -> str:
@@ -33,7 +38,7 @@ _BY_STATE = {
     CallState.CONSENTED: TrayLook.RECORDING,
     CallState.RECORDING: TrayLook.RECORDING,
     CallState.PAUSED: TrayLook.PAUSED,
-    CallState.BLOCKED: TrayLook.NOTES,
+    CallState.BLOCKED: TrayLook.BLOCKED,
     CallState.DECLINED: TrayLook.NOTES,
     CallState.STOPPED: TrayLook.NOTES,
     CallState.ENDED: TrayLook.IDLE,
@@ -45,4 +50,5 @@ def look_for(session: CallSession | None) -> TrayLook:
 
 
 def icon(look: TrayLook) -> QIcon:
-    return QIcon(str(resources_dir() / "icons" / f"{look.icon_name}.svg"))
+    """The look's icon in the colour scheme in force, at every tray size."""
+    return state_icon(look.icon_name, current_palette())

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from companion.ui import icons
+from companion.ui.theme import current_palette
+
 
 class RetentionWarning(QMessageBox):
     """Not modal: the rep may be on a call; the sweep itself waits hours."""
@@ -20,7 +23,8 @@ class RetentionWarning(QMessageBox):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setIcon(QMessageBox.Icon.Warning)
+        warning = icons.icon("triangle-exclamation", current_palette().trouble.ink)
+        self.setIconPixmap(warning.pixmap(48))
         self.setWindowTitle("Retention window shortened")
         self.setTextFormat(Qt.TextFormat.PlainText)  # the version is the policy's text
         self.setText(f"Policy {version} keeps call audio on this computer for less time.")

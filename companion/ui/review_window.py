@@ -78,7 +78,9 @@ class ReviewWindow(QWidget):
         self.moments.itemActivated.connect(self._play_from)
         self.moments.currentItemChanged.connect(self._selected)
         self.note = QLineEdit()
+        self.note.setAccessibleName("Note of the chosen moment")
         self.tag = QComboBox()
+        self.tag.setAccessibleName("Tag of the chosen moment")
         self.tag.addItem("(no tag)", None)
         for key, tag in policy.tags.items() if policy else []:
             self.tag.addItem(tag.label, key)

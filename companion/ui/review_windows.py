@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 from companion.app.compose import AppContext
 from companion.app.library import access_view
 from companion.app.review.call_audio import CallAudio
+from companion.ui.a11y import follow_reading_order, name_fields
 from companion.ui.call_flow import CallFlow
 from companion.ui.review_window import ReviewWindow
 
@@ -40,8 +41,10 @@ class ReviewWindows:
             report_draft=self._report_draft,
             access=access_view(context.paths.data_dir, context.rep, policy),
         )
+        name_fields(window)  # its fields, by their labels
         self._windows[f"review:{call_id}"] = window
         window.show()
+        follow_reading_order(window)  # its CRM fields are made after its buttons
         window.raise_()
         return window
 

@@ -10,6 +10,7 @@ from companion.core.errors import UserFacingError
 from companion.edges.audio.sources import CaptureSource, source_options
 from companion.edges.paths import AppPaths
 from companion.edges.settings import SettingsFile
+from companion.ui.a11y import name_fields
 from companion.ui.text import plain_label
 
 AUTOMATIC = "Automatic (the system default)"
@@ -28,6 +29,7 @@ class SettingsWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)  # paths and the sync answer wrap, not clip
         self._settings = settings
         form = QFormLayout(self)
         self.mic = QComboBox()
@@ -61,6 +63,7 @@ class SettingsWindow(QWidget):
             form.addRow(sync_box)
         if transcription_box is not None:
             form.addRow(transcription_box)
+        name_fields(self)
 
     def _fill_devices(self) -> None:
         chosen = self._settings.load()

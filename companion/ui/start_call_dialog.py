@@ -22,6 +22,7 @@ from companion.app.call_history import LastCall
 from companion.app.calls import CallRequest
 from companion.core.policy.model import Policy
 from companion.core.policy.rules import UNKNOWN_REGION, language_for
+from companion.ui.a11y import name_fields
 from companion.ui.text import plain_label
 
 UNKNOWN_LABEL = "Other / not sure (strictest rules apply)"
@@ -55,6 +56,7 @@ class CallDetailsForm(QWidget):
         self.call_type.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.region.currentIndexChanged.connect(self._region_chosen)
         self.language.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        name_fields(self)
 
     def _fill(self, policy: Policy | None) -> None:
         if policy is None:

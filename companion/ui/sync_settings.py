@@ -11,6 +11,7 @@ from companion.core.errors import UserFacingError, shown
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
 from companion.edges.sync.targets import ConnectionReport
+from companion.ui.a11y import name_fields
 from companion.ui.background import run_in_background
 from companion.ui.text import plain_label
 
@@ -55,6 +56,7 @@ class SyncSettings(QGroupBox):
             form.addRow(plain_label(label), field)
         form.addRow(self.save_button, self.test_button)
         form.addRow(self.result)
+        name_fields(self)
         self._relays: list[object] = []
 
     def save(self) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from companion.app.messages import Level, Message
 from companion.core.calls.session import CONSENT_HELD, CallSession, CallState
+from companion.ui import icons
 from companion.ui.looks import TrayLook, icon, look_for
 from companion.ui.text import tooltip_text
+from companion.ui.theme import current_palette
 
 _TRAY_ICONS = {
     Level.INFO: QSystemTrayIcon.MessageIcon.Information,
@@ -36,6 +38,23 @@ ACTION_NAMES = (
     "concern",
     "quit",
 )
+# The menu's glyphs (Font Awesome names), beside the words.
+ACTION_GLYPHS = {
+    "start_call": "phone",
+    "ignore_app": "eye-slash",
+    "ask_again": "comment-dots",
+    "mark_moment": "bookmark",
+    "pause_resume": "pause",
+    "participant_joined": "user-plus",
+    "withdraw": "comment-slash",
+    "end_call": "phone-slash",
+    "show_call": "headset",
+    "library": "book",
+    "policy": "shield-halved",
+    "settings": "gear",
+    "concern": "flag",
+    "quit": "right-from-bracket",
+}
 
 
 class TrayController(QObject):
@@ -85,7 +104,20 @@ class TrayController(QObject):
         self.look = TrayLook.IDLE
         # Background work worth a glance, by kind: sync progress, transcription progress.
         self.activities: dict[str, str] = {}
+        self._paint_icons()
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.show_state(None)
+
+    def _scheme_changed(self, _scheme: object) -> None:
+        # After the Theme has applied the new palette (its slot may run after this one).
+        QTimer.singleShot(0, self._paint_icons)
+
+    def _paint_icons(self) -> None:
+        """The icons in the colour scheme's colours (again when the scheme changes)."""
+        palette = current_palette()
+        for name, glyph in ACTION_GLYPHS.items():
+            self.actions[name].setIcon(icons.icon(glyph, palette.text))
+        self.icon.setIcon(icon(self.look))
 
     def show_state(self, session: CallSession | None) -> None:
         self.look = look_for(session)

@@ -98,7 +98,7 @@ def test_a_locked_keyring_is_found_before_the_customer_is_asked(qtbot, companion
         assert blocked.fix_hint.isVisibleTo(blocked)
         calls = companion.context.calls
         assert calls.current.state is CallState.BLOCKED
-        assert companion.tray.look is TrayLook.NOTES
+        assert companion.tray.look is TrayLook.BLOCKED
         assert "ask_again" in enabled(companion)
         companion.tray.actions["mark_moment"].trigger()  # notes still work
         assert companion.context.messages.history[-1].title == "Moment marked"
@@ -141,7 +141,7 @@ def test_blocked_call_explains_why_and_offers_notes_only(qtbot, companion):
     blocked = start_call(qtbot, companion, "Initech", "internal_escalation", "US")
     assert isinstance(blocked, BlockedDialog)
     assert blocked.reason_label.text() == "Internal escalations are never recorded."
-    assert companion.tray.look is TrayLook.NOTES
+    assert companion.tray.look is TrayLook.BLOCKED
     assert "pause_resume" not in enabled(companion)
     qtbot.mouseClick(blocked.notes_button, Qt.MouseButton.LeftButton)
     companion.tray.actions["end_call"].trigger()

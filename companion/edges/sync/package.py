@@ -48,6 +48,7 @@ from companion import __version__
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
 from companion.core.retention import CallFacts, hold_on, retention_dates
+from companion.edges.sync.moments_vtt import package_moments_vtt
 from companion.edges.sync.package_facts import CallSummary, ConsentFact, MomentFact, PackageFacts
 
 FORMAT = "rep-companion.call-package"
@@ -68,7 +69,6 @@ MEDIA_TYPES = {
     TRANSCRIPT_JSON: "application/json",
 }
 CHANNELS = ["mic", "far_end"]
-CUE_SECONDS_AFTER_LAST = 10
 
 
 class PackageError(UserFacingError):
@@ -171,7 +171,7 @@ def build_package(
 
     seal = seal or (lambda _name, data, to: encrypt_for(data, to))
     consent = _consent(call_info, list(facts.consent_events))
-    plain: dict[str, bytes] = {MOMENTS: _webvtt(moments).encode("utf-8")}
+    plain: dict[str, bytes] = {MOMENTS: package_moments_vtt(moments).encode("utf-8")}
     audio_info, samples_digest = _audio(facts, consent, plain)
     transcript_info = _transcript(facts, audio_info, plain)
     dates = retention_dates(policy, retention)
@@ -374,31 +374,3 @@ def _moment(moment: MomentFact, policy: Policy) -> dict[str, Any]:
         "draft": bool(moment.draft),
         "created_at": _iso(moment.created_at),
     }
-
-
-def _timestamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def _cue_text(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "\n".join(line for line in escaped.splitlines() if line.strip())
-
-
-def _webvtt(moments: list[MomentFact]) -> str:
-    """Each moment is a cue lasting until the next one (the last: ten seconds)."""
-    ordered = sorted(moments, key=lambda m: m.offset_ms)
-    lines = ["WEBVTT", ""]
-    for number, moment in enumerate(ordered, start=1):
-        start = moment.offset_ms
-        following = ordered[number].offset_ms if number < len(ordered) else None
-        end = (
-            following if following and following > start else start + CUE_SECONDS_AFTER_LAST * 1000
-        )
-        label = moment.tag_label or moment.tag
-        text = _cue_text(f"[{label}] {moment.note}" if label else moment.note) or "(moment)"
-        lines += [str(number), f"{_timestamp(start)} --> {_timestamp(end)}", text, ""]
-    return "\n".join(lines)

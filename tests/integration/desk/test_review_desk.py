@@ -18,7 +18,8 @@ from companion.core.access import signed
 from companion.core.transcripts.model import SpokenWord, Transcript, TranscriptLine
 from companion.edges.store import audit
 from companion.edges.sync.folder_target import FolderTarget
-from companion.ui.library_window import COLUMNS, LibraryWindow
+from companion.ui.library_table import COLUMNS
+from companion.ui.library_window import LibraryWindow
 from companion.ui.review_window import ReviewWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
