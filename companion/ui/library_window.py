@@ -180,7 +180,7 @@ class LibraryWindow(QWidget):
         ]
         if self.call_exports is not None:
             bar = self.call_exports
-            chain += [bar.copy_button, bar.notes_button, bar.audio_button]
+            chain += [bar.copy_button, bar.notes_button, bar.audio_button, bar.transcript_button]
         chain += [self.open_button, self.export_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)

@@ -27,7 +27,7 @@ from jeepney import (
     new_signal,
 )
 from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 NAME = "org.freedesktop.portal.Desktop"
 PATH = "/org/freedesktop/portal/desktop"
@@ -91,11 +91,23 @@ def _serve(scheme: str) -> None:
             connection.send(changed)
             print(f"now {line}", flush=True)
         if connection.sock in readable:
-            message = connection.receive()
-            if message.header.message_type is MessageType.method_call:
-                reply = _answer(message, value)
-                if reply is not None:
-                    connection.send(reply)
+            for message in _pending(connection):
+                if message.header.message_type is MessageType.method_call:
+                    reply = _answer(message, value)
+                    if reply is not None:
+                        connection.send(reply)
+
+
+def _pending(connection: DBusConnection) -> list[Message]:
+    """Every message that has arrived: jeepney reads several at once into its buffer, and
+    select() does not see those, so a second call sent right after the first (Qt asks for
+    the version, then ReadAll) would wait for ever."""
+    messages = [connection.receive()]
+    while True:
+        try:
+            messages.append(connection.receive(timeout=0))
+        except TimeoutError:
+            return messages
 
 
 def _answer(call: Message, scheme: int) -> Message | None:
