@@ -7,7 +7,6 @@ would compete with the encoder for two cores, and the recording's CPU budget is 
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -130,7 +129,8 @@ class TranscriptionWorker:
         finally:
             if engine is not None:
                 engine.unload()  # idle memory after a pass is measured
-                gc.collect()
+                # No gc.collect() here: on this thread it would free the GUI's cyclic
+                # garbage (Qt objects) off the GUI thread, which crashes Qt.
                 give_back_memory()
         return done
 

@@ -28,6 +28,7 @@ from companion.ui.call_windows import CallWindows
 from companion.ui.concern_dialog import ConcernDialog
 from companion.ui.confirm import Confirmation, quit_during_call, withdrawal
 from companion.ui.control_window import ControlWindow
+from companion.ui.gui_garbage import GuiThreadGarbage
 from companion.ui.library_window import LibraryWindow
 from companion.ui.moment_keys import MomentKeys
 from companion.ui.policy_window import PolicyWindow
@@ -354,6 +355,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
     app.setApplicationName("Rep Companion")
     app.setQuitOnLastWindowClosed(False)
     Theme(app)  # the OS colour scheme's palette and the style sheet, live; the app owns it
+    garbage = GuiThreadGarbage(app)  # no collection on worker threads: Qt objects die here
     lock = ProfileLock(paths.data_dir)
     try:
         if not claim_profile(paths.data_dir, lock):  # one app per profile: hand over to it
@@ -372,6 +374,7 @@ def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) 
     try:
         return app.exec()
     finally:
+        garbage.stop()
         server.close()
         waker.close()
         lock.release()

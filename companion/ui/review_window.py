@@ -92,6 +92,8 @@ class ReviewWindow(QWidget):
         self.confirm_button.clicked.connect(self._confirm)
         self.report_button = QPushButton("Report a wrong draft")
         self.report_button.clicked.connect(self._report_moment)
+        for draft_only in (self.confirm_button, self.report_button):
+            draft_only.setEnabled(False)  # until a draft moment is chosen
         self.crm_fields = CrmFieldsForm()
         self.crm_fields.typed.connect(self._typed)
         self.crm_fields.confirm_requested.connect(self._confirm_crm)

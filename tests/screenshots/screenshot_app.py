@@ -30,6 +30,7 @@ from companion.app.compose import build_context
 from companion.ui.app import TrayApp
 from companion.ui.blocked_dialog import BlockedDialog
 from companion.ui.consent_dialog import ConsentDialog
+from companion.ui.gui_garbage import GuiThreadGarbage
 from companion.ui.start_call_dialog import StartCallDialog
 from companion.ui.theme import Theme
 
@@ -42,6 +43,7 @@ shots, scheme = Path(sys.argv[1]), sys.argv[2]
 TONE = Path(tempfile.mkdtemp(prefix="screenshot-tone-")) / "tone.wav"
 QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
 app = QApplication([])
+garbage = GuiThreadGarbage(app)  # as run() does: collection on the GUI thread only
 app.setApplicationName("Rep Companion")
 theme = Theme(app)
 theme.apply(Qt.ColorScheme.Dark if scheme == "dark" else Qt.ColorScheme.Light)

@@ -21,10 +21,12 @@ from companion.app.calls import CallRequest
 from companion.app.compose import build_context
 from companion.ui.app import TrayApp
 from companion.ui.call_window import CallWindow
+from companion.ui.gui_garbage import GuiThreadGarbage
 from companion.ui.review_window import ReviewWindow
 
 shots = Path(sys.argv[1])
 app = QApplication([])
+garbage = GuiThreadGarbage(app)  # as run() does: collection on the GUI thread only
 companion = TrayApp(build_context(), app.quit)  # the real recorder: REC is real
 companion.show()
 seen: dict[str, object] = {"tray_available": QSystemTrayIcon.isSystemTrayAvailable()}
