@@ -25,6 +25,7 @@ from companion.app.library import LibraryRow
 from companion.app.review.crm import crm_field_views
 from companion.app.review.moments import moment_view
 from companion.core.policy.model import Policy
+from companion.core.webvtt import vtt_time
 from companion.edges.store import audit
 from companion.edges.store.models import CallReviewRecord
 
@@ -112,14 +113,6 @@ def load_call_notes(
 
 
 # -- timestamps ------------------------------------------------------------------------
-def clock(offset_ms: int) -> str:
-    """H:MM:SS.mmm (hours unbounded), as WebVTT and the Markdown headings use."""
-    seconds, ms = divmod(max(0, offset_ms), 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{ms:03d}"
-
-
 def _parse_clock(stamp: str) -> int:
     hours, minutes, rest = stamp.split(":")
     seconds, ms = rest.split(".")
@@ -156,7 +149,7 @@ def call_markdown(notes: CallNotes) -> str:
     if not notes.moments:
         lines += ["No moments were marked.", ""]
     for moment in notes.moments:
-        lines.append(f"### {clock(moment.offset_ms)} · {moment.tag_label or NO_TAG}")
+        lines.append(f"### {vtt_time(moment.offset_ms)} · {moment.tag_label or NO_TAG}")
         lines.append("")
         if moment.draft:
             lines += [DRAFT_LINE, ""]
@@ -245,7 +238,7 @@ def moments_webvtt(moments: Iterable[ExportedMoment]) -> str:
         if moment.draft:
             title += " (draft)"
         body = _vtt_text(f"{title}: {moment.note}" if moment.note.strip() else title)
-        out += [str(number), f"{clock(start)} --> {clock(end)}", body, ""]
+        out += [str(number), f"{vtt_time(start)} --> {vtt_time(end)}", body, ""]
     return "\n".join(out)
 
 

@@ -13,8 +13,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from companion.app.transcript_view import TranscriptShown
-from companion.core.transcripts.formats import vtt_time
 from companion.core.transcripts.model import Transcript
+from companion.core.webvtt import vtt_time
 from companion.ui.text import plain_label
 
 FOLLOW_MS = 250

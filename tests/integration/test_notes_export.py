@@ -21,7 +21,6 @@ from companion.app.notes_export import (
     ExportedMoment,
     call_json,
     call_markdown,
-    clock,
     library_csv,
     load_call_notes,
     moments_webvtt,
@@ -29,6 +28,7 @@ from companion.app.notes_export import (
     parse_call_markdown,
 )
 from companion.app.review.service import ReviewService
+from companion.core.webvtt import vtt_time
 from companion.edges.store import audit
 
 NOTES = [
@@ -109,7 +109,7 @@ def test_webvtt_chapters_parse_with_one_cue_per_moment(notes):
     for index, (caption, moment) in enumerate(zip(captions, notes.moments, strict=True)):
         assert round(caption.start_in_seconds * 1000) // 1000 == moment.offset_ms // 1000
         end = offsets[index + 1] if index + 1 < len(offsets) else moment.offset_ms + 10_000
-        assert caption.end == clock(end)
+        assert caption.end == vtt_time(end)
         label = moment.tag_label or "(no tag)"
         assert caption.text.startswith(label.replace("&", "&amp;"))
         assert "-->" not in caption.text and "<" not in caption.text

@@ -18,7 +18,6 @@ from companion.app.call_package import package_call
 from companion.app.calls import CallRequest
 from companion.app.library import LibraryQuery
 from companion.app.retention_sweep import sweep
-from companion.core.calls.session import CallState
 from companion.edges.store import audit
 from companion.edges.store.models import CallReviewRecord
 from companion.edges.sync.package import TRANSCRIPT_JSON, TRANSCRIPT_VTT
@@ -29,11 +28,8 @@ CARD = "my card number is four one one one two two two two"
 
 
 @pytest.fixture
-def context(companion_home, make_context):
-    ctx = make_context(real_audio=True)
-    yield ctx
-    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
-        ctx.calls.end_call()
+def context(recording_context):
+    return recording_context
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from peers.sounds import FAR_END, MIC, play, speech
 
 from companion.app.calls import CallRequest
 from companion.app.review.crm import NotReadyToSync
-from companion.core.calls.session import CallState
 from companion.edges.policy.files import default_policy_path
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
@@ -41,11 +40,8 @@ WER_BOUND = 0.45
 
 
 @pytest.fixture
-def context(companion_home, make_context):
-    ctx = make_context(real_audio=True)
-    yield ctx
-    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
-        ctx.calls.end_call()
+def context(recording_context):
+    return recording_context
 
 
 @pytest.fixture

@@ -18,12 +18,8 @@ pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 
 
 @pytest.fixture
-def context(companion_home, make_context):
-    ctx = make_context(real_audio=True)
-    yield ctx
-    ctx.transcription.stop()
-    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
-        ctx.calls.end_call()
+def context(recording_context):
+    return recording_context
 
 
 def recorded_call(context, folder, sentences=2) -> str:

@@ -8,31 +8,23 @@ from __future__ import annotations
 import json
 
 from companion.core.transcripts.model import Transcript
+from companion.core.webvtt import cue_escape, vtt_time
 
 MACHINE_MADE = "Machine transcript (draft, not checked by a person)"
 FORMATS = ("vtt", "md", "json", "text")
 
 
-def vtt_time(ms: int) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def as_webvtt(transcript: Transcript) -> str:
     """One cue per line, its speaker as a voice span (`<v Rep>`, `<v Customer>`)."""
-    out = ["WEBVTT", "", "NOTE", _escape(f"{MACHINE_MADE}; {_engine(transcript)}"), ""]
+    out = ["WEBVTT", "", "NOTE", cue_escape(f"{MACHINE_MADE}; {_engine(transcript)}"), ""]
     for number, line in enumerate(transcript.lines, start=1):
         end = max(line.end_ms, line.start_ms + 1)
         out += [
             str(number),
             f"{vtt_time(line.start_ms)} --> {vtt_time(end)}",
-            f"<v {line.label}>{_escape(line.text)}" if transcript.two_sided else _escape(line.text),
+            f"<v {line.label}>{cue_escape(line.text)}"
+            if transcript.two_sided
+            else cue_escape(line.text),
             "",
         ]
     return "\n".join(out)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
+from companion.core.webvtt import cue_escape, vtt_time
 from companion.edges.sync.package_facts import MomentFact
 
 CUE_SECONDS_AFTER_LAST = 10
 
 
-def _timestamp(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
 def _cue_text(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = cue_escape(text)
     return "\n".join(line for line in escaped.splitlines() if line.strip())
 
 
@@ -31,5 +25,5 @@ def package_moments_vtt(moments: list[MomentFact]) -> str:
         )
         label = moment.tag_label or moment.tag
         text = _cue_text(f"[{label}] {moment.note}" if label else moment.note) or "(moment)"
-        lines += [str(number), f"{_timestamp(start)} --> {_timestamp(end)}", text, ""]
+        lines += [str(number), f"{vtt_time(start)} --> {vtt_time(end)}", text, ""]
     return "\n".join(lines)
