@@ -39,6 +39,28 @@ def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def qt_garbage_at_a_quiet_moment() -> Iterator[None]:
+    """After each test, let Qt run its deferred deletes, then collect Python's garbage.
+
+    Left to itself the collector runs at whatever allocation comes next, in the middle of
+    the next test's set-up; one such collection of a previous test's windows crashed the
+    whole run once (SIGSEGV in test_accessibility). Collecting here, with the event loop
+    idle, is what the app itself does (ui/gui_garbage.py): on the GUI thread, between events.
+    """
+    yield
+    import gc
+    import sys
+
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            QCoreApplication.processEvents()
+    gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def keyring_guard(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
