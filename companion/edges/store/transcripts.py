@@ -22,9 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from companion.core.transcripts.key_phrases import normal_words
 from companion.core.transcripts.model import Transcript
-from companion.edges.audio.container_format import ContainerError
-from companion.edges.audio.container_reader import read_container
-from companion.edges.audio.container_writer import EncryptedWriter
 from companion.edges.store.models import CallRecord, RecordingSegmentRecord, TranscriptRecord
 
 log = logging.getLogger(__name__)
@@ -54,6 +51,8 @@ class TranscriptFiles:
         return self._folder / f"{call_id}.rct"
 
     def save(self, call_id: str, transcript: Transcript, at: datetime) -> Path:
+        from companion.edges.audio.container_writer import EncryptedWriter  # cryptography
+
         key = self._master_key()
         self._folder.mkdir(parents=True, exist_ok=True)
         final, partial = self.path_for(call_id), self._folder / f"{call_id}.rct.partial"
@@ -101,6 +100,10 @@ def load_transcript(
     store: sessionmaker[Session], call_id: str, master_key: Callable[[], bytes]
 ) -> Transcript | None:
     """The call's transcript, decrypted in memory; None if it has none (yet)."""
+    # cryptography loads with the first transcript opened, not at start-up
+    from companion.edges.audio.container_format import ContainerError
+    from companion.edges.audio.container_reader import read_container
+
     with store() as db:
         record = db.get(TranscriptRecord, call_id)
         path = Path(record.path) if record and record.state == "done" else None
