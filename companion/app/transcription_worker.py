@@ -115,7 +115,8 @@ class TranscriptionWorker:
     def run_pending(self) -> list[str]:
         """Transcribe every queued call (on the caller's thread); the ones done."""
         policy = self._policy()
-        if policy is not None and not policy.transcription.enabled:
+        # No usable policy: no masking rule, no key phrases. Calls wait, queued, for one.
+        if policy is None or not policy.transcription.enabled:
             return []
         self._jobs.queue_finished(self._clock())
         done: list[str] = []

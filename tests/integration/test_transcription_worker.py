@@ -110,3 +110,12 @@ def test_the_worker_thread_runs_at_the_lowest_priority(context, tmp_path):
             break
         threading.Event().wait(0.1)
     assert niceness == [19]
+
+
+def test_without_a_usable_policy_calls_wait_for_one(context, tmp_path):
+    call_id = recorded_call(context, tmp_path, sentences=1)
+    context.paths.policy_override.write_text("not = [valid", encoding="utf-8")
+    assert context.transcription.run_pending() == []  # no masking rule to apply: wait
+    assert context.transcripts.load(call_id) is None
+    context.paths.policy_override.unlink()  # the built-in policy again
+    assert context.transcription.run_pending() == [call_id]
