@@ -124,7 +124,12 @@ class TranscriptionWorker:
         try:
             for call_id in self._jobs.pending():
                 self._wait_while_recording(call_id)
-                engine = engine or self._engine(policy)
+                try:
+                    engine = engine or self._engine(policy)
+                except UserFacingError as error:  # no model folder, say: calls stay queued
+                    log.warning("transcription waits: %s", error)
+                    self._publish(TranscriptionProgress(call_id, "failed", 0.0, shown(error)))
+                    break
                 if self._run_one(call_id, engine, policy):
                     done.append(call_id)
         finally:

@@ -119,3 +119,26 @@ def test_without_a_usable_policy_calls_wait_for_one(context, tmp_path):
     assert context.transcripts.load(call_id) is None
     context.paths.policy_override.unlink()  # the built-in policy again
     assert context.transcription.run_pending() == [call_id]
+
+
+def test_an_engine_that_cannot_load_is_said_once_per_pass_and_calls_stay_queued(
+    make_context, caplog
+):
+    from datetime import UTC, datetime
+
+    ctx = make_context()  # notes only: the job is queued by hand, as a finished call's is
+    calls = ctx.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_decline()
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    jobs = TranscriptJobs(ctx.store)
+    jobs.queue(call_id, datetime.now(UTC))
+    ctx.settings.save(ctx.settings.load().with_changes(transcription_engine="faster-whisper"))
+    reports = Reports()
+    ctx.transcription.subscribe(reports)
+    assert ctx.transcription.run_pending() == []
+    failed = reports.wait_for("failed", timeout=1)
+    assert failed.call_id == call_id and "needs a model folder" in failed.detail
+    assert jobs.state(call_id).state == "queued"  # it goes once the engine can load
+    assert "Traceback" not in caplog.text
