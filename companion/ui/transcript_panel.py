@@ -28,6 +28,7 @@ class TranscriptPanel(QWidget):
         super().__init__(parent)
         self._position = position
         self._transcript: Transcript | None = None
+        self._highlighted: int | None = None  # the row shown as being played
         self.status = plain_label()
         self.status.setWordWrap(True)
         self.lines = QListWidget()
@@ -47,6 +48,7 @@ class TranscriptPanel(QWidget):
 
     def show_transcript(self, shown: TranscriptShown) -> None:
         self._transcript = shown.transcript
+        self._highlighted = None
         self.status.setText(shown.status)
         self.lines.clear()
         transcript = shown.transcript
@@ -65,12 +67,16 @@ class TranscriptPanel(QWidget):
         if self._transcript is None:
             return None
         row = self._transcript.line_at(call_ms)
-        for index in range(self.lines.count()):
-            item = self.lines.item(index)
-            font = QFont(item.font())
-            font.setBold(index == row)
-            item.setFont(font)
-            item.setSelected(index == row)
+        if row == self._highlighted:
+            return row  # polled 4 times a second: restyle and scroll only on a new line
+        for index, bold in ((self._highlighted, False), (row, True)):
+            item = self.lines.item(index) if index is not None else None
+            if item is not None:
+                font = QFont(item.font())
+                font.setBold(bold)
+                item.setFont(font)
+                item.setSelected(bold)
+        self._highlighted = row
         if row is not None:
             self.lines.scrollToItem(self.lines.item(row))
         return row
