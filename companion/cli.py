@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion import __version__
-from companion.cli_desk import add_desk_verbs
 from companion.core.errors import UserFacingError
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
@@ -246,6 +245,18 @@ EXAMPLES = """examples:
   companion audit verify                  check the audit trail"""
 
 
+def _desk(args: argparse.Namespace) -> int:
+    """The desk lives in its own house (`companion.desk`), loaded only when asked for."""
+    import importlib
+
+    try:
+        desk_cli = importlib.import_module("companion.desk.cli")
+    except ModuleNotFoundError:
+        print("error: the organisation's desk is not part of this installation", file=sys.stderr)
+        return 2
+    return int(desk_cli.main(args.rest))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion",
@@ -331,7 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_export = audit_verbs.add_parser("export", help="write the trail as JSON Lines")
     audit_export.add_argument("--out", default="-", help="file, or - for standard output")
     audit_export.set_defaults(handler=_audit_export)
-    add_desk_verbs(verbs)
+    desk = verbs.add_parser(
+        "desk", help="the organisation's review desk (where installed)", add_help=False
+    )
+    desk.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    desk.set_defaults(handler=_desk)
     return parser
 
 

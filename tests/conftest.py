@@ -23,6 +23,7 @@ from peers.small_disk import SmallDisk, mounted_tmpfs
 
 from companion.app.compose import AppContext, build_context
 from companion.core.calls.recorder import NullRecorder, Recorder
+from companion.core.calls.session import CallState
 from companion.edges.paths import AppPaths
 
 # Qt widgets render offscreen unless a test starts its own X server (see tray_display).
@@ -105,6 +106,24 @@ def make_context() -> Callable[..., AppContext]:
         return build_context(paths, recorder=recorder or NullRecorder(), clock=clock)
 
     return make
+
+
+@pytest.fixture
+def context(companion_home, make_context):
+    ctx = make_context()
+    yield ctx
+    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
+        ctx.calls.end_call()
+
+
+@pytest.fixture
+def recording_context(companion_home, make_context):
+    """The product's own recorder and transcription: with `pulse_testbed`, `secret_service`."""
+    ctx = make_context(real_audio=True)
+    yield ctx
+    ctx.transcription.stop()
+    if ctx.calls.current is not None and ctx.calls.current.state is not CallState.ENDED:
+        ctx.calls.end_call()
 
 
 @pytest.fixture(scope="session")

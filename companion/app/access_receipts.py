@@ -21,12 +21,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.core.access import signed
 from companion.core.access.receipts import ChainReport, Receipt, verify_chain
 from companion.core.policy.model import Policy
 from companion.edges.secrets import SecretStore
 from companion.edges.store import audit
-from companion.edges.sync.org_store import OrgStore, receipt_key, receipt_numbers
+from companion.edges.sync.org_store import OrgStore, read_receipts
 
 REP_IDENTITY = "rep-age-identity"
 BOOK = "access-receipts.json"
@@ -81,22 +80,6 @@ class ReceiptBook:
 
     def for_call(self, call_id: str) -> list[Receipt]:
         return [r for r in self.receipts if r.call == f"call-{call_id}"]
-
-
-def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[str, Any] | str]:
-    """The rep's receipts by number: the signed document, or why it cannot be read."""
-    import pyrage
-
-    found: dict[int, dict[str, Any] | str] = {}
-    for seq in receipt_numbers(store, rep):
-        raw = store.get(receipt_key(rep, seq)) or b""
-        try:
-            found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
-        except pyrage.DecryptError:
-            found[seq] = "it is not encrypted to you, or it was changed"
-        except signed.SignedDocumentError as error:
-            found[seq] = error.message.rstrip(".")
-    return found
 
 
 def fetch_receipts(

@@ -35,7 +35,7 @@ class OrgSync:
         if not policy.access.reviewers:
             return pass_
         from companion.app.access_receipts import publish_recipient, rep_identity
-        from companion.app.org_access import org_store_for
+        from companion.edges.sync.org_store import org_store_for
 
         try:
             pass_.identity = rep_identity(context.secrets)
@@ -57,7 +57,7 @@ class OrgSync:
         if self.identity is None:
             return summary
         from companion.app.access_receipts import BOOK, fetch_receipts
-        from companion.app.org_access import org_store_for
+        from companion.edges.sync.org_store import org_store_for
 
         context = self.context
         try:
@@ -77,8 +77,8 @@ class OrgSync:
     def _holds(self, summary: str) -> str:
         if not self.policy.access.approvers:
             return summary
-        from companion.app.org_access import org_store_for
         from companion.app.org_holds import sync_holds
+        from companion.edges.sync.org_store import org_store_for
 
         context = self.context
         try:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from companion.app.compose import AppContext
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
+from companion.edges.sync.configured import target_from_settings
 from companion.edges.sync.sealed_cache import SealedCache
 from companion.edges.sync.targets import ConnectionReport, SyncTarget
 
@@ -28,22 +28,9 @@ class SyncBusy(SyncRefused):
 
 def sync_target(context: AppContext) -> SyncTarget:
     """The configured target: S3 when Settings names a bucket, else the outbox folder."""
-    from companion.edges.sync.folder_target import FolderTarget
-
-    settings = context.settings.load()
-    if settings.s3_bucket:  # the S3 code loads only for an S3 target
-        from companion.edges.sync.s3_connection import credentials_from_secrets
-        from companion.edges.sync.s3_target import S3Target
-
-        return S3Target(
-            settings.s3_bucket,
-            settings.s3_endpoint,
-            settings.s3_region or "us-east-1",
-            credentials_from_secrets(context.secrets),
-        )
-    if settings.sync_folder:
-        return FolderTarget(Path(settings.sync_folder))
-    return FolderTarget(context.paths.data_dir / "organisation-outbox", create=True)
+    return target_from_settings(
+        context.settings.load(), context.secrets, context.paths.data_dir / "organisation-outbox"
+    )
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,9 @@ def _p95(samples: list[float]) -> float:
 
 
 def _desk(root: Path, org, reviewer: str = "dana"):
-    from companion.app.desk.keys import DeskKeys
-    from companion.app.desk.service import ReviewDesk
     from companion.core.policy.parse import parse_policy
+    from companion.desk.app.keys import DeskKeys
+    from companion.desk.app.service import ReviewDesk
     from companion.edges.sync.org_store import FolderOrgStore
 
     team = (*(f"rep{n:02d}" for n in range(10)), "alice")
@@ -81,8 +81,8 @@ def bench_receipts(root: Path, org, count: int) -> None:
     import pyrage
 
     from companion.app.access_receipts import fetch_receipts, publish_recipient, read_receipts
-    from companion.app.desk.receipt_writer import write_receipt
     from companion.core.access.receipts import verify_chain
+    from companion.desk.app.receipt_writer import write_receipt
     from companion.edges.store.database import open_store
     from companion.edges.sync.org_store import FolderOrgStore
 
@@ -116,8 +116,8 @@ def bench_receipts(root: Path, org, count: int) -> None:
 def bench_open(root: Path, org, minutes: int) -> None:
     from desk_helpers import recorded_package
 
-    from companion.app.desk.service import Opening
     from companion.core.policy.access import Purpose
+    from companion.desk.app.service import Opening
     from companion.edges.audio.stream_playback import ogg_blocks
     from companion.edges.sync.folder_target import FolderTarget
 

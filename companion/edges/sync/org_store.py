@@ -24,7 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from companion.core.access import signed
 from companion.edges.sync.package import INDEX
+from companion.edges.sync.targets import SyncTarget
 
 
 class OrgStore(Protocol):
@@ -127,3 +129,32 @@ def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
 def rep_recipient(store: OrgStore, rep: str) -> str | None:
     raw = store.get(f"reps/{rep}/recipient.txt")
     return raw.decode("ascii").strip() if raw else None
+
+
+def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[str, Any] | str]:
+    """The rep's receipts by number: the signed document, or why it cannot be read."""
+    import pyrage
+
+    found: dict[int, dict[str, Any] | str] = {}
+    for seq in receipt_numbers(store, rep):
+        raw = store.get(receipt_key(rep, seq)) or b""
+        try:
+            found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
+        except pyrage.DecryptError:
+            found[seq] = "it is not encrypted to you, or it was changed"
+        except signed.SignedDocumentError as error:
+            found[seq] = error.message.rstrip(".")
+    return found
+
+
+def org_store_for(target: SyncTarget) -> OrgStore:
+    """The organisation's store behind a sync target: the same folder or bucket, read whole."""
+    from companion.edges.sync.folder_target import FolderTarget
+
+    if isinstance(target, FolderTarget):
+        return FolderOrgStore(target.root)
+    from companion.edges.sync.org_s3 import S3OrgStore
+    from companion.edges.sync.s3_target import S3Target
+
+    assert isinstance(target, S3Target), f"no organisation store for {type(target).__name__}"
+    return S3OrgStore(target)

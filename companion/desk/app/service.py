@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from companion.app.desk.keys import DeskKeys
-from companion.app.desk.receipt_writer import write_receipt
 from companion.core.access.approvals import check_approval
 from companion.core.access.rules import AccessRefused, check_access, may_list
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Part, Purpose
 from companion.core.policy.model import Policy
+from companion.desk.app.keys import DeskKeys
+from companion.desk.app.receipt_writer import write_receipt
 from companion.edges.sync.org_store import OrgStore
 from companion.edges.sync.package import AUDIO, MANIFEST, TRANSCRIPT_VTT, sha256_hex
 

@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from companion.app.desk.keys import DeskKeys
 from companion.core.access import signed
 from companion.core.access.receipts import GENESIS, receipt_body
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
+from companion.desk.app.keys import DeskKeys
 from companion.edges.sync.org_store import (
     OrgStore,
     receipt_key,

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from companion.app.desk.evidence import BUNDLE
 from companion.core.access import signed
 from companion.core.policy.access import AccessRules
 from companion.core.policy.parse import PolicyError, parse_policy
+from companion.desk.app.evidence import BUNDLE
 from companion.edges.sync.package import INDEX, sha256_hex
 
 

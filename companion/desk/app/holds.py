@@ -10,20 +10,18 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from companion.app.compose import AppContext
-from companion.app.org_access import org_store_for
-from companion.app.sync_pass import sync_target
 from companion.core.access import signed
 from companion.core.errors import UserFacingError
+from companion.desk.app.compose import DeskProfile
 from companion.edges.policy.signing import load_private_key
 from companion.edges.store import audit
 
 
-def _publish(context: AppContext, key: str, body: dict[str, Any], approver: str, pem: Path,
+def _publish(context: DeskProfile, key: str, body: dict[str, Any], approver: str, pem: Path,
              keep_until: datetime | None) -> str:  # fmt: skip
     document = signed.sign(body, approver, load_private_key(pem))
     data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    if not org_store_for(sync_target(context)).put_new(key, data, keep_until):
+    if not context.org_store().put_new(key, data, keep_until):
         raise UserFacingError(f"{key} is already in the store; holds are never replaced.")
     with context.store.begin() as db:
         audit.append(db, f"legal_hold.{body['kind']}", approver, body)
@@ -31,7 +29,7 @@ def _publish(context: AppContext, key: str, body: dict[str, Any], approver: str,
 
 
 def place_hold(
-    context: AppContext,
+    context: DeskProfile,
     *,
     approver: str,
     private_key: Path,
@@ -58,7 +56,7 @@ def place_hold(
 
 
 def release_hold(
-    context: AppContext, *, approver: str, private_key: Path, hold_id: str, reason: str
+    context: DeskProfile, *, approver: str, private_key: Path, hold_id: str, reason: str
 ) -> str:
     if not reason.strip():
         raise UserFacingError("A release needs a reason (--reason).")

@@ -1,10 +1,15 @@
-"""`companion desk ...`: the review desk's verbs (reviewer mode of the same app)."""
+"""`companion desk ...`: the review desk's verbs, loaded only when `desk` is asked for.
+
+The rep's `companion` command hands `desk ...` here (see `companion.cli`); nothing of the
+rep's app is imported, so a laptop without this folder runs the same.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +18,25 @@ PURPOSES = ("coaching", "compliance_check", "investigation", "hr_review")
 
 
 def _desk() -> Any:
-    from companion.app.compose import build_context
-    from companion.app.desk.compose import open_desk
+    from companion.desk.app.compose import open_desk, open_profile
 
-    return open_desk(build_context())
+    return open_desk(open_profile())
 
 
 def _opening(args: argparse.Namespace) -> Any:
-    from companion.app.desk.service import Opening
     from companion.core.policy.access import Purpose
+    from companion.desk.app.service import Opening
 
     approval = Path(args.approval).read_bytes() if args.approval else None
     return Opening(Purpose(args.purpose), args.reason or "", approval)
 
 
 def _setup(args: argparse.Namespace) -> int:
-    from companion.app.compose import build_context
-    from companion.app.desk.keys import set_up_desk
+    from companion.desk.app.compose import open_profile
+    from companion.desk.app.keys import set_up_desk
 
     key = set_up_desk(
-        build_context().secrets,
+        open_profile().secrets,
         args.reviewer,
         Path(args.organisation_identity),
         Path(args.signing_key) if args.signing_key else None,
@@ -78,12 +82,11 @@ def _read(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from companion.app.compose import build_context
-    from companion.app.desk.compose import open_desk
-    from companion.app.desk.evidence import export_bundle
+    from companion.desk.app.compose import open_desk, open_profile
+    from companion.desk.app.evidence import export_bundle
     from companion.edges.policy.files import policy_path_for
 
-    context = build_context()
+    context = open_profile()
     policy_file = policy_path_for(context.paths)
     out = export_bundle(open_desk(context), args.call, _opening(args), policy_file, Path(args.out))
     print(f"evidence bundle written to {out}")
@@ -91,7 +94,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from companion.app.desk.evidence_verify import verify_bundle
+    from companion.desk.app.evidence_verify import verify_bundle
 
     key = Path(args.organisation_key) if args.organisation_key else None
     problems = verify_bundle(Path(args.bundle), key)
@@ -104,29 +107,12 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _window(_args: argparse.Namespace) -> int:
-    from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
-
-    if no_desktop():  # before Qt, which would abort with a plugin message
-        print(f"error: {NO_DESKTOP}; {NO_DESKTOP_FIX}.", file=sys.stderr)
-        return 2
-    from PySide6.QtWidgets import QApplication
-
-    from companion.ui.desk_window import DeskWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = DeskWindow(_desk())
-    window.show()
-    return int(app.exec())
-
-
 def _report(args: argparse.Namespace) -> int:
-    from companion.app.compose import build_context
-    from companion.app.desk.compose import open_desk
-    from companion.app.desk.program_report import may_review_program, program_report
-    from companion.app.desk.report_html import write_report
+    from companion.desk.app.compose import open_desk, open_profile
+    from companion.desk.app.program_report import may_review_program, program_report
+    from companion.desk.app.report_html import write_report
 
-    desk = open_desk(build_context())
+    desk = open_desk(open_profile())
     may_review_program(desk.policy.access, desk.keys.reviewer)
     report = program_report(desk.store, desk.keys.identity, desk.policy.organisation, desk.clock)
     print(f"program review written to {write_report(report, Path(args.out))}")
@@ -158,12 +144,12 @@ def _approve(args: argparse.Namespace) -> int:
 def _hold(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from companion.app.compose import build_context
-    from companion.app.desk.holds import place_hold
+    from companion.desk.app.compose import open_profile
+    from companion.desk.app.holds import place_hold
 
     scope = {"calls": args.call or [], "accounts": args.account or [], "reps": args.rep or []}
     key = place_hold(
-        build_context(),
+        open_profile(),
         approver=args.approver,
         private_key=Path(args.private_key),
         hold_id=args.id,
@@ -176,11 +162,11 @@ def _hold(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from companion.app.compose import build_context
-    from companion.app.desk.holds import release_hold
+    from companion.desk.app.compose import open_profile
+    from companion.desk.app.holds import release_hold
 
     key = release_hold(
-        build_context(),
+        open_profile(),
         approver=args.approver,
         private_key=Path(args.private_key),
         hold_id=args.hold,
@@ -218,8 +204,10 @@ def _with_purpose(verb: argparse.ArgumentParser) -> None:
     verb.add_argument("--approval", help="for performance purposes: the signed approval file")
 
 
-def add_desk_verbs(verbs: Any) -> None:
-    desk = verbs.add_parser("desk", help="the review desk: open the organisation's calls")
+def build_parser() -> argparse.ArgumentParser:
+    desk = argparse.ArgumentParser(
+        prog="companion desk", description="the review desk: open the organisation's calls"
+    )
     actions = desk.add_subparsers(required=True, metavar="ACTION")
     setup = actions.add_parser("setup", help="put this reviewer's keys in the keyring")
     setup.add_argument("--reviewer", required=True, help="your id in the policy's reviewers")
@@ -227,7 +215,6 @@ def add_desk_verbs(verbs: Any) -> None:
     setup.add_argument("--signing-key", help="an Ed25519 private key (PEM) to sign with")
     setup.set_defaults(handler=_setup)
     actions.add_parser("list", help="the calls your role may see").set_defaults(handler=_list)
-    actions.add_parser("window", help="the desk's window").set_defaults(handler=_window)
     for name, handler, text in (
         ("open", _open, "moments, notes and CRM fields of a call"),
         ("play", _play, "play a call's audio"),
@@ -248,6 +235,7 @@ def add_desk_verbs(verbs: Any) -> None:
     report.add_argument("--out", required=True, help="a folder for report.html and the CSVs")
     report.set_defaults(handler=_report)
     _add_approver_verbs(actions)
+    return desk
 
 
 def _add_approver_verbs(actions: Any) -> None:
@@ -279,3 +267,16 @@ def _add_approver_verbs(actions: Any) -> None:
     release.add_argument("--hold", required=True, help="the hold's id")
     release.add_argument("--reason", required=True, help="why it is released")
     release.set_defaults(handler=_release)
+
+
+def main(argv: Sequence[str]) -> int:
+    """`companion desk ARGV...`; errors the reviewer can act on are one line, exit 2."""
+    from companion.core.errors import UserFacingError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except UserFacingError as error:
+        fix = f" ({error.fix})" if error.fix and error.fix not in error.message else ""
+        print(f"error: {error.message}{fix}", file=sys.stderr)
+        return 2

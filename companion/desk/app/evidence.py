@@ -21,12 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from companion.app.access_receipts import read_receipts
-from companion.app.desk.service import Opening, ReviewDesk
 from companion.core.access import signed
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Part
+from companion.desk.app.service import Opening, ReviewDesk
 from companion.edges.policy.signing import signature_path
+from companion.edges.sync.org_store import read_receipts
 from companion.edges.sync.package import INDEX, sha256_hex
 
 BUNDLE = "bundle.json"

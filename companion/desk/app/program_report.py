@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from companion.app.access_receipts import read_receipts
 from companion.core.access.rules import AccessRefused, role_of
 from companion.core.policy.access import AccessRules, Whose
-from companion.edges.sync.org_store import OrgStore
+from companion.edges.sync.org_store import OrgStore, read_receipts
 from companion.edges.sync.package import MANIFEST
 
 

@@ -7,7 +7,7 @@ import csv
 from html import escape
 from pathlib import Path
 
-from companion.app.desk.program_report import ProgramReport, Table
+from companion.desk.app.program_report import ProgramReport, Table
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, CHART_WIDTH = 18, 6, 260, 320
 

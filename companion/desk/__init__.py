@@ -1,0 +1,15 @@
+"""The organisation's desk: a house of its own, beside the rep's companion.
+
+Managers, enablement, compliance and approvers use it to open calls with a purpose,
+approve performance use, place legal holds, export evidence and read the program report.
+It runs on the organisation's side, never on a rep's laptop, so:
+
+- it may import `companion.core` (policy, access rules, receipts, package formats) and the
+  edges it needs (`companion.edges`: store, sync, secrets, paths, settings);
+- it never imports the rep's `companion.app`, `companion.ui` or `companion.cli`, and those
+  never import it; import-linter checks both directions in CI;
+- the rep's `companion desk ...` verb loads `companion.desk.cli` only when asked for, so a
+  laptop whose installation has no `desk/` folder runs the same.
+
+Floors, arrows down: `cli` -> `app` -> (`companion.edges`, `companion.core`).
+"""
