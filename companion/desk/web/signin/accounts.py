@@ -112,5 +112,8 @@ class Accounts:
             pass
         with self.db.begin() as session:
             session.add(FailedSignInRow(name=name, address=address[:80], at=now))
-            session.execute(delete(FailedSignInRow).where(FailedSignInRow.at < now - 4 * WINDOW))
+            session.execute(
+                delete(FailedSignInRow).where(FailedSignInRow.at < now - 4 * WINDOW),
+                execution_options={"synchronize_session": False},
+            )
         raise SignInRefused("That name and password do not match an account.")

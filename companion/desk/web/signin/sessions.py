@@ -91,7 +91,10 @@ class Sessions:
                 row.ended_at = now
                 row.data = "{}"
             # Old rows are of no use: drop what ended or went idle long ago.
-            session.execute(delete(SessionRow).where(SessionRow.seen_at < now - self.longest * 2))
+            session.execute(
+                delete(SessionRow).where(SessionRow.seen_at < now - self.longest * 2),
+                execution_options={"synchronize_session": False},
+            )
 
     def sign_in(self, old: BrowserSession | None, person: str, now: datetime) -> BrowserSession:
         """A new session for `person`; the visitor's session before it ends."""
