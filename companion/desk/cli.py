@@ -67,9 +67,8 @@ def _list(args: argparse.Namespace) -> int:
     )
     for call in calls:
         audio = "audio" if call["has_audio"] else "notes only"
-        print(
-            f"{call['package_id']}  {call['rep']}  {call['call_type']}  {call['started_at']}  {audio}"
-        )
+        facts = (call["package_id"], call["rep"], call["call_type"], call["started_at"], audio)
+        print("  ".join(facts))
     print(f"{len(calls)} call(s) your role may see", file=sys.stderr)
     return 0
 

@@ -6,9 +6,11 @@ write lock on SQLite), number and sign the receipt, write it to the store (`put_
 never over another; Object Lock on S3), insert it, move the head, commit. If the store or
 the database refuses, the transaction rolls back and the read fails: no receipt, no bytes.
 
-A service killed between the store write and the commit leaves a receipt in the store
-the database does not know. The next writer finds that number taken, checks the stored
-receipt is the service's own and follows the same head, and adopts it (a receipt of a
+The row is inserted (and flushed) before the store write, so a database that refuses it
+stops the read before the store is touched. A service killed between the store write
+and the commit leaves a receipt in the store the database does not know. The next writer
+finds that number taken, rolls back, checks the stored receipt is the service's own and
+follows the same head, and adopts it (a receipt of a
 read that served nothing, which over-reports, never under-reports), then goes on.
 """
 
@@ -38,6 +40,14 @@ ATTEMPTS = 5
 
 class ReceiptNotWritten(UserFacingError):
     """The access receipt could not be committed, so nothing was read."""
+
+
+class _Taken(Exception):
+    """The store holds a receipt of that number already: a writer died before its commit."""
+
+    def __init__(self, seq: int, prev: str, org_only: bool) -> None:
+        super().__init__(seq)
+        self.seq, self.prev, self.org_only = seq, prev, org_only
 
 
 def _lock_head(session: Session, rep: str) -> tuple[int, str]:
@@ -81,10 +91,13 @@ class Ledger:
         (purpose, reason, approval, action, call, parts)."""
         try:
             for _attempt in range(ATTEMPTS):
-                with self.db.begin() as session:
-                    document = self._next(session, rep, at, what)
-                if document is not None:
-                    return document
+                try:
+                    with self.db.begin() as session:
+                        return self._next(session, rep, at, what)
+                except _Taken as taken:
+                    with self.db.begin() as session:
+                        if _lock_head(session, rep) == (taken.seq - 1, taken.prev):
+                            self._adopt(session, rep, taken.seq, taken.prev, taken.org_only)
         except SQLAlchemyError as error:
             raise ReceiptNotWritten(
                 f"The access receipt could not be saved in the desk's database "
@@ -93,7 +106,9 @@ class Ledger:
             ) from error
         raise ReceiptNotWritten("The access receipt could not be written: the chain kept moving.")
 
-    def _next(self, session: Session, rep: str, at: datetime, what: dict[str, Any]) -> Any:
+    def _next(
+        self, session: Session, rep: str, at: datetime, what: dict[str, Any]
+    ) -> dict[str, Any]:
         seq, prev = _lock_head(session, rep)
         recipient = session.execute(select(RepRow.recipient).where(RepRow.rep == rep)).scalar()
         fields = dict(what)
@@ -109,6 +124,8 @@ class Ledger:
             **fields,
         )
         document = signed.sign(body, SERVICE_SIGNER, self.custodian.signing_key)
+        self._insert(session, document, recipient is not None)
+        session.flush()  # the database's refusals come now, before the store is written
         sealed = encrypt_for(signed.canonical(document), self.recipients(recipient))
         key = receipt_key(rep, seq + 1, org_only=recipient is None)
         try:
@@ -121,9 +138,7 @@ class Ledger:
                 "Ask the desk's administrator to check the store; then try again.",
             ) from error
         if not stored:
-            self._adopt(session, rep, seq + 1, prev, recipient is None)
-            return None  # the orphan is adopted on commit; number the next one
-        self._insert(session, document, recipient is not None)
+            raise _Taken(seq + 1, prev, recipient is None)  # rolls this one back
         return document
 
     def _insert(self, session: Session, document: dict[str, Any], for_rep: bool) -> None:
