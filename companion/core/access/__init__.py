@@ -1,4 +1,2 @@
-"""Who may see what of a call: access rules, approvals, receipts, legal holds, signed documents.
-
-Qt-free and I/O-free; the desk and the rep's companion both decide with these.
-"""
+"""Access to the organisation's calls: the one door (`door.authorise`), the rules it reads
+from the policy's `[access]`, approvals, legal holds, signed documents and receipts."""

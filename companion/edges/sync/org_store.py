@@ -8,6 +8,9 @@ holds, under the same folder or bucket prefix:
 - `receipts/<rep>/<seq:08d>.json.age`: access receipts (see `core.access.receipts`),
   age-encrypted to the organisation's recipients and the rep's. Written once, never
   replaced; on S3 with Object Lock retention, so one cannot be quietly deleted.
+  `receipts/<rep>/<seq:08d>.org.json.age`: a receipt the desk service sealed before the rep
+  published a recipient (the organisation's only); the rep's companion shows it as
+  waiting for the rep's key until the service seals the `.json.age` copy for the rep.
 - `holds/<hold id>.json` and `holds/<hold id>.release.json`: signed legal holds and
   their releases (see `core.access.holds`); readable, since the rep's companion must
   honour them without the organisation's key.
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from companion.core.access import signed
+from companion.core.access.receipts import WAITING_FOR_KEY
 from companion.edges.sync.package import INDEX
 from companion.edges.sync.targets import SyncTarget
 
@@ -113,17 +117,27 @@ def receipts_folder(rep: str) -> str:
     return f"receipts/{rep}"
 
 
-def receipt_key(rep: str, seq: int) -> str:
-    return f"{receipts_folder(rep)}/{seq:08d}.json.age"
+ORG_ONLY = ".org.json.age"
+
+
+def receipt_key(rep: str, seq: int, *, org_only: bool = False) -> str:
+    return f"{receipts_folder(rep)}/{seq:08d}{ORG_ONLY if org_only else '.json.age'}"
+
+
+def _receipt_names(store: OrgStore, rep: str) -> dict[int, bool]:
+    """Receipt number -> whether only the organisation's copy (`.org.json.age`) exists."""
+    found: dict[int, bool] = {}
+    for name in store.names(receipts_folder(rep)):
+        stem, org_only = name.removesuffix(ORG_ONLY), name.endswith(ORG_ONLY)
+        if not org_only:
+            stem = name.removesuffix(".json.age")
+        if stem.isdigit() and name.endswith(".json.age"):
+            found[int(stem)] = found.get(int(stem), True) and org_only
+    return found
 
 
 def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
-    numbers = []
-    for name in store.names(receipts_folder(rep)):
-        stem = name.removesuffix(".json.age")
-        if stem.isdigit() and name.endswith(".json.age"):
-            numbers.append(int(stem))
-    return sorted(numbers)
+    return sorted(_receipt_names(store, rep))
 
 
 def rep_recipient(store: OrgStore, rep: str) -> str | None:
@@ -136,7 +150,10 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
     import pyrage
 
     found: dict[int, dict[str, Any] | str] = {}
-    for seq in receipt_numbers(store, rep):
+    for seq, org_only in sorted(_receipt_names(store, rep).items()):
+        if org_only:
+            found[seq] = WAITING_FOR_KEY
+            continue
         raw = store.get(receipt_key(rep, seq)) or b""
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
