@@ -152,7 +152,9 @@ def _run(
     current = Page(desk, request, browser, person, form, dict(request.query_params))
     if who is not None and person is None:
         if request.method == "GET":
-            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
             response: Response = RedirectResponse(f"/web/signin?next={target}", status_code=303)
         else:
             response = error_page(current, 401, "Signed out", "Your session has ended.",

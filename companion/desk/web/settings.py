@@ -57,7 +57,9 @@ class WebSettings:
         try:
             data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
-            raise WebSettingsError(f"The desk's configuration {path} cannot be read: {error}")
+            raise WebSettingsError(
+                f"The desk's configuration {path} cannot be read: {error}"
+            ) from error
         return cls.from_section(data.get("web", {}), str(path))
 
     @classmethod

@@ -12,7 +12,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from companion.desk.app.service import DeskService
-from companion.desk.web.desk import Page, WebDesk, error_page, page
+from companion.desk.web.desk import Handler, Page, WebDesk, error_page, page
 from companion.desk.web.security import SecurityHeaders
 from companion.desk.web.settings import WebSettings
 
@@ -57,13 +57,9 @@ def _home(p: Page) -> Response:
 
 
 def web_app(desk: WebDesk) -> Starlette:
-    from companion.desk.web.pages import approvals, call, calls, holds, receipts, report
-    from companion.desk.web.signin import routes as signin
+    from companion.desk.web.pages import approvals, call, calls, holds, receipts, report, signin
 
-    def view(handler, who: str | None = "reviewer", post: bool = False):  # type: ignore[no-untyped-def]
-        return page(desk, handler, who=who), ["POST"] if post else ["GET"]
-
-    table = [
+    table: list[tuple[str, Handler, str | None, bool]] = [
         ("/", _home, "any", False),
         ("/signin", signin.signin_form, None, False),
         ("/signin", signin.signin, None, True),
@@ -85,8 +81,8 @@ def web_app(desk: WebDesk) -> Starlette:
     ]
     routes: list[Route | Mount] = []
     for path, handler, who, post in table:
-        endpoint, methods = view(handler, who, post)
-        routes.append(Route(path, endpoint, methods=methods))
+        endpoint = page(desk, handler, who=who)
+        routes.append(Route(path, endpoint, methods=["POST"] if post else ["GET"]))
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
 
     async def not_found(request: Request, _error: Exception) -> Response:

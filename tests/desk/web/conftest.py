@@ -1,9 +1,9 @@
-"""The web desk under uvicorn on loopback, once per module (tests/desk/web/web_world.py)."""
+"""The web desk under uvicorn on loopback, once per module (tests/web_desk_world.py)."""
 
 from __future__ import annotations
 
 import pytest
-from web_world import DeskWorld, free_port, serving
+from web_desk_world import DeskWorld, free_port, serving
 
 
 @pytest.fixture(scope="module")

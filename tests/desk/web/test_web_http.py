@@ -5,8 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from web_client import WebClient
-from web_world import MARKUP_REP, PASSWORD, SCRIPT
+from web_desk_client import WebClient
+from web_desk_world import MARKUP_REP, PASSWORD, SCRIPT
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,11 @@ def test_another_teams_call_by_id_is_not_found_and_says_nothing(desk, dana):
     assert theirs.status_code == nothing.status_code == 404
     assert "carol" not in theirs.text and "Globex" not in theirs.text
     for path in ("audio", "why", "export"):
-        method = dana.get if path == "audio" else lambda p: dana.post(p, {"purpose": "coaching", "reason": "x"})
+        method = (
+            dana.get
+            if path == "audio"
+            else lambda p: dana.post(p, {"purpose": "coaching", "reason": "x"})
+        )
         assert method(f"/web/calls/{world.calls['carol']}/{path}").status_code == 404
 
 
@@ -54,7 +58,9 @@ def test_a_form_without_its_csrf_token_is_refused(desk, dana):
     world, _running = desk
     call = world.calls["alice"]
     dana.get(f"/web/calls/{call}")
-    refused = dana.post(f"/web/calls/{call}/why", {"purpose": "coaching", "reason": "x"}, csrf=False)
+    refused = dana.post(
+        f"/web/calls/{call}/why", {"purpose": "coaching", "reason": "x"}, csrf=False
+    )
     forged = dana.http.post(
         f"/web/calls/{call}/why",
         data={"purpose": "coaching", "reason": "x", "csrf": "guessed"},
@@ -73,7 +79,9 @@ def test_user_text_is_shown_as_text_never_as_markup(desk, dana):
     assert _open(dana, world.calls["bob"]).status_code == 303
     page = dana.get(f"/web/calls/{world.calls['bob']}?part=transcript").text
     assert SCRIPT not in page
-    assert "&lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt;" in page  # note, CRM, transcript
+    assert (
+        "&lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt;" in page
+    )  # note, CRM, transcript
     assert page.count("&lt;script&gt;") >= 3
     assert handlers_and_scripts(page) == [] and handlers_and_scripts(listing) == []
     assert '<mark class="masked" aria-label="masked number">[number]</mark>' in page

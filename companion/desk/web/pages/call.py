@@ -79,15 +79,20 @@ def call_page(p: Page) -> Response:
     if has_transcript and p.query.get("part") == "transcript":
         lines = lines_of(reviewer.transcript(call, opening))  # receipt "read"
     moments = sorted(facts.get("moments") or [], key=lambda m: m.get("offset_ms") or 0)
-    started, ended = (facts.get("call") or {}).get("started_at"), (facts.get("call") or {}).get("ended_at")
+    started, ended = (
+        (facts.get("call") or {}).get("started_at"),
+        (facts.get("call") or {}).get("ended_at"),
+    )
     return p.render(
         "call.html",
         call=call,
         facts=facts,
         call_type=(facts.get("call_type") or {}).get("label", ""),
         started=when(started),
-        moments=[m | {"at": clock(m.get("offset_ms")), "seconds": (m.get("offset_ms") or 0) / 1000}
-                 for m in moments],  # fmt: skip
+        moments=[
+            m | {"at": clock(m.get("offset_ms")), "seconds": (m.get("offset_ms") or 0) / 1000}
+            for m in moments
+        ],
         crm=sorted((facts.get("crm_fields") or {}).items()),
         consent=(facts.get("consent") or {}).get("status", ""),
         opening=opening,

@@ -8,12 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.core.errors import UserFacingError
 from companion.desk.web.signin.tables import AccountRow, FailedSignInRow
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WINDOW = timedelta(minutes=15)
@@ -50,20 +54,26 @@ def migrate(engine: Engine) -> None:
     command.upgrade(config, "head")
 
 
+def _default_hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # RFC 9106's low-memory profile (64 MiB, 3 passes)
+
+
 @dataclass
 class Accounts:
     db: sessionmaker[Session]
+    # What new hashes cost; a stored hash carries its own parameters when it is checked.
+    hasher: PasswordHasher = field(default_factory=_default_hasher)
     _dummy: str = field(init=False, default="")
 
     def add(self, name: str, password: str, person: str, now: datetime) -> None:
-        from argon2 import PasswordHasher
-
         if len(password) < 12:
             raise UserFacingError("A desk password has at least 12 characters.")
         with self.db.begin() as session:
             if session.get(AccountRow, name) is not None:
                 raise UserFacingError(f"The account '{name}' exists already.")
-            session.add(AccountRow(name=name, password_hash=PasswordHasher().hash(password),
+            session.add(AccountRow(name=name, password_hash=self.hasher.hash(password),
                                    person=person, created_at=now))  # fmt: skip
 
     def remove(self, name: str) -> bool:
@@ -89,7 +99,6 @@ class Accounts:
     def check(self, name: str, password: str, address: str, now: datetime) -> str:
         """The person `name` signs in as; refused on a wrong name or password, or when the
         name or address failed too often in the last 15 minutes."""
-        from argon2 import PasswordHasher
         from argon2.exceptions import InvalidHashError, VerificationError
 
         name = name.strip()[:200]
@@ -100,7 +109,7 @@ class Accounts:
                     "Wait, then try again; ask the desk's administrator if you forgot it.",
                 )
             row = session.get(AccountRow, name)
-        hasher = PasswordHasher()
+        hasher = self.hasher
         try:
             if row is None:
                 self._dummy = self._dummy or hasher.hash(_DUMMY_PASSWORD)

@@ -120,5 +120,7 @@ class OidcClient:
                 nonce={"essential": True, "value": nonce},
             ).validate(token.claims)
         except (JoseError, ValueError) as error:
-            raise OidcProblem(f"The identity provider's ID token does not check out ({error}).") from error
+            raise OidcProblem(
+                f"The identity provider's ID token does not check out ({error})."
+            ) from error
         return dict(token.claims)

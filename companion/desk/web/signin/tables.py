@@ -45,4 +45,7 @@ class FailedSignInRow(WebBase):
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("web_failed_by_name", "name", "at"), Index("web_failed_by_address", "address", "at"))
+    __table_args__ = (
+        Index("web_failed_by_name", "name", "at"),
+        Index("web_failed_by_address", "address", "at"),
+    )

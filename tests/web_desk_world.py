@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from access_helpers import Org
+from argon2 import PasswordHasher
 
 from companion.core.policy.parse import parse_policy
 from companion.core.transcripts.model import SpokenWord, Transcript, TranscriptLine
@@ -50,7 +51,9 @@ def tone(seconds: float, hz: float = 440.0, rate: int = 48_000) -> np.ndarray:
 
 
 def _words(text: str, start: int) -> tuple[SpokenWord, ...]:
-    return tuple(SpokenWord(w, start + i * 300, start + i * 300 + 250) for i, w in enumerate(text.split()))
+    return tuple(
+        SpokenWord(w, start + i * 300, start + i * 300 + 250) for i, w in enumerate(text.split())
+    )
 
 
 def transcript() -> Transcript:
@@ -112,7 +115,8 @@ class DeskWorld:
         if self.oidc:
             web += (
                 f'[web.oidc]\nissuer = "{self.oidc["issuer"]}"\nclient_id = "desk"\n'
-                f'client_secret = "desk-secret"\nclaim = "email"\nlabel = "Sign in with Example ID"\n'
+                f'client_secret = "desk-secret"\nclaim = "email"\n'
+                'label = "Sign in with Example ID"\n'
                 '[web.people]\n"dana@example.test" = "reviewer:dana"\n'
                 '"legal@example.test" = "approver:legal"\n'
             )
@@ -158,14 +162,17 @@ def serving(world: DeskWorld, port: int) -> Iterator[RunningDesk]:
     from companion.desk.app.compose import open_service
     from companion.desk.app.ingest import ingest
     from companion.desk.web.settings import WebSettings
+    from companion.desk.web.signin.accounts import Accounts
     from companion.desk.web.site import mount_web
 
     service = open_service(world.config)
     ingest(service)
     app = create_app(service, ingest_every=0)
     web = mount_web(app, service, WebSettings.load(world.config))
+    # Cheap hashes for the tests (a hash carries its parameters); the desk's own are costly.
+    cheap = Accounts(service.db, PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     for name, person in ACCOUNTS.items():
-        web.accounts.add(name, PASSWORD, person, service.clock())
+        cheap.add(name, PASSWORD, person, service.clock())
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )

@@ -28,7 +28,11 @@ class WebClient:
             name, _, rest = header.partition("=")
             if name == COOKIE:
                 self.cookie = rest.split(";")[0].strip('"')
-        found = CSRF.search(answer.text) if "text/html" in answer.headers.get("content-type", "") else None
+        found = (
+            CSRF.search(answer.text)
+            if "text/html" in answer.headers.get("content-type", "")
+            else None
+        )
         if found:
             self.csrf = found.group(1)
         return answer
