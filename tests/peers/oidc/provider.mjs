@@ -10,6 +10,7 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}`;
   const oidc = new Provider(issuer, {
+    cookies: { keys: ['test-only-cookie-key'] },
     clients: [{
       client_id: process.env.CLIENT_ID || 'desk',
       client_secret: process.env.CLIENT_SECRET || 'desk-secret',

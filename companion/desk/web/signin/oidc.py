@@ -97,10 +97,33 @@ class OidcClient:
                 timeout=TIMEOUT,
             )
             answer.raise_for_status()
-            id_token = str(answer.json()["id_token"])
+            tokens = answer.json()
+            id_token, access_token = str(tokens["id_token"]), str(tokens.get("access_token", ""))
         except (httpx.HTTPError, ValueError, KeyError) as error:
             raise OidcProblem(f"The identity provider refused the sign-in ({error}).") from error
-        return self._claims(id_token, pending["nonce"])
+        claims = self._claims(id_token, pending["nonce"])
+        if self.settings.claim not in claims and access_token:
+            claims |= self._userinfo(access_token, str(claims["sub"]))
+        return claims
+
+    def _userinfo(self, access_token: str, subject: str) -> dict[str, Any]:
+        """Claims the ID token left to the userinfo endpoint (as many providers do)."""
+        import httpx
+
+        endpoint = self.discovery().get("userinfo_endpoint")
+        if not endpoint:
+            return {}
+        try:
+            answer = httpx.get(
+                endpoint, headers={"authorization": f"Bearer {access_token}"}, timeout=TIMEOUT
+            )
+            answer.raise_for_status()
+            info: dict[str, Any] = answer.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise OidcProblem(f"The identity provider's userinfo failed ({error}).") from error
+        if info.get("sub") != subject:  # OIDC Core 5.3.2: the same person, or nothing
+            raise OidcProblem("The identity provider's userinfo names another person.")
+        return {k: v for k, v in info.items() if k != "sub"}
 
     def _claims(self, id_token: str, nonce: str) -> dict[str, Any]:
         from joserfc import jwt
