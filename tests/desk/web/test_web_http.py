@@ -104,9 +104,9 @@ def test_a_session_reused_after_sign_out_is_refused(desk):
 def test_twenty_wrong_passwords_pause_the_account(desk):
     _world, running = desk
     client = WebClient(running.url)
-    codes = [client.sign_in("cora", f"wrong {n}").status_code for n in range(20)]
+    codes = [client.sign_in("legal", f"wrong {n}").status_code for n in range(20)]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
-    paused = client.sign_in("cora", PASSWORD)  # even the right password waits now
+    paused = client.sign_in("legal", PASSWORD)  # even the right password waits now
     assert paused.status_code == 429 and "15 minutes" in paused.text
     # another account from elsewhere is not paused by it
     assert WebClient(running.url).sign_in("vik", PASSWORD).status_code == 303
@@ -154,3 +154,17 @@ def test_signing_in_sets_a_new_httponly_samesite_cookie(desk):
     header = answer.headers["set-cookie"]
     assert "HttpOnly" in header and "SameSite=lax" in header and "Secure" in header
     assert client.cookie != visitor  # no session fixation
+
+
+def test_receipts_are_for_a_role_over_all_calls(desk):
+    world, running = desk
+    dana = WebClient(running.url)
+    dana.sign_in("dana", PASSWORD)
+    _open(dana, world.calls["alice"], reason="receipts page check")
+    dana.get(f"/web/calls/{world.calls['alice']}")  # the "open" receipt
+    assert dana.get("/web/receipts").status_code == 403  # a manager of one team: no
+    cora = WebClient(running.url)
+    cora.sign_in("cora", PASSWORD)
+    page = cora.get("/web/receipts?rep=alice")
+    assert page.status_code == 200
+    assert "Viewed" in page.text and "Dana Lee" in page.text and "receipts page check" in page.text
