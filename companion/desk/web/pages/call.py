@@ -46,12 +46,16 @@ def _role_parts(p: Page) -> tuple[list[Purpose], list[Part]]:
     return (list(found[1].purposes), list(found[1].parts)) if found else ([], [])
 
 
+def _label(purpose: Purpose) -> str:
+    return purpose.label.capitalize().replace("Hr ", "HR ")
+
+
 def purpose_page(p: Page, call: str, status: int = 200, **extra: Any) -> Response:
     purposes, _parts = _role_parts(p)
     requested = p.browser.data.get("requested", {}).get(call, "") if p.browser else ""
     values: dict[str, Any] = {
         "call": call,
-        "purposes": [(x.value, x.label, x.is_performance) for x in purposes],
+        "purposes": [(x.value, _label(x), x.is_performance) for x in purposes],
         "chosen": p.form.get("purpose", ""),
         "reason": p.form.get("reason", ""),
         "approval": p.form.get("approval", "") or requested,
