@@ -62,3 +62,21 @@ def desk(tmp_path, desk_keyring, org, served):
     profile = DeskProfile(tmp_path / "desk-home", desk_keyring.address, org)
     profile.set_up("dana", served[1])
     return profile
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL 15 cluster for the session (`.ci/run` installs it)."""
+    from peers import postgres as pg
+
+    require(*pg.PROGRAMS)
+    with pg.running_postgres() as peer:
+        yield peer
+
+
+@pytest.fixture
+def pg_world(tmp_path, postgres):
+    """The organisation and its desk service on a fresh PostgreSQL database."""
+    made = ServiceWorld(Org(), tmp_path / "world", postgres.new_database())
+    made.set_up()
+    return made
