@@ -66,6 +66,16 @@ class ServiceWorld:
         }
         self.policy_file.write_text(self.org.policy_text(), encoding="utf-8")
 
+    def config_file(self) -> Path:
+        """The service's desk.toml, for the admin verbs run as a subprocess."""
+        path = self.root / "service" / "desk.toml"
+        path.write_text(
+            f'[service]\ndatabase = "{self.database}"\nsecrets = "secrets.json"\n'
+            f'policy = "policy.toml"\n\n[store]\nfolder = "{self.store_dir}"\n',
+            encoding="utf-8",
+        )
+        return path
+
     def service(self, store: OrgStore | None = None, **options: object) -> DeskService:
         policy = parse_policy(self.policy_file.read_bytes(), "policy.toml")
         return DeskService(
@@ -84,7 +94,7 @@ class ServiceWorld:
         index = sign_package(package.index, canonical_json(package.manifest), self.devices[rep])
         return dataclasses.replace(package, index=index)
 
-    def deliver(self, rep: str, call_id: str, **kw: object) -> str:
+    def deliver(self, rep: str, call_id: str, **kw: Any) -> str:
         package = self.package(rep, call_id, **kw)
         FolderTarget(self.store_dir).put_package(package)
         return package.package_id
@@ -171,3 +181,15 @@ def first_bytes_noted(events: list[tuple[str, str]]) -> Any:
         return noted
 
     return wrap
+
+
+def rep_sees(world: ServiceWorld, tmp_path: Path, identity: Any) -> Any:
+    """What alice's companion verifies of her receipts (its own audit store and book)."""
+    from companion.app.sync.access_receipts import fetch_receipts
+    from companion.edges.store.database import open_store
+
+    policy = parse_policy(world.policy_file.read_bytes(), "policy.toml")
+    db = open_store(tmp_path / "alice.db")
+    return fetch_receipts(
+        FolderOrgStore(world.store_dir), identity, policy, "alice", tmp_path / "book.json", db
+    )

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from companion.core.access import signed
 from companion.core.access.devices import DeviceProblem, check_package_signatures
+from companion.desk.edges.database import insert_ignoring
 from companion.desk.edges.models import (
     CallRow,
     DeviceRow,
@@ -149,8 +150,10 @@ def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
     if not batch:
         return
     with service.db.begin() as session:
-        for row in batch:
-            session.merge(row)  # another service may have ingested it meanwhile
+        for table in (CallRow, QuarantineRow):
+            rows = [_values(r) for r in batch if isinstance(r, table)]
+            if rows:  # another service may have ingested some meanwhile: theirs stand
+                session.execute(insert_ignoring(session, table).values(rows))
         state = session.get(IngestState, "calls")
         stamp = json.dumps({"at": service.clock().isoformat()})
         if state is None:
@@ -158,6 +161,10 @@ def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
         else:
             state.value = stamp
     batch.clear()
+
+
+def _values(row: CallRow | QuarantineRow) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 
 def _reps(service: DeskService) -> int:

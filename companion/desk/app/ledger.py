@@ -30,7 +30,7 @@ from companion.core.access.receipts import GENESIS, SERVICE_SIGNER, service_rece
 from companion.core.errors import UserFacingError
 from companion.core.policy.model import Policy
 from companion.desk.edges.custodian import Custodian
-from companion.desk.edges.database import dialect, first_line
+from companion.desk.edges.database import first_line, insert_ignoring
 from companion.desk.edges.models import ChainHead, ReceiptRow, RepRow
 from companion.edges.sync.org_store import OrgStore, receipt_key
 from companion.edges.sync.package import encrypt_for
@@ -51,15 +51,7 @@ class _Taken(Exception):
 
 
 def _lock_head(session: Session, rep: str) -> tuple[int, str]:
-    if dialect(session) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    session.execute(
-        insert(ChainHead)
-        .values(rep=rep, seq=0, hash=GENESIS)
-        .on_conflict_do_nothing(index_elements=["rep"])
-    )
+    session.execute(insert_ignoring(session, ChainHead).values(rep=rep, seq=0, hash=GENESIS))
     head = session.execute(
         select(ChainHead.seq, ChainHead.hash).where(ChainHead.rep == rep).with_for_update()
     ).one()

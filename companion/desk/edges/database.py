@@ -93,3 +93,14 @@ def first_line(error: BaseException) -> str:
 
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+def insert_ignoring(session: Session, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, on either database."""
+    if dialect(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()

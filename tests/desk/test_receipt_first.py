@@ -14,25 +14,15 @@ from desk_service_world import (
     call_id,
     first_bytes_noted,
     ingested,
+    rep_sees,
     serving,
 )
 from sqlalchemy import text
 
-from companion.app.access_receipts import fetch_receipts, publish_recipient
-from companion.core.policy.parse import parse_policy
+from companion.app.sync.access_receipts import publish_recipient
 from companion.desk.api.client import DeskRefused
 from companion.desk.app.ingest import ingest
-from companion.edges.store.database import open_store
 from companion.edges.sync.org_store import FolderOrgStore
-
-
-def rep_sees(world, tmp_path, identity):
-    """What alice's companion verifies of her receipts (its own audit store and book)."""
-    policy = parse_policy(world.policy_file.read_bytes(), "policy.toml")
-    db = open_store(tmp_path / "alice.db")
-    return fetch_receipts(
-        FolderOrgStore(world.store_dir), identity, policy, "alice", tmp_path / "book.json", db
-    )
 
 
 def test_no_receipt_no_read_and_each_receipt_is_stored_before_the_first_byte(world, tmp_path):

@@ -8,10 +8,9 @@ from datetime import timedelta
 
 import pyrage
 import pytest
-from desk_service_world import call_id, ingested, serving
-from test_receipt_first import rep_sees
+from desk_service_world import call_id, ingested, rep_sees, serving
 
-from companion.app.access_receipts import publish_recipient
+from companion.app.sync.access_receipts import publish_recipient
 from companion.core.policy.access import Purpose
 from companion.desk.api.client import DeskRefused
 from companion.desk.app.reads import Opening, ReviewerSession
@@ -27,7 +26,7 @@ def test_performance_use_needs_a_valid_approval_and_the_rep_sees_it(world, tmp_p
     service = ingested(world.service())
     with serving(service) as url:
         cora, legal = world.client(url, "cora"), world.client(url, "legal", "approver")
-        with pytest.raises(DeskRefused, match="desk.approvals: investigation needs an approval"):
+        with pytest.raises(DeskRefused, match=r"desk\.approvals: investigation needs an approval"):
             cora.post(f"/calls/{first}/open", WHY)
         asked = cora.post("/approvals", {"calls": [first], **WHY})
         with pytest.raises(DeskRefused, match="needs an approval"):  # asked, not approved
@@ -62,4 +61,6 @@ def test_performance_use_needs_a_valid_approval_and_the_rep_sees_it(world, tmp_p
         ("open", asked["id"]),
     ]
     assert f"approval {asked['id']}" in report.receipts[2].describe()
-    assert report.receipts[2].describe().startswith("Viewed by Cora Diaz (compliance, investigation")
+    assert (
+        report.receipts[2].describe().startswith("Viewed by Cora Diaz (compliance, investigation")
+    )
