@@ -51,7 +51,7 @@ class OrgSync:
             pass_._device(context, target)
         return pass_
 
-    def _device(self, context: AppContext, target: SyncTarget) -> None:
+    def _device(self, context: SyncProfile, target: SyncTarget) -> None:
         from companion.app.device_key import device_key, publish_device_key
         from companion.edges.sync.org_store import org_store_for
 
