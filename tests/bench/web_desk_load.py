@@ -7,7 +7,9 @@ only: `companion desk serve` (SQLite, folder store: its defaults) in a child pro
 the test world of tests/web_desk_world.py, and `--users` accounts, each a manager of
 team A (cheap argon2 hashes: sign-in cost is not what is measured). Each user signs in,
 then loops: the calls list, a call's page (with its "why" given once per call), the
-call's audio streamed in full. Printed: requests, errors, latency per kind (median,
+call's audio streamed in full, with a reader's pause between pages (`--think` seconds on
+average, uniform from half to one and a half times it; `--think 0` hammers the server).
+Printed: requests, errors, latency per kind (median,
 p95, max), and whether every open and play left its receipt (the service's database
 is counted after the run). Targets: p95 of pages < 500 ms, no errors, receipts complete.
 """
@@ -48,10 +50,17 @@ def _accounts(world: DeskWorld, users: int) -> None:
         cheap.add(f"load-{n}", "load password 123", "reviewer:dana", service.clock())
 
 
-async def _user(n: int, url: str, calls: list[str], until: float, seen: dict, counts: dict) -> None:
+async def _user(
+    n: int, url: str, calls: list[str], until: float, seen: dict, counts: dict, think: float
+) -> None:
+    import random
+
     import httpx
 
+    pause = random.Random(n)
+
     async with httpx.AsyncClient(base_url=url, timeout=30, follow_redirects=False) as http:
+
         def cookie(answer: httpx.Response, jar: dict) -> None:
             for header in answer.headers.get_list("set-cookie"):
                 name, _, rest = header.partition("=")
@@ -71,6 +80,7 @@ async def _user(n: int, url: str, calls: list[str], until: float, seen: dict, co
         headers = {"cookie": f"{COOKIE}={jar['c']}"}
         opened: set[str] = set()
         turn = n
+        await asyncio.sleep(think * pause.random())  # reviewers arrive over a few seconds
         while time.monotonic() < until:
             call = calls[turn % len(calls)]
             turn += 1
@@ -79,19 +89,23 @@ async def _user(n: int, url: str, calls: list[str], until: float, seen: dict, co
                 if kind == "open" and call not in opened:
                     page = await http.get(path, headers=headers)
                     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-                    await http.post(f"{path}/why", headers=headers,
-                                    data={"csrf": token, "purpose": "coaching", "reason": "load"})  # fmt: skip
+                    why = {"csrf": token, "purpose": "coaching", "reason": "load"}
+                    await http.post(f"{path}/why", headers=headers, data=why)
                     opened.add(call)
                 start = time.perf_counter()
                 try:
                     answer = await http.get(path, headers=headers)
-                    ok = answer.status_code == 200 and (kind != "stream" or len(answer.content) > 1000)
+                    ok = answer.status_code == 200 and (
+                        kind != "stream" or len(answer.content) > 1000
+                    )
                 except Exception:  # a refused connection is an error, not a crash
                     ok = False
                 seen[kind].append(time.perf_counter() - start)
                 counts["ok" if ok else "errors"] += 1
                 if ok and kind in ("open", "stream"):
                     counts[kind] += 1
+                if think:
+                    await asyncio.sleep(think * (0.5 + pause.random()))
 
 
 def _receipts(world: DeskWorld) -> dict[str, int]:
@@ -105,6 +119,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--think", type=float, default=3.0, help="a reader's pause (s)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="desk-load-") as tmp:
         world = DeskWorld(Path(tmp))
@@ -138,7 +153,12 @@ def main() -> int:
             until = time.monotonic() + args.seconds
 
             async def everyone() -> None:
-                await asyncio.gather(*(_user(n, url, mine, until, seen, counts) for n in range(args.users)))
+                await asyncio.gather(
+                    *(
+                        _user(n, url, mine, until, seen, counts, args.think)
+                        for n in range(args.users)
+                    )
+                )
 
             started = time.monotonic()
             asyncio.run(everyone())
@@ -149,12 +169,16 @@ def main() -> int:
         stored = _receipts(world)
     every = sorted(t for times in seen.values() for t in times)
     p95 = every[int(len(every) * 0.95) - 1] * 1000 if every else float("inf")
-    print(f"{args.users} users, {took:.0f} s, {counts['ok'] + counts['errors']} requests "
-          f"({(counts['ok'] + counts['errors']) / took:.1f}/s), errors: {counts['errors']}")  # fmt: skip
+    total = counts["ok"] + counts["errors"]
+    print(
+        f"{args.users} users (pause {args.think:g} s), {took:.0f} s, {total} requests "
+        f"({total / took:.1f}/s), errors: {counts['errors']}"
+    )
     for kind, times in sorted(seen.items()):
         times.sort()
         print(f"  {kind:7s} n={len(times):5d}  median {statistics.median(times) * 1000:6.0f} ms  "
-              f"p95 {times[int(len(times) * 0.95) - 1] * 1000:6.0f} ms  max {times[-1] * 1000:6.0f} ms")  # fmt: skip
+              f"p95 {times[int(len(times) * 0.95) - 1] * 1000:6.0f} ms  "
+              f"max {times[-1] * 1000:6.0f} ms")  # fmt: skip
     print(f"  all     p95 {p95:.0f} ms")
     complete = stored.get("open", 0) >= counts["open"] and stored.get("play", 0) >= counts["stream"]
     print(f"receipts: open {stored.get('open', 0)} for {counts['open']} pages, "

@@ -9,6 +9,7 @@ the database and the store.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -50,6 +52,17 @@ class WebDesk:
     sessions: Sessions
     templates: Jinja2Templates
     oidc: Any = None  # companion.desk.web.signin.oidc.OidcClient, when configured
+    # Pages run in at most this many threads at once: more only queue on the database's
+    # write lock (SQLite's busy wait sleeps), while waiting here is first come, first served.
+    workers: int = 4
+    _limiter: Any = None
+
+    def limiter(self) -> Any:
+        if self._limiter is None:
+            import anyio
+
+            self._limiter = anyio.CapacityLimiter(self.workers)
+        return self._limiter
 
     def now(self) -> datetime:
         return self.service.clock()
@@ -134,7 +147,8 @@ def page(desk: WebDesk, handler: Handler, *, who: str | None = "reviewer") -> Ca
             raw = await request.form(max_files=0, max_fields=50)
             form = {k: v for k, v in raw.items() if isinstance(v, str)}
         token = request.cookies.get(COOKIE)
-        return await run_in_threadpool(_run, desk, handler, who, request, token, form)
+        work = functools.partial(_run, desk, handler, who, request, token, form)
+        return await anyio.to_thread.run_sync(work, limiter=desk.limiter())
 
     return endpoint
 

@@ -2,6 +2,7 @@
 
     [web]
     idle_minutes = 30                      # a session ends after this long without a request
+    workers = 4                            # pages worked on at once (the rest wait in line)
     public_url = "https://desk.example"    # where browsers reach the desk (OIDC redirect)
 
     [web.oidc]                             # optional: sign-in with the organisation's IdP
@@ -51,6 +52,7 @@ class WebSettings:
     public_url: str | None = None
     oidc: OidcSettings | None = None
     people: dict[str, str] = field(default_factory=dict)
+    workers: int = 4
 
     @classmethod
     def load(cls, path: Path) -> WebSettings:
@@ -98,5 +100,8 @@ class WebSettings:
         if not 1 <= minutes <= 24 * 60:
             raise WebSettingsError(f"{where}: [web] idle_minutes is 1 to 1440.")
         public = web.get("public_url")
-        return cls(timedelta(minutes=minutes), str(public).rstrip("/") if public else None,
-                   oidc, people)  # fmt: skip
+        workers = int(web.get("workers", 4))
+        if not 1 <= workers <= 64:
+            raise WebSettingsError(f"{where}: [web] workers is 1 to 64.")
+        public_url = str(public).rstrip("/") if public else None
+        return cls(timedelta(minutes=minutes), public_url, oidc, people, workers)

@@ -48,6 +48,7 @@ def web_desk(service: DeskService, settings: WebSettings) -> WebDesk:
         Sessions(service.db, settings.idle),
         _templates(),  # type: ignore[arg-type]
         OidcClient(settings.oidc) if settings.oidc else None,
+        workers=settings.workers,
     )
 
 
