@@ -195,7 +195,15 @@ def test_killed_services_and_a_restarted_database_serve_nothing_without_a_receip
     kills = sorted(rng.sample(range(20, READS - 20), 3))
     restart_db = rng.randrange(40, READS - 40)
 
+    problems: list[BaseException] = []
+
     def chaos():
+        try:
+            faults_at()
+        except BaseException as error:  # reported below, in the test's own thread
+            problems.append(error)
+
+    def faults_at():
         for n in range(1, READS + 1):
             done.acquire()
             if n in kills:
@@ -209,6 +217,7 @@ def test_killed_services_and_a_restarted_database_serve_nothing_without_a_receip
     faults.start()
     outcome = reads(world, calls, [s.port for s in running], "fault", done.release)
     faults.join(timeout=300)
+    assert problems == []
     found = chains(world)
     receipted = {b["reason"] for chain in found.values() for b in chain}
     served = {token for token, (_rep, got) in outcome.items() if got}

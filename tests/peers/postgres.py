@@ -45,8 +45,14 @@ class PostgresPeer:
         subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", command], check=True,
                        capture_output=True, timeout=60)  # fmt: skip
 
+    def start(self) -> None:
+        # -l: the server's output goes to its log, not to a pipe this process would wait on
+        options = f"-k {self.root} -c listen_addresses=127.0.0.1 -p {self.port} -c fsync=off"
+        self._ctl("-l", str(self.root / "log"), "-w", "-o", f"'{options}'", "start")
+
     def restart(self) -> None:
-        self._ctl("-m", "fast", "-w", "restart")
+        self._ctl("-m", "fast", "-w", "stop")
+        self.start()
 
 
 def _free_port() -> int:
@@ -70,8 +76,7 @@ def running_postgres() -> Iterator[PostgresPeer]:
     init = f"{BIN / 'initdb'} -D {root / 'data'} -A trust -U desk --no-sync -E UTF8"
     subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", init], check=True,
                    capture_output=True, timeout=120)  # fmt: skip
-    options = f"-k {root} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off"
-    peer._ctl("-l", str(root / "log"), "-w", "-o", f"'{options}'", "start")
+    peer.start()
     try:
         yield peer
     finally:
