@@ -134,6 +134,7 @@ class DeskWorld:
             "bob": package(self.org, "bob", "b1", now - timedelta(days=2), note=SCRIPT),
             "markup": package(self.org, MARKUP_REP, "m1", now - timedelta(days=3)),
             "carol": package(self.org, "carol", "c1", now - timedelta(hours=1), account="Globex"),
+            "bob_notes": package(self.org, "bob", "b2", now - timedelta(days=4), audio=False),
         }
         for name, built in made.items():
             target.put_package(built)

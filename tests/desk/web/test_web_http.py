@@ -168,3 +168,27 @@ def test_receipts_are_for_a_role_over_all_calls(desk):
     page = cora.get("/web/receipts?rep=alice")
     assert page.status_code == 200
     assert "Viewed" in page.text and "Dana Lee" in page.text and "receipts page check" in page.text
+
+
+def test_filters_narrow_within_what_the_role_sees(desk, dana):
+    world, running = desk
+    listed = dana.get("/web/calls?transcript=no").text
+    assert world.calls["bob_notes"] in listed and world.calls["alice"] not in listed
+    assert world.calls["carol"] not in dana.get("/web/calls?team=team_b").text  # still team A's
+    vik = WebClient(running.url)
+    vik.sign_in("vik", PASSWORD)
+    team_b = vik.get("/web/calls?team=team_b").text
+    assert world.calls["carol"] in team_b and world.calls["alice"] not in team_b
+    assert world.calls["alice2"] not in vik.get("/web/calls?rep=bob").text
+
+
+def test_audio_answers_byte_ranges_after_a_reason_only(desk, dana):
+    world, _running = desk
+    call = world.calls["alice2"]
+    assert dana.get(f"/web/calls/{call}/audio").status_code == 403  # no reason given yet
+    _open(dana, call)
+    part = dana.get(f"/web/calls/{call}/audio", range="bytes=0-99")
+    assert part.status_code == 206 and len(part.content) == 100
+    assert part.content[:4] == b"OggS" and part.headers["content-range"].startswith("bytes 0-99/")
+    whole = dana.get(f"/web/calls/{call}/audio")
+    assert whole.status_code == 200 and whole.content[:100] == part.content

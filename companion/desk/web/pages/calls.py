@@ -41,6 +41,8 @@ def calls_page(p: Page) -> Response:
         until=day_start(q.get("until"), after=True),
         limit=PAGE + 1,
         offset=(number - 1) * PAGE,
+        team=q.get("team") or None,
+        has_transcript={"yes": True, "no": False}.get(q.get("transcript", "")),
     )
     found = p.reviewer().calls(wanted)
     policy = p.desk.service.policy
@@ -57,10 +59,12 @@ def calls_page(p: Page) -> Response:
         for call in found[:PAGE]
     ]
     keep = {k: v for k, v in q.items() if k != "page" and v}
+    teams = sorted(t for t, members in policy.access.teams.items() if set(members) & set(reps))
     return p.render(
         "calls.html",
         calls=rows,
         reps=reps,
+        teams=teams,
         types=types,
         filters=q,
         page=number,
