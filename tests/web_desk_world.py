@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from access_helpers import Org
@@ -91,6 +92,8 @@ class DeskWorld:
     org: Org = field(default_factory=Org)
     calls: dict[str, str] = field(default_factory=dict)  # name -> package id
     oidc: dict[str, str] | None = None  # issuer, client_id, client_secret
+    database: str = "desk.db"  # or a PostgreSQL URL
+    s3: dict[str, str] | None = None  # bucket, endpoint: the store is a bucket, not a folder
 
     @property
     def config(self) -> Path:
@@ -120,14 +123,26 @@ class DeskWorld:
                 '[web.people]\n"dana@example.test" = "reviewer:dana"\n'
                 '"legal@example.test" = "approver:legal"\n'
             )
+        where = '[store]\nfolder = "store"\n'
+        if self.s3:
+            where = f'[store]\nbucket = "{self.s3["bucket"]}"\nendpoint = "{self.s3["endpoint"]}"\n'
         self.config.write_text(
-            '[service]\ndatabase = "desk.db"\nsecrets = "secrets.json"\npolicy = "policy.toml"\n'
-            f'listen = "127.0.0.1:{port}"\nrequire_device_signature = false\n'
-            '[store]\nfolder = "store"\n' + web,
+            f'[service]\ndatabase = "{self.database}"\nsecrets = "secrets.json"\n'
+            f'policy = "policy.toml"\nlisten = "127.0.0.1:{port}"\n'
+            "require_device_signature = false\n" + where + web,
             encoding="utf-8",
         )
         now = datetime.now(UTC).replace(microsecond=0)
-        target = FolderTarget(store)
+        target: Any = FolderTarget(store)
+        if self.s3:
+            from peers.s3 import REGION, TEST_KEY
+
+            from companion.edges.sync.s3_connection import S3Credentials
+            from companion.edges.sync.s3_target import S3Target
+
+            target = S3Target(
+                self.s3["bucket"], self.s3["endpoint"], REGION, lambda: S3Credentials(*TEST_KEY)
+            )
         made = {
             "alice": package(self.org, "alice", "a1", now - timedelta(hours=2)),
             "alice2": package(self.org, "alice", "a2", now - timedelta(hours=3)),
@@ -136,6 +151,8 @@ class DeskWorld:
             "carol": package(self.org, "carol", "c1", now - timedelta(hours=1), account="Globex"),
             "bob_notes": package(self.org, "bob", "b2", now - timedelta(days=4), audio=False),
         }
+        if self.s3:  # S3 object tags refuse '<' and '>': such a rep name syncs to folders only
+            del made["markup"]
         for name, built in made.items():
             target.put_package(built)
             self.calls[name] = built.package_id
