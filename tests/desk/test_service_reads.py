@@ -50,7 +50,7 @@ def test_a_manager_lists_and_plays_own_team_calls_and_never_sees_another_teams(s
 
 
 def test_rewriting_the_plain_index_to_name_team_as_rep_changes_nothing(served):
-    world, url, mine, theirs, service = served
+    world, url, mine, theirs, _service = served
     index = world.store_dir / theirs / INDEX
     lying = json.loads(index.read_bytes()) | {"rep": "alice"}
     index.write_text(json.dumps(lying))
