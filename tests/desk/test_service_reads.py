@@ -8,8 +8,10 @@ import json
 
 import pytest
 from desk_service_world import WHY, call_id, ingested, serving
+from sqlalchemy import select
 
 from companion.desk.api.client import DeskRefused
+from companion.desk.edges.models import RefusalRow
 from companion.edges.sync.package import INDEX
 
 
@@ -19,7 +21,7 @@ def served(world):
     theirs = world.deliver("carol", call_id(2))
     service = ingested(world.service())
     with serving(service) as url:
-        yield world, url, mine, theirs
+        yield world, url, mine, theirs, service
 
 
 def refused(action) -> DeskRefused:
@@ -29,7 +31,7 @@ def refused(action) -> DeskRefused:
 
 
 def test_a_manager_lists_and_plays_own_team_calls_and_never_sees_another_teams(served):
-    world, url, mine, theirs = served
+    world, url, mine, theirs, service = served
     dana = world.client(url, "dana")
     assert [c["package_id"] for c in dana.get("/calls")] == [mine]
     opened = dana.post(f"/calls/{mine}/open", WHY)
@@ -41,10 +43,14 @@ def test_a_manager_lists_and_plays_own_team_calls_and_never_sees_another_teams(s
     assert other.status == missing.status == 404
     assert str(other).replace(theirs, "X") == str(missing).replace("call-nothing-here", "X")
     assert "Globex" not in str(other)
+    with service.db() as db:  # both refusals are audited, each with the rule that decided
+        refusals = db.execute(select(RefusalRow.call, RefusalRow.rule)).all()
+    assert (theirs, "access.roles.manager_a.calls") in refusals
+    assert ("call-nothing-here", "desk.calls") in refusals
 
 
 def test_rewriting_the_plain_index_to_name_team_as_rep_changes_nothing(served):
-    world, url, mine, theirs = served
+    world, url, mine, theirs, _service = served
     index = world.store_dir / theirs / INDEX
     lying = json.loads(index.read_bytes()) | {"rep": "alice"}
     index.write_text(json.dumps(lying))
@@ -71,7 +77,7 @@ def ingested_report(world):
 
 
 def test_a_viewer_gets_moments_and_notes_but_no_audio_or_transcript(served):
-    world, url, mine, _theirs = served
+    world, url, mine, _theirs, _service = served
     vik = world.client(url, "vik")
     assert "price too high" in vik.post(f"/calls/{mine}/moments", WHY)["vtt"]
     for part in ("audio", "transcript"):
@@ -85,7 +91,7 @@ def test_requests_not_signed_by_a_key_the_policy_lists_are_refused(served):
 
     from companion.desk.api.client import DeskClient
 
-    world, url, mine, _theirs = served
+    world, url, mine, _theirs, _service = served
     impostor = DeskClient(url, "reviewer:dana", Ed25519PrivateKey.generate())
     unknown = world.client(url, "intruder")
     for client in (impostor, unknown):
