@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
 
 from companion.desk.app.service import DeskService
 from companion.desk.web.desk import Handler, Page, WebDesk, error_page, page
@@ -19,9 +20,8 @@ from companion.desk.web.settings import WebSettings
 HERE = Path(__file__).resolve().parent
 
 
-def _templates() -> object:
+def _templates() -> Jinja2Templates:
     import jinja2
-    from starlette.templating import Jinja2Templates
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -46,7 +46,7 @@ def web_desk(service: DeskService, settings: WebSettings) -> WebDesk:
         settings,
         Accounts(service.db),
         Sessions(service.db, settings.idle),
-        _templates(),  # type: ignore[arg-type]
+        _templates(),
         OidcClient(settings.oidc) if settings.oidc else None,
         workers=settings.workers,
     )
