@@ -87,7 +87,9 @@ class OrgSync:
         except Exception as error:  # OSError, botocore's, a damaged store: the next pass tries
             return f"{summary}; access receipts wait for the next sync ({error})"
         warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
-        return f"{summary}; {len(report.receipts)} access receipt(s){warned}"
+        # sealed before this companion published its key: not tampering, they come later
+        waiting = f", {len(report.waiting)} waiting for your key" if report.waiting else ""
+        return f"{summary}; {len(report.receipts)} access receipt(s){warned}{waiting}"
 
     def _holds(self, summary: str) -> str:
         if not self.policy.access.approvers:
