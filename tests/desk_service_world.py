@@ -185,7 +185,7 @@ def first_bytes_noted(events: list[tuple[str, str]]) -> Any:
 
 def rep_sees(world: ServiceWorld, tmp_path: Path, identity: Any) -> Any:
     """What alice's companion verifies of her receipts (its own audit store and book)."""
-    from companion.app.access_receipts import fetch_receipts
+    from companion.app.sync.access_receipts import fetch_receipts
     from companion.edges.store.database import open_store
 
     policy = parse_policy(world.policy_file.read_bytes(), "policy.toml")

@@ -19,7 +19,7 @@ from desk_service_world import (
 )
 from sqlalchemy import text
 
-from companion.app.access_receipts import publish_recipient
+from companion.app.sync.access_receipts import publish_recipient
 from companion.desk.api.client import DeskRefused
 from companion.desk.app.ingest import ingest
 from companion.edges.sync.org_store import FolderOrgStore

@@ -14,7 +14,7 @@ import pytest
 from desk_world import alices_call, book, carols_call
 from peers.commands import companion
 
-from companion.app.sync_pass import sync_once
+from companion.app.sync.sync_pass import sync_once
 from companion.desk.app.ingest import ingest
 
 pytestmark = pytest.mark.usefixtures("secret_service")

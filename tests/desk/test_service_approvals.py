@@ -10,7 +10,7 @@ import pyrage
 import pytest
 from desk_service_world import call_id, ingested, rep_sees, serving
 
-from companion.app.access_receipts import publish_recipient
+from companion.app.sync.access_receipts import publish_recipient
 from companion.core.policy.access import Purpose
 from companion.desk.api.client import DeskRefused
 from companion.desk.app.reads import Opening, ReviewerSession
