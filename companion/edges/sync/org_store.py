@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -84,16 +85,28 @@ class FolderOrgStore:
             return []
 
     def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
+        """Whole or not at all: the bytes go to a temporary file first, which is then
+        hard-linked to `key` (a link never replaces a file: of two desks writing the same
+        receipt number, one wins). A writer killed midway leaves no partial `key`."""
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # O_EXCL: of two desks writing the same receipt number, one wins
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                return False
+        finally:
+            os.unlink(partial)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the new name survives a power cut too
+        finally:
+            os.close(folder)
         return True
 
     def put(self, key: str, data: bytes) -> None:
