@@ -176,11 +176,14 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 
 def _sync(_args: argparse.Namespace) -> int:
+    """Exit codes: 0 delivered (or nothing to deliver), 1 some calls failed, 2 no sync
+    at all (unusable policy, another sync running), 3 not set up, 4 target unreachable,
+    5 the published policy was refused."""
     from companion.app.compose import build_context
-    from companion.app.sync_pass import SyncRefused, sync_once
+    from companion.app.sync_pass import SyncRefused, sync_pass
 
     try:
-        summary = sync_once(
+        result = sync_pass(
             build_context(),
             print,
             lambda step: (
@@ -191,9 +194,11 @@ def _sync(_args: argparse.Namespace) -> int:
         )
     except SyncRefused as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(summary)
-    return 1 if "failed" in summary or "offline" in summary else 0
+        return 2
+    print(result.summary)
+    if result.refresh.refused:
+        print(f"warning: {result.refresh.message}", file=sys.stderr)
+    return result.exit_code()
 
 
 def _retention_sweep(args: argparse.Namespace) -> int:

@@ -79,8 +79,10 @@ class SyncControl(QObject):
         assert isinstance(result, SyncPass)
         self.running = False
         refresh, messages = result.refresh, self.context.messages
-        if refresh.changed or "refused" in refresh.message:  # news for the rep
+        if refresh.changed:  # news for the rep
             messages.info("Policy", refresh.message)
+        elif refresh.refused and not refresh.repeated:  # once per published file
+            messages.warning("Policy", refresh.message)
         if refresh.newly_expiring:
             self.warn_shortened_window(refresh.version, refresh.newly_expiring)
         self.tray.set_activity(result.summary)
