@@ -33,6 +33,14 @@ def _policy_keygen(args: argparse.Namespace) -> int:
     from companion.edges.policy.signing import generate_keypair
 
     out = Path(args.out_dir)
+    work_tree = _git_work_tree(out)
+    if work_tree is not None:
+        print(
+            f"error: {out} is inside the git work tree {work_tree}: a private key there is one "
+            "commit away from being published (choose a folder outside it)",
+            file=sys.stderr,
+        )
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     private, public = out / "organisation-private.pem", out / "organisation-key.pem"
     if private.exists() and not args.force:
@@ -41,6 +49,14 @@ def _policy_keygen(args: argparse.Namespace) -> int:
     generate_keypair(private, public)
     print(f"private key: {private} (keep it secret)\npublic key:  {public} (give it to reps)")
     return 0
+
+
+def _git_work_tree(folder: Path) -> Path | None:
+    """The git work tree holding `folder` (or where it would be made), if any."""
+    for candidate in [folder.resolve(), *folder.resolve().parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _policy_sign(args: argparse.Namespace) -> int:
