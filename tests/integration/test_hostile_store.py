@@ -14,13 +14,21 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from access_helpers import Org
 from call_helpers import ready_call
+from s3_helpers import s3_target
 
+from companion.app.access_receipts import fetch_receipts
 from companion.app.sync_pass import sync_pass
+from companion.core.access import signed
+from companion.core.access.receipts import GENESIS, receipt_body
+from companion.core.policy.parse import parse_policy
 from companion.edges.policy.files import default_policy_path
 from companion.edges.policy.signing import generate_keypair, sign_policy
 from companion.edges.secrets import SecretStore
 from companion.edges.store import audit
+from companion.edges.sync.org_s3 import S3OrgStore
+from companion.edges.sync.org_store import FolderOrgStore
 
 pytestmark = pytest.mark.usefixtures("secret_service")  # S3 keys live in the keyring
 GOOD = "2026.12.1"
@@ -41,6 +49,7 @@ class Store:
     put: Callable[[str, bytes], None]
     files: Callable[[], dict[str, bytes]]
     configure: Callable[[object], None]
+    org_store: Callable[[], object]  # the store as the rep's companion reads it
 
 
 def make_keys(folder: Path) -> Keys:
@@ -112,7 +121,7 @@ def store(request, tmp_path) -> Iterator[Store]:
         def configure(context) -> None:
             context.settings.save(context.settings.load().with_changes(sync_folder=str(root)))
 
-        yield Store("folder", put, files, configure)
+        yield Store("folder", put, files, configure, lambda: FolderOrgStore(root))
         return
     peer = request.getfixturevalue("moto")
     bucket = peer.make_bucket(object_lock=False)
@@ -134,7 +143,7 @@ def store(request, tmp_path) -> Iterator[Store]:
             context.settings.load().with_changes(s3_bucket=bucket, s3_endpoint=peer.endpoint_url)
         )
 
-    yield Store("s3", s3_put, s3_files, s3_configure)
+    yield Store("s3", s3_put, s3_files, s3_configure, lambda: S3OrgStore(s3_target(peer, bucket)))
 
 
 @pytest.fixture(params=LAPTOPS)
@@ -238,3 +247,33 @@ def test_a_deeply_nested_policy_is_refused_before_it_is_parsed(
 def test_a_huge_policy_is_never_read_whole(laptop, store, org_identity, attacker_identity):
     store.put("policy/policy.toml", b"# " + b"x" * (2 * 1024 * 1024))
     the_pass_holds(laptop, store, org_identity, attacker_identity, "larger than")
+
+
+def test_planted_receipt_names_are_one_warning_each_not_a_hang(store, context, tmp_path):
+    org = Org()
+    policy = parse_policy(org.policy_text().encode(), "org.toml")
+    rep = pyrage.x25519.Identity.generate()
+    body = receipt_body(
+        rep="alice", seq=1, prev=GENESIS, reviewer="dana", rules=policy.access,
+        purpose="coaching", reason="objection handling", approval=None, action="open",
+        call="call-1", parts=["moments_notes"], at="2026-12-03T14:02:00+00:00",
+    )  # fmt: skip
+    document = signed.canonical(signed.sign(body, "dana", org.keys["dana"]))
+    store.put("receipts/alice/00000001.json.age", pyrage.encrypt(document, [rep.to_public()]))
+    store.put("receipts/alice/00000002.json.age", b"x" * (200 * 1024))  # never read whole
+    store.put("receipts/alice/00050000.json.age", b"planted")
+    store.put("receipts/alice/123456789012.json.age", b"planted")  # not a receipt name
+    store.put("receipts/alice/7.json.age", b"planted")
+
+    book = tmp_path / "access-receipts.json"
+    for _ in range(2):  # the second pass warns of nothing new
+        report = fetch_receipts(store.org_store(), rep, policy, "alice", book, context.store)
+    assert [r.seq for r in report.receipts] == [1]
+    assert report.warnings == [
+        "Receipt 2 cannot be read: it is too large to be a receipt.",
+        "Receipts 3 to 49999 are missing from the organisation's store.",
+        "Receipt 50000 cannot be read: it is not encrypted to you, or it was changed.",
+    ]
+    with context.store() as db:
+        kinds = [e["kind"] for e in audit.entries(db)]
+    assert kinds.count("access.receipts_warning") == 3 and kinds.count("access.receipt") == 1
