@@ -8,6 +8,7 @@ to a recipient that no signed (or IT-placed) policy named, and the policy in for
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from call_helpers import ready_call
 from s3_helpers import s3_target
 
 from companion.app.access_receipts import fetch_receipts
+from companion.app.org_holds import missing_holds, org_holds, sync_holds
 from companion.app.sync_pass import sync_pass
 from companion.core.access import signed
 from companion.core.access.receipts import GENESIS, receipt_body
@@ -50,6 +52,7 @@ class Store:
     files: Callable[[], dict[str, bytes]]
     configure: Callable[[object], None]
     org_store: Callable[[], object]  # the store as the rep's companion reads it
+    delete: Callable[[str], None]
 
 
 def make_keys(folder: Path) -> Keys:
@@ -121,7 +124,14 @@ def store(request, tmp_path) -> Iterator[Store]:
         def configure(context) -> None:
             context.settings.save(context.settings.load().with_changes(sync_folder=str(root)))
 
-        yield Store("folder", put, files, configure, lambda: FolderOrgStore(root))
+        yield Store(
+            "folder",
+            put,
+            files,
+            configure,
+            lambda: FolderOrgStore(root),
+            lambda key: (root / key).unlink(),
+        )
         return
     peer = request.getfixturevalue("moto")
     bucket = peer.make_bucket(object_lock=False)
@@ -143,7 +153,14 @@ def store(request, tmp_path) -> Iterator[Store]:
             context.settings.load().with_changes(s3_bucket=bucket, s3_endpoint=peer.endpoint_url)
         )
 
-    yield Store("s3", s3_put, s3_files, s3_configure, lambda: S3OrgStore(s3_target(peer, bucket)))
+    yield Store(
+        "s3",
+        s3_put,
+        s3_files,
+        s3_configure,
+        lambda: S3OrgStore(s3_target(peer, bucket)),
+        lambda key: client.delete_object(Bucket=bucket, Key=key),
+    )
 
 
 @pytest.fixture(params=LAPTOPS)
@@ -277,3 +294,35 @@ def test_planted_receipt_names_are_one_warning_each_not_a_hang(store, context, t
     with context.store() as db:
         kinds = [e["kind"] for e in audit.entries(db)]
     assert kinds.count("access.receipts_warning") == 3 and kinds.count("access.receipt") == 1
+
+
+def test_a_deleted_hold_file_does_not_lift_the_hold_only_a_signed_release_does(
+    store, context, tmp_path
+):
+    org = Org()
+    policy = parse_policy(org.policy_text().encode(), "org.toml")
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def put(name: str, body: dict, signer: str = "legal") -> None:
+        store.put(
+            f"holds/{name}", json.dumps(signed.sign(body, "legal", org.keys[signer])).encode()
+        )
+
+    def holds() -> list[str]:
+        return [h.id for h in sync_holds(store.org_store(), policy, "alice", data, context.store)]
+
+    put("hold-1.json", {"kind": "hold", "id": "hold-1", "matter": "m", "accounts": ["Globex"]})
+    assert holds() == ["hold-1"]
+    store.delete("holds/hold-1.json")
+    store.put("holds/huge.json", b"{" * (200 * 1024))  # never read whole; refused
+    assert holds() == ["hold-1"] and holds() == ["hold-1"]  # kept, pass after pass
+    assert missing_holds(data) == ["hold-1"]
+    assert org_holds(data)[0].covers("c1", "Globex", "alice")  # the sweeper keeps its audio
+    put("hold-1.release.json", {"kind": "release", "hold": "hold-1", "reason": "x"}, "intruder")
+    assert holds() == ["hold-1"]  # a forged release lifts nothing
+    put("hold-1.release.json", {"kind": "release", "hold": "hold-1", "reason": "settled"})
+    assert holds() == [] and missing_holds(data) == []
+    with context.store() as db:
+        kinds = [e["kind"] for e in audit.entries(db)]
+    assert kinds.count("legal_hold.missing") == 1 and kinds.count("legal_hold.released") == 1

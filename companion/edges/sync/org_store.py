@@ -29,7 +29,6 @@ from companion.core.access import signed
 from companion.edges.sync.package import INDEX
 from companion.edges.sync.targets import SyncTarget, TooLarge
 
-
 # What a laptop reads from the store is capped: a receipt or a hold is a few KB.
 MAX_DOCUMENT_BYTES = 64 * 1024
 RECEIPT_NAME = re.compile(r"^([0-9]{8})\.json\.age$")  # exactly as `receipt_key` writes it
