@@ -183,6 +183,9 @@ class Transcription(_Strict):
     redact_digit_runs: int | None = Field(default=None, ge=2, le=32)
     # Also silence the masked numbers in the audio the organisation receives.
     mute_redacted_audio: bool = False
+    # When that muting is asked for and a call's transcript failed for good: the package
+    # waits (the rep is told), or goes without audio. Never with the audio unmuted.
+    untranscribed_audio: Literal["wait", "without_audio"] = "wait"
 
 
 def _orderable(version: str) -> str:
