@@ -221,6 +221,7 @@ def _retention_sweep(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
     from companion.app.org_holds import org_holds
     from companion.app.retention_sweep import sweep
+    from companion.edges.sync.sealed_cache import SealedCache
 
     context = build_context()
     active = context.active_policy()
@@ -237,6 +238,7 @@ def _retention_sweep(args: argparse.Namespace) -> int:
             context.rep,
             dry_run=args.dry_run,
             holds=org_holds(context.paths.data_dir),
+            sealed=SealedCache.in_data(context.paths.data_dir),
         )
     finally:
         lock.release()

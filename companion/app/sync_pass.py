@@ -124,7 +124,7 @@ def _sync_pass(
     from companion.app.org_sync import OrgSync
 
     organisation = OrgSync.start(context, target, active.policy)  # the rep's own recipient
-    sealed = SealedCache(context.paths.data_dir / "sync-sealed")
+    sealed = SealedCache.in_data(context.paths.data_dir)
     worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
     report = worker.run_once(active.policy, progress or no_progress)
     summary = f"sync: {report.summary()}"

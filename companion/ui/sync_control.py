@@ -117,9 +117,11 @@ class SyncControl(QObject):
         def work() -> str:
             from companion.app.org_holds import org_holds
             from companion.app.retention_sweep import sweep
+            from companion.edges.sync.sealed_cache import SealedCache
 
             holds = org_holds(context.paths.data_dir)
-            report = sweep(context.store, policy, context.rep, holds=holds)
+            sealed = SealedCache.in_data(context.paths.data_dir)
+            report = sweep(context.store, policy, context.rep, holds=holds, sealed=sealed)
             return report.summary(dry_run=False) if report.deleted else ""
 
         def done(summary: object) -> None:
