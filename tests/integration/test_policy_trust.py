@@ -15,8 +15,8 @@ import pyrage
 import pytest
 from peers.commands import companion
 
-from companion.app.policy_refresh import refresh_policy
-from companion.app.sync_pass import SyncRefused, sync_pass
+from companion.app.sync.policy_refresh import refresh_policy
+from companion.app.sync.sync_pass import SyncRefused, sync_pass
 from companion.edges.paths import AppPaths
 from companion.edges.policy import signing
 from companion.edges.policy.files import default_policy_path

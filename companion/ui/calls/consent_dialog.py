@@ -1,0 +1,125 @@
+"""The consent script, large and readable, and the customer's answer in two clear buttons."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from companion.ui.look.text import plain_label
+from companion.ui.look.theme import SPACE_L, SPACE_M, role_font
+
+
+class ConsentAnswer(Enum):
+    NONE = "none"
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+
+def big_label(text: str, role: str = "script") -> QLabel:
+    """Text to read out: a step of the type scale above the body (grows with the system's)."""
+    label = plain_label(text)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setFont(role_font(label, role))
+    return label
+
+
+class ConsentDialog(QDialog):
+    """Page 1: read the script, mark the answer. Page 2 (decline): the decline script.
+
+    `answered` fires the moment the rep clicks, so a decline is logged even if the
+    rep never closes the second page.
+    """
+
+    answered = Signal(object)
+
+    def __init__(
+        self,
+        script: str,
+        decline_script: str,
+        script_version: str,
+        language: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Ask for consent")
+        self.setMinimumWidth(560)
+        self.answer = ConsentAnswer.NONE
+        self.pages = QStackedWidget()
+        self.script_label = big_label(script)
+        self.decline_label = big_label(decline_script)
+        self.agree_button = QPushButton("The customer agreed: start recording")
+        self.decline_button = QPushButton("The customer declined: continue without recording")
+        self.continue_button = QPushButton("Continue with notes only")
+        # The script takes the focus first: a screen reader reads it, and no answer is
+        # preselected (Space on a focused answer would give it for the customer).
+        self.script_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.script_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.pages.addWidget(self._ask_page(script_version, language))
+        self.pages.addWidget(self._declined_page())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)  # each page has the theme's margins
+        layout.addWidget(self.pages)
+        self.agree_button.clicked.connect(self._agreed)
+        self.decline_button.clicked.connect(self._declined)
+        self.continue_button.clicked.connect(self.accept)
+
+    def _ask_page(self, version: str, language: str) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setSpacing(SPACE_M)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
+        layout.addWidget(plain_label("Read this to the customer:"))
+        layout.addWidget(self.script_label)
+        version_label = plain_label(f"Approved script version {version} ({language})")
+        version_label.setProperty("role", "muted")
+        layout.addWidget(version_label)
+        for button in (self.agree_button, self.decline_button):
+            # Neither is a default button: Enter must never answer for the customer.
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            button.setMinimumHeight(44)
+            layout.addWidget(button)
+        return page
+
+    def _declined_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setSpacing(SPACE_M)
+        layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
+        layout.addWidget(plain_label("Say to the customer:"))
+        layout.addWidget(self.decline_label)
+        layout.addWidget(
+            plain_label("Nothing is being recorded. Your notes and moments still work.")
+        )
+        self.continue_button.setMinimumHeight(44)
+        layout.addWidget(self.continue_button)
+        return page
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.pages.currentIndex() == 0:
+            self.script_label.setFocus()
+
+    def _agreed(self) -> None:
+        self.answer = ConsentAnswer.AGREED
+        self.answered.emit(self.answer)
+        self.accept()
+
+    def _declined(self) -> None:
+        self.answer = ConsentAnswer.DECLINED
+        self.answered.emit(self.answer)
+        self.pages.setCurrentIndex(1)
