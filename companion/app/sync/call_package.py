@@ -150,7 +150,15 @@ def _facts(store: sessionmaker[Session], call_id: str) -> PackageFacts:
         )
         events = tuple(
             ConsentFact(
-                e.kind, e.at, e.policy_version, e.script_version, e.language, e.jurisdiction, e.rep
+                e.kind,
+                e.at,
+                e.policy_version,
+                e.script_version,
+                e.language,
+                e.jurisdiction,
+                e.rep,
+                e.script_sha256,
+                e.script_text,
             )
             for e in call.consent_events
         )

@@ -59,6 +59,8 @@ class ConsentScripts(_Strict):
     decline_scripts: dict[str, Text] = Field(min_length=1)
     # Asked again after someone joined: "Before we begin" would be wrong mid-call.
     rejoin_scripts: dict[str, Text] = Field(default_factory=dict)
+    # Each consent event carries the SHA-256 of the text read; this keeps the text too.
+    include_script_text: bool = False
 
 
 class RecordingLimits(_Strict):
