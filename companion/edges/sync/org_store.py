@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -26,12 +27,16 @@ from typing import Any, Protocol
 
 from companion.core.access import signed
 from companion.edges.sync.package import INDEX
-from companion.edges.sync.targets import SyncTarget
+from companion.edges.sync.targets import SyncTarget, TooLarge
+
+# What a laptop reads from the store is capped: a receipt or a hold is a few KB.
+MAX_DOCUMENT_BYTES = 64 * 1024
+RECEIPT_NAME = re.compile(r"^([0-9]{8})\.json\.age$")  # exactly as `receipt_key` writes it
 
 
 class OrgStore(Protocol):
-    def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None when there is none."""
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
+        """The object's bytes, or None when there is none; `TooLarge` beyond `limit`."""
         ...
 
     def names(self, folder: str) -> list[str]:
@@ -61,11 +66,15 @@ class FolderOrgStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         try:
-            return (self.root / key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            with (self.root / key).open("rb") as handle:
+                data = handle.read(-1 if limit is None else limit + 1)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
+        if limit is not None and len(data) > limit:
+            raise TooLarge(f"{key} is larger than {limit} bytes")
+        return data
 
     def names(self, folder: str) -> list[str]:
         try:
@@ -118,16 +127,17 @@ def receipt_key(rep: str, seq: int) -> str:
 
 
 def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
+    """The numbers of the receipts in the store; any other name is not a receipt."""
     numbers = []
     for name in store.names(receipts_folder(rep)):
-        stem = name.removesuffix(".json.age")
-        if stem.isdigit() and name.endswith(".json.age"):
-            numbers.append(int(stem))
+        match = RECEIPT_NAME.match(name)
+        if match and int(match.group(1)) >= 1:
+            numbers.append(int(match.group(1)))
     return sorted(numbers)
 
 
 def rep_recipient(store: OrgStore, rep: str) -> str | None:
-    raw = store.get(f"reps/{rep}/recipient.txt")
+    raw = store.get(f"reps/{rep}/recipient.txt", 1024)
     return raw.decode("ascii").strip() if raw else None
 
 
@@ -137,7 +147,11 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
 
     found: dict[int, dict[str, Any] | str] = {}
     for seq in receipt_numbers(store, rep):
-        raw = store.get(receipt_key(rep, seq)) or b""
+        try:
+            raw = store.get(receipt_key(rep, seq), MAX_DOCUMENT_BYTES) or b""
+        except TooLarge:
+            found[seq] = "it is too large to be a receipt"
+            continue
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
         except pyrage.DecryptError:
