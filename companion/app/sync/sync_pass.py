@@ -125,7 +125,14 @@ def _sync_pass(
 
     organisation = OrgSync.begin(context, target, active.policy)  # the rep's own recipient
     sealed = SealedCache.in_data(context.paths.data_dir)
-    worker = SyncWorker(context.store, target, context.audio_keys.master_key, context.rep, sealed)
+    worker = SyncWorker(
+        context.store,
+        target,
+        context.audio_keys.master_key,
+        context.rep,
+        sealed,
+        device_key=organisation.device_key,
+    )
     report = worker.run_once(active.policy, progress or no_progress)
     summary = f"sync: {report.summary()}"
     recipients = active.policy.sync.recipients

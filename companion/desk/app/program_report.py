@@ -1,4 +1,5 @@
-"""The program review (every 6-12 months): the numbers, from the store with the org's key.
+"""The program review (every 6-12 months): the numbers, made by the desk service (the one
+holder of the organisation's key) from the store's manifests and its own receipts.
 
 Aggregates only: no account, note or reason text leaves the manifests. Each table is a
 list of rows under a title; `report_html` draws them as HTML with SVG bar charts and
@@ -14,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from companion.core.access.rules import AccessRefused, role_of
-from companion.core.policy.access import AccessRules, Whose
-from companion.edges.sync.org_store import OrgStore, read_receipts
+from companion.edges.sync.org_store import OrgStore
 from companion.edges.sync.package import MANIFEST
 
 
@@ -112,22 +111,14 @@ def _receipt_tables(receipts: list[dict[str, Any]]) -> list[Table]:
     return [table, approved]
 
 
-def may_review_program(rules: AccessRules, reviewer: str) -> None:
-    """The review reads every call's manifest: only a role that covers all calls may."""
-    found = role_of(rules, reviewer)
-    if found is None or found[1].calls is not Whose.ALL:
-        raise AccessRefused(
-            "The program review reads every call; your role does not cover all calls.",
-            "Ask someone whose role covers all calls (e.g. compliance) to make it.",
-        )
-
-
 def program_report(
     store: OrgStore,
     identity: Any,
     organisation: str,
+    receipts: list[dict[str, Any]],
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ProgramReport:
+    """`receipts`: the bodies of every access receipt the service committed."""
     today = clock().date()
     indexes = list(store.package_indexes())
     manifests = [
@@ -138,12 +129,6 @@ def program_report(
     tables, facts = _call_tables(manifests)
     retention, adherence = _retention(indexes, today)
     facts["Retention adherence"] = adherence
-    receipts = [
-        document["body"]
-        for rep in store.folders("receipts")
-        for document in read_receipts(store, identity, rep).values()
-        if isinstance(document, dict)
-    ]
     facts["Access receipts"] = str(len(receipts))
     concerns: Counter[tuple[str, ...]] = Counter()
     for index in store.package_indexes("concern-"):
