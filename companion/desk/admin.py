@@ -59,11 +59,18 @@ def _serve(args: argparse.Namespace) -> int:
     ingest(service)
     host, _, port = (args.listen or config.listen).rpartition(":")
     app = create_app(service, ingest_every=args.ingest_every)
+    from companion.desk.web.settings import WebSettings
+    from companion.desk.web.site import mount_web
+
+    mount_web(app, service, WebSettings.load(Path(args.config)))
     uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
     return 0
 
 
 def add_admin_verbs(actions: Any) -> None:
+    from companion.desk.web.admin_verbs import add_web_verbs
+
+    add_web_verbs(actions)
     init = actions.add_parser("service-init", help="(admin) the service's keys and database")
     init.add_argument("--config", required=True, help="the service's desk.toml")
     init.add_argument("--move-identity", help="an existing organisation identity to take over")

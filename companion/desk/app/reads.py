@@ -51,6 +51,8 @@ class CallFilter:
     until: datetime | None = None
     limit: int = 100
     offset: int = 0
+    team: str | None = None  # the policy's [access.teams] entry (still only what the role sees)
+    has_transcript: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ class ReviewerSession:
             query = query.where(CallRow.rep == wanted.rep)
         if wanted.call_type:
             query = query.where(CallRow.call_type == wanted.call_type)
+        if wanted.team:
+            query = query.where(CallRow.rep.in_(list(self.rules.teams.get(wanted.team, []))))
+        if wanted.has_transcript is not None:
+            query = query.where(CallRow.has_transcript.is_(wanted.has_transcript))
         if wanted.since:
             query = query.where(CallRow.started_at >= wanted.since)
         if wanted.until:

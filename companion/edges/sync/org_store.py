@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -31,12 +32,16 @@ from typing import Any, Protocol
 from companion.core.access import signed
 from companion.core.access.receipts import WAITING_FOR_KEY
 from companion.edges.sync.package import INDEX
-from companion.edges.sync.targets import SyncTarget
+from companion.edges.sync.targets import SyncTarget, TooLarge
+
+# What a laptop reads from the store is capped: a receipt or a hold is a few KB.
+MAX_DOCUMENT_BYTES = 64 * 1024
+RECEIPT_NAME = re.compile(r"^([0-9]{8})(\.org)?\.json\.age$")  # exactly as `receipt_key` writes
 
 
 class OrgStore(Protocol):
-    def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None when there is none."""
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
+        """The object's bytes, or None when there is none; `TooLarge` beyond `limit`."""
         ...
 
     def names(self, folder: str) -> list[str]:
@@ -66,11 +71,15 @@ class FolderOrgStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         try:
-            return (self.root / key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            with (self.root / key).open("rb") as handle:
+                data = handle.read(-1 if limit is None else limit + 1)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
+        if limit is not None and len(data) > limit:
+            raise TooLarge(f"{key} is larger than {limit} bytes")
+        return data
 
     def names(self, folder: str) -> list[str]:
         try:
@@ -138,14 +147,16 @@ def receipt_key(rep: str, seq: int, *, org_only: bool = False) -> str:
 
 
 def _receipt_names(store: OrgStore, rep: str) -> dict[int, bool]:
-    """Receipt number -> whether only the organisation's copy (`.org.json.age`) exists."""
+    """Receipt number -> whether only the organisation's copy (`.org.json.age`) exists.
+
+    Only names exactly as `receipt_key` writes them count; any other name is not a receipt.
+    """
     found: dict[int, bool] = {}
     for name in store.names(receipts_folder(rep)):
-        stem, org_only = name.removesuffix(ORG_ONLY), name.endswith(ORG_ONLY)
-        if not org_only:
-            stem = name.removesuffix(".json.age")
-        if stem.isdigit() and name.endswith(".json.age"):
-            found[int(stem)] = found.get(int(stem), True) and org_only
+        match = RECEIPT_NAME.match(name)
+        if match and int(match.group(1)) >= 1:
+            seq, org_only = int(match.group(1)), match.group(2) is not None
+            found[seq] = found.get(seq, True) and org_only
     return found
 
 
@@ -154,7 +165,7 @@ def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
 
 
 def rep_recipient(store: OrgStore, rep: str) -> str | None:
-    raw = store.get(f"reps/{rep}/recipient.txt")
+    raw = store.get(f"reps/{rep}/recipient.txt", 1024)
     return raw.decode("ascii").strip() if raw else None
 
 
@@ -167,7 +178,11 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
         if org_only:
             found[seq] = WAITING_FOR_KEY
             continue
-        raw = store.get(receipt_key(rep, seq)) or b""
+        try:
+            raw = store.get(receipt_key(rep, seq), MAX_DOCUMENT_BYTES) or b""
+        except TooLarge:
+            found[seq] = "it is too large to be a receipt"
+            continue
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
         except pyrage.DecryptError:
