@@ -33,6 +33,14 @@ def _policy_keygen(args: argparse.Namespace) -> int:
     from companion.edges.policy.signing import generate_keypair
 
     out = Path(args.out_dir)
+    work_tree = _git_work_tree(out)
+    if work_tree is not None:
+        print(
+            f"error: {out} is inside the git work tree {work_tree}: a private key there is one "
+            "commit away from being published (choose a folder outside it)",
+            file=sys.stderr,
+        )
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     private, public = out / "organisation-private.pem", out / "organisation-key.pem"
     if private.exists() and not args.force:
@@ -41,6 +49,14 @@ def _policy_keygen(args: argparse.Namespace) -> int:
     generate_keypair(private, public)
     print(f"private key: {private} (keep it secret)\npublic key:  {public} (give it to reps)")
     return 0
+
+
+def _git_work_tree(folder: Path) -> Path | None:
+    """The git work tree holding `folder` (or where it would be made), if any."""
+    for candidate in [folder.resolve(), *folder.resolve().parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _policy_sign(args: argparse.Namespace) -> int:
@@ -61,7 +77,7 @@ def _policy_verify(args: argparse.Namespace) -> int:
     from companion.edges.policy.signing import SignatureError, verify_policy_file
 
     try:
-        verify_policy_file(Path(args.file), Path(args.public_key))
+        verify_policy_file(Path(args.file), [Path(args.public_key)])
     except (SignatureError, OSError) as error:
         print(f"{args.file}: {error}", file=sys.stderr)
         return 1
@@ -176,11 +192,14 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 
 def _sync(_args: argparse.Namespace) -> int:
+    """Exit codes: 0 delivered (or nothing to deliver), 1 some calls failed, 2 no sync
+    at all (unusable policy, another sync running), 3 not set up, 4 target unreachable,
+    5 the published policy was refused."""
     from companion.app.compose import build_context
-    from companion.app.sync.sync_pass import SyncRefused, sync_once
+    from companion.app.sync.sync_pass import SyncRefused, sync_pass
 
     try:
-        summary = sync_once(
+        result = sync_pass(
             build_context(),
             print,
             lambda step: (
@@ -191,15 +210,18 @@ def _sync(_args: argparse.Namespace) -> int:
         )
     except SyncRefused as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(summary)
-    return 1 if "failed" in summary or "offline" in summary else 0
+        return 2
+    print(result.summary)
+    if result.refresh.refused:
+        print(f"warning: {result.refresh.message}", file=sys.stderr)
+    return result.exit_code()
 
 
 def _retention_sweep(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
     from companion.app.retention_sweep import sweep
     from companion.app.sync.org_holds import org_holds
+    from companion.edges.sync.sealed_cache import SealedCache
 
     context = build_context()
     active = context.active_policy()
@@ -216,6 +238,7 @@ def _retention_sweep(args: argparse.Namespace) -> int:
             context.rep,
             dry_run=args.dry_run,
             holds=org_holds(context.paths.data_dir),
+            sealed=SealedCache.in_data(context.paths.data_dir),
         )
     finally:
         lock.release()

@@ -147,10 +147,10 @@ class RecordingStore(FolderOrgStore):
         super().__init__(root)
         self.events = events
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         if key.endswith(".age") and not key.startswith("receipts/"):
             self.events.append(("fetched", key))
-        return super().get(key)
+        return super().get(key, limit)
 
     def put_new(self, key: str, data: bytes, retain_until: Any = None) -> bool:
         done = super().put_new(key, data, retain_until)

@@ -14,6 +14,7 @@ from companion.edges.audio.sources import plan_sources
 from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
 from companion.edges.paths import AppPaths
 from companion.edges.policy.files import load_active_policy
+from companion.edges.policy.trust import trust_anchor
 
 MIN_FREE_BYTES = 500 * 1024 * 1024  # about 8 hours of two-sided Opus, plus the store
 
@@ -176,13 +177,24 @@ def check_policy(paths: AppPaths) -> CheckResult:
             f"version {active.policy.version}: recording switched off",
             "the organisation's kill switch is on (recording_enabled = false)",
         )
-    signed = "signed" if active.signed else "unsigned (no organisation key configured)"
-    where = (
-        f"from {active.path}"
-        if active.path == paths.policy_override
-        else f"the built-in default; the organisation's goes to {paths.policy_override}"
+    anchor = trust_anchor(paths)
+    signed = "signed" if active.signed else "unsigned"
+    if active.path == anchor.managed_policy:
+        where = f"installed by IT at {active.path}"
+    elif active.path == paths.policy_override:
+        where = f"from {active.path}"
+    else:
+        where = f"the built-in default; the organisation's goes to {paths.policy_override}"
+    ignored = (
+        f"; ignored (IT's key and policy win): {', '.join(map(str, anchor.ignored))}"
+        if anchor.ignored
+        else ""
     )
-    return CheckResult("policy", True, f"version {active.policy.version}, {signed}, {where}")
+    return CheckResult(
+        "policy",
+        True,
+        f"version {active.policy.version}, {signed}, {where}; {anchor.describe()}{ignored}",
+    )
 
 
 def check_transcription(paths: AppPaths) -> CheckResult:

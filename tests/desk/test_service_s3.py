@@ -30,9 +30,9 @@ class CountingS3Store(S3OrgStore):
         super().__init__(target)
         self.fetched: list[str] = []
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         self.fetched.append(key)
-        return super().get(key)
+        return super().get(key, limit)
 
 
 def test_ingest_from_s3_is_incremental_and_receipts_are_object_locked(world, moto_s3):

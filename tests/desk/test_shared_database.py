@@ -59,7 +59,7 @@ class Service:
         assert self.process is not None
         deadline = time.monotonic() + 90  # a loaded 2-core machine starts Python slowly
         while not self._answers():  # poll until the API answers (401: unsigned)
-            assert self.process.poll() is None, self.process.stderr.read().decode()  # type: ignore[union-attr]
+            assert self.process.poll() is None, self.process.communicate()[1].decode()
             assert time.monotonic() < deadline, "the desk service did not start"
             time.sleep(0.02)
 

@@ -44,6 +44,8 @@ def record_transition(db: Session, details: CallDetails, transition: Transition)
                 jurisdiction=evidence.jurisdiction if evidence else details.region,
                 rep=details.rep,
                 at=transition.at,
+                script_sha256=evidence.script_sha256 if evidence else "",
+                script_text=evidence.script_text if evidence else None,
             )
         )
     payload = {
@@ -58,6 +60,7 @@ def record_transition(db: Session, details: CallDetails, transition: Transition)
     if evidence:
         payload |= {
             "script_version": evidence.script_version,
+            "script_sha256": evidence.script_sha256,
             "language": evidence.language,
             "jurisdiction": evidence.jurisdiction,
         }

@@ -44,8 +44,14 @@ def rep_identity(secrets: SecretStore) -> Any:
 
 
 def publish_recipient(store: OrgStore, identity: Any, rep: str) -> None:
+    from companion.edges.sync.targets import TooLarge
+
     key, recipient = f"reps/{rep}/recipient.txt", str(identity.to_public())
-    if (store.get(key) or b"").decode("ascii", "replace").strip() != recipient:
+    try:
+        published = store.get(key, 1024) or b""
+    except TooLarge:  # not what this companion wrote: put it right
+        published = b""
+    if published.decode("ascii", "replace").strip() != recipient:
         store.put(key, (recipient + "\n").encode("ascii"))
 
 
@@ -94,6 +100,7 @@ def fetch_receipts(
     book = ReceiptBook.load(book_path)
     report = verify_chain(read_receipts(store, identity, rep), policy.access, rep, book.seen)
     known = {r.seq for r in book.receipts}
+    warned = set(book.warnings)  # a set: a long list of warnings is no quadratic walk
     with db.begin() as session:
         for receipt in report.receipts:
             if receipt.seq not in known:
@@ -108,7 +115,7 @@ def fetch_receipts(
                 call_id = receipt.call.removeprefix("call-")
                 audit.append(session, "access.receipt", receipt.reviewer, payload, call_id)
         for warning in report.warnings:
-            if warning not in book.warnings:
+            if warning not in warned:
                 audit.append(session, "access.receipts_warning", rep, {"warning": warning})
     seen = book.seen | {r.seq: r.hash for r in report.receipts}
     verified = {r.seq: r for r in book.receipts} | {r.seq: r for r in report.receipts}

@@ -33,12 +33,32 @@ def sync_target(context: SyncProfile) -> SyncTarget:
     )
 
 
+# `companion sync` exit codes; 2 is the command's own error (no usable policy, busy).
+EXIT_FAILED = 1  # some calls could not be delivered; they are retried with backoff
+EXIT_NOT_SET_UP = 3  # the policy names no recipients: nothing can leave this computer
+EXIT_OFFLINE = 4  # the target could not be reached; calls wait for the network
+EXIT_POLICY_REFUSED = 5  # the published policy was refused; delivered under the one in force
+
+
 @dataclass(frozen=True)
 class SyncPass:
     refresh: RefreshResult
     summary: str  # one line: what was delivered, what waits
     offline: bool = False  # the target was unreachable: try again soon, not in 15 min
     not_set_up: bool = False  # the policy names no recipients: nothing can be sent
+    failed: int = 0  # calls that failed this pass (each retried with backoff)
+
+    def exit_code(self) -> int:
+        """`companion sync`'s exit status (documented in the README, "For IT admins")."""
+        if self.offline:
+            return EXIT_OFFLINE
+        if self.not_set_up:
+            return EXIT_NOT_SET_UP
+        if self.failed:
+            return EXIT_FAILED
+        if self.refresh.refused:
+            return EXIT_POLICY_REFUSED
+        return 0
 
 
 NOT_SET_UP = "Sync is not set up by your organisation (no recipients in the policy)"
@@ -104,7 +124,7 @@ def _sync_pass(
     from companion.app.sync.org_sync import OrgSync
 
     organisation = OrgSync.begin(context, target, active.policy)  # the rep's own recipient
-    sealed = SealedCache(context.paths.data_dir / "sync-sealed")
+    sealed = SealedCache.in_data(context.paths.data_dir)
     worker = SyncWorker(
         context.store,
         target,
@@ -117,9 +137,10 @@ def _sync_pass(
     summary = f"sync: {report.summary()}"
     recipients = active.policy.sync.recipients
     if report.offline:  # concerns would fail the same way; they go with the next pass
-        return SyncPass(refresh, summary, offline=True)
+        return SyncPass(refresh, summary, offline=True, failed=len(report.failed))
     summary = _with_concerns(context, target, recipients, sealed, summary)
-    return SyncPass(refresh, organisation.finish(summary))  # receipts and holds
+    finished = organisation.finish(summary)  # receipts and holds
+    return SyncPass(refresh, finished, failed=len(report.failed))
 
 
 def _with_concerns(

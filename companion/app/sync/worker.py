@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.app.sync.call_package import package_call
+from companion.app.sync.call_package import TranscriptPending, package_call
 from companion.app.sync.progress import SyncProgress, no_progress
 from companion.core.policy.model import Policy
 from companion.edges.store import audit
@@ -43,6 +43,8 @@ class SyncReport:
     delivered: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     waiting: int = 0  # queued but backing off
+    # Held back by the policy until their transcript is done (numbers to silence): why.
+    untranscribed: list[tuple[str, str]] = field(default_factory=list)
     offline: str | None = None  # why the target could not be reached; the pass stopped
 
     def summary(self) -> str:
@@ -54,6 +56,9 @@ class SyncReport:
             parts.append(f"{len(self.failed)} failed (will retry): {self.failed[0][1]}")
         if self.waiting:
             parts.append(f"{self.waiting} waiting to retry")
+        if self.untranscribed:
+            why = self.untranscribed[0][1]
+            parts.append(f"{len(self.untranscribed)} waiting for the transcript ({why})")
         return ", ".join(parts)
 
 
@@ -141,6 +146,9 @@ class SyncWorker:
                 self._device_key,
             )
             location = self._target.put_package(package)
+        except TranscriptPending as error:  # not a failure: no attempt counted, no backoff
+            report.untranscribed.append((call_id, str(error)))
+            return False
         except (PackageError, SyncError, OSError) as error:
             offline = self._offline(error) if isinstance(error, SyncError) else None
             if offline:

@@ -163,11 +163,16 @@ def verify_chain(
     """
     report = ChainReport()
     prev = GENESIS
-    last = max([*found, *seen], default=0)
-    for seq in range(1, last + 1):
+    expected = 1
+    # Only the numbers found or seen: a planted "00050000" is one gap, not 49,999 steps.
+    for seq in sorted(n for n in {*found, *seen} if n >= 1):
+        if seq > expected:  # numbers never found nor seen: one warning for the run
+            report.warnings.append(_missing(expected, seq - 1))
+            prev = ""
+        expected = seq + 1
         item = found.get(seq)
         if item is None:
-            report.warnings.append(f"Receipt {seq} is missing from the organisation's store.")
+            report.warnings.append(_missing(seq, seq))
             prev = seen.get(seq, "")
             continue
         if item == WAITING_FOR_KEY:
@@ -190,3 +195,9 @@ def verify_chain(
             report.receipts.append(_receipt(item, digest))
         prev = digest
     return report
+
+
+def _missing(first: int, last: int) -> str:
+    if first == last:
+        return f"Receipt {first} is missing from the organisation's store."
+    return f"Receipts {first} to {last} are missing from the organisation's store."

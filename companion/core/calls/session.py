@@ -16,6 +16,7 @@ or recording under the latest consent.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,10 +62,20 @@ class CallDetails:
 
 
 @dataclass(frozen=True)
+class ScriptRead:
+    """The consent script exactly as the rep was shown it, and whether to keep the text."""
+
+    text: str
+    keep_text: bool = False
+
+
+@dataclass(frozen=True)
 class ConsentEvidence:
     script_version: str
     language: str
     jurisdiction: str
+    script_sha256: str = ""  # of the exact text read, UTF-8
+    script_text: str | None = None  # kept only where the policy asks for it
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,16 @@ class CallSession:
     def _grant_is_live(self, consent_seq: int) -> bool:
         return self.state in CAPTURE_STATES and self._consent_seq == consent_seq
 
+    def _evidence(
+        self, script_version: str, language: str, script: ScriptRead | None
+    ) -> ConsentEvidence:
+        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
+        if script is None:
+            return ConsentEvidence(script_version, language, jurisdiction)
+        digest = hashlib.sha256(script.text.encode("utf-8")).hexdigest()
+        kept = script.text if script.keep_text else None
+        return ConsentEvidence(script_version, language, jurisdiction, digest, kept)
+
     # -- events ------------------------------------------------------------------------
     def begin(self, decision: RecordingDecision) -> Transition:
         self._require({CallState.PREPARING}, "begin")
@@ -124,19 +145,21 @@ class CallSession:
             raise InvalidTransition("the policy never records this call")
         return self._move("ask_consent", CallState.ASKING, "recording can work now")
 
-    def give_consent(self, script_version: str, language: str) -> Transition:
+    def give_consent(
+        self, script_version: str, language: str, script: ScriptRead | None = None
+    ) -> Transition:
         self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "give_consent")
-        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
-        evidence = ConsentEvidence(script_version, language, jurisdiction)
+        evidence = self._evidence(script_version, language, script)
         transition = self._move("consent", CallState.CONSENTED, "customer agreed", evidence)
         self._consent_seq = transition.seq
         self._grant = _mint(self.details.call_id, transition.seq, self._live_check(transition.seq))
         return transition
 
-    def decline(self, script_version: str, language: str) -> Transition:
+    def decline(
+        self, script_version: str, language: str, script: ScriptRead | None = None
+    ) -> Transition:
         self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "decline")
-        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
-        evidence = ConsentEvidence(script_version, language, jurisdiction)
+        evidence = self._evidence(script_version, language, script)
         target = CallState.DECLINED if self.state is CallState.ASKING else CallState.STOPPED
         return self._move("decline", target, "customer declined", evidence)
 

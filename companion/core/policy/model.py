@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from companion.core.policy.access import AccessRules, access_problems
+from companion.core.policy.versions import version_problem
 
 SUPPORTED_SCHEMA = 1
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -51,6 +59,8 @@ class ConsentScripts(_Strict):
     decline_scripts: dict[str, Text] = Field(min_length=1)
     # Asked again after someone joined: "Before we begin" would be wrong mid-call.
     rejoin_scripts: dict[str, Text] = Field(default_factory=dict)
+    # Each consent event carries the SHA-256 of the text read; this keeps the text too.
+    include_script_text: bool = False
 
 
 class RecordingLimits(_Strict):
@@ -59,10 +69,14 @@ class RecordingLimits(_Strict):
     on_withdrawal: WithdrawalAction
 
 
+# A century: longer is a typo, and would overflow date arithmetic (year 9999).
+MAX_RETENTION_DAYS = 36_500
+
+
 class RetentionRule(_Strict):
     description: str = ""
-    local_days: int = Field(gt=0)
-    organisation_days: int = Field(gt=0)
+    local_days: int = Field(gt=0, le=MAX_RETENTION_DAYS)
+    organisation_days: int = Field(gt=0, le=MAX_RETENTION_DAYS)
 
 
 class Tag(_Strict):
@@ -171,11 +185,21 @@ class Transcription(_Strict):
     redact_digit_runs: int | None = Field(default=None, ge=2, le=32)
     # Also silence the masked numbers in the audio the organisation receives.
     mute_redacted_audio: bool = False
+    # When that muting is asked for and a call's transcript failed for good: the package
+    # waits (the rep is told), or goes without audio. Never with the audio unmuted.
+    untranscribed_audio: Literal["wait", "without_audio"] = "wait"
+
+
+def _orderable(version: str) -> str:
+    problem = version_problem(version)
+    if problem:
+        raise ValueError(problem)
+    return version
 
 
 class Policy(_Strict):
     schema_version: int
-    version: Text
+    version: Annotated[str, AfterValidator(_orderable)]
     organisation: Text
     purpose: Text
     recording_enabled: bool

@@ -191,13 +191,17 @@ class ReviewerSession:
         )
         return row
 
-    def _decrypt(self, row: CallRow, name: str) -> bytes:
+    def _sealed(self, row: CallRow, name: str) -> bytes:
+        """The stored, still encrypted file, checked against the ingested index."""
         encrypted = name + ".age"
         expected = json.loads(row.files).get(encrypted)
         data = self.service.store.get(f"{row.package_id}/{encrypted}")
         if expected is None or data is None or sha256_hex(data) != expected["sha256"]:
             raise UserFacingError(f"{row.package_id}/{encrypted} is missing or damaged.")
-        return self.service.custodian.decrypt(data)
+        return data
+
+    def _decrypt(self, row: CallRow, name: str) -> bytes:
+        return self.service.custodian.decrypt(self._sealed(row, name))
 
     def open(self, call: str, opening: Opening) -> dict[str, Any]:
         """The call's facts, consent evidence, moments, notes and CRM fields."""
@@ -221,9 +225,7 @@ class ReviewerSession:
         row = self.admit(call, Read.AUDIO, opening)
 
         def chunks() -> Iterator[bytes]:
-            data = self._decrypt(row, AUDIO)
-            for start in range(0, len(data), AUDIO_CHUNK):
-                yield data[start : start + AUDIO_CHUNK]
+            yield from self.service.custodian.decrypt_stream(self._sealed(row, AUDIO), AUDIO_CHUNK)
 
         return chunks()
 

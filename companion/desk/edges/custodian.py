@@ -12,9 +12,13 @@ another user owns, is refused: a key anyone on the server can read is no custodi
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
+import queue
 import stat
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +54,51 @@ class Custodian:
         import pyrage
 
         return bytes(pyrage.decrypt(data, [self.identity]))
+
+    def decrypt_stream(self, data: bytes, chunk: int = 64 * 1024) -> Iterator[bytes]:
+        """The plaintext as it is decrypted (age authenticates each 64 KiB chunk), so the
+        first bytes of an hour's audio leave before the last are decrypted. Closing the
+        iterator early stops the decryption."""
+        import pyrage
+
+        blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
+        stopped = threading.Event()
+
+        class _Writer(io.RawIOBase):
+            def writable(self) -> bool:
+                return True
+
+            def write(self, block: Any) -> int:
+                while not stopped.is_set():
+                    try:
+                        blocks.put(bytes(block), timeout=0.5)
+                        return len(block)
+                    except queue.Full:
+                        continue
+                raise OSError("the reader went away")
+
+        def work() -> None:
+            try:
+                pyrage.decrypt_io(io.BytesIO(data), _Writer(), [self.identity])
+                blocks.put(None)
+            except BaseException as error:  # handed to the reader, raised there
+                if not stopped.is_set():
+                    blocks.put(error)
+
+        threading.Thread(target=work, daemon=True, name="decrypt").start()
+        pending = b""
+        try:
+            while (item := blocks.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                pending += item
+                if len(pending) >= chunk:
+                    yield pending
+                    pending = b""
+            if pending:
+                yield pending
+        finally:
+            stopped.set()
 
 
 def _raw(key: Ed25519PrivateKey) -> str:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -30,12 +32,16 @@ from typing import Any, Protocol
 from companion.core.access import signed
 from companion.core.access.receipts import WAITING_FOR_KEY
 from companion.edges.sync.package import INDEX
-from companion.edges.sync.targets import SyncTarget
+from companion.edges.sync.targets import SyncTarget, TooLarge
+
+# What a laptop reads from the store is capped: a receipt or a hold is a few KB.
+MAX_DOCUMENT_BYTES = 64 * 1024
+RECEIPT_NAME = re.compile(r"^([0-9]{8})(\.org)?\.json\.age$")  # exactly as `receipt_key` writes
 
 
 class OrgStore(Protocol):
-    def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None when there is none."""
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
+        """The object's bytes, or None when there is none; `TooLarge` beyond `limit`."""
         ...
 
     def names(self, folder: str) -> list[str]:
@@ -65,11 +71,15 @@ class FolderOrgStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         try:
-            return (self.root / key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            with (self.root / key).open("rb") as handle:
+                data = handle.read(-1 if limit is None else limit + 1)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
+        if limit is not None and len(data) > limit:
+            raise TooLarge(f"{key} is larger than {limit} bytes")
+        return data
 
     def names(self, folder: str) -> list[str]:
         try:
@@ -84,16 +94,28 @@ class FolderOrgStore:
             return []
 
     def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
+        """Whole or not at all: the bytes go to a temporary file first, which is then
+        hard-linked to `key` (a link never replaces a file: of two desks writing the same
+        receipt number, one wins). A writer killed midway leaves no partial `key`."""
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # O_EXCL: of two desks writing the same receipt number, one wins
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                return False
+        finally:
+            os.unlink(partial)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the new name survives a power cut too
+        finally:
+            os.close(folder)
         return True
 
     def put(self, key: str, data: bytes) -> None:
@@ -125,14 +147,16 @@ def receipt_key(rep: str, seq: int, *, org_only: bool = False) -> str:
 
 
 def _receipt_names(store: OrgStore, rep: str) -> dict[int, bool]:
-    """Receipt number -> whether only the organisation's copy (`.org.json.age`) exists."""
+    """Receipt number -> whether only the organisation's copy (`.org.json.age`) exists.
+
+    Only names exactly as `receipt_key` writes them count; any other name is not a receipt.
+    """
     found: dict[int, bool] = {}
     for name in store.names(receipts_folder(rep)):
-        stem, org_only = name.removesuffix(ORG_ONLY), name.endswith(ORG_ONLY)
-        if not org_only:
-            stem = name.removesuffix(".json.age")
-        if stem.isdigit() and name.endswith(".json.age"):
-            found[int(stem)] = found.get(int(stem), True) and org_only
+        match = RECEIPT_NAME.match(name)
+        if match and int(match.group(1)) >= 1:
+            seq, org_only = int(match.group(1)), match.group(2) is not None
+            found[seq] = found.get(seq, True) and org_only
     return found
 
 
@@ -141,7 +165,7 @@ def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
 
 
 def rep_recipient(store: OrgStore, rep: str) -> str | None:
-    raw = store.get(f"reps/{rep}/recipient.txt")
+    raw = store.get(f"reps/{rep}/recipient.txt", 1024)
     return raw.decode("ascii").strip() if raw else None
 
 
@@ -154,7 +178,11 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
         if org_only:
             found[seq] = WAITING_FOR_KEY
             continue
-        raw = store.get(receipt_key(rep, seq)) or b""
+        try:
+            raw = store.get(receipt_key(rep, seq), MAX_DOCUMENT_BYTES) or b""
+        except TooLarge:
+            found[seq] = "it is too large to be a receipt"
+            continue
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
         except pyrage.DecryptError:

@@ -296,6 +296,7 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
         "withdrawn": any(e.kind == "withdrawn" for e in events),
         "policy_version": decisive.policy_version if decisive else call_info["policy_version"],
         "script_version": decisive.script_version if decisive else None,
+        "script_sha256": (decisive.script_sha256 or None) if decisive else None,
         "language": decisive.language if decisive else None,
         "jurisdiction": decisive.jurisdiction if decisive else call_info["region"],
         "reason": _reason(status, call_info),
@@ -305,10 +306,12 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
                 "at": _iso(e.at),
                 "policy_version": e.policy_version,
                 "script_version": e.script_version,
+                "script_sha256": e.script_sha256 or None,
                 "language": e.language,
                 "jurisdiction": e.jurisdiction,
                 "rep": e.rep,
             }
+            | ({"script_text": e.script_text} if e.script_text is not None else {})
             for e in events
         ],
     }

@@ -40,6 +40,8 @@ class ConsentFact:
     language: str | None
     jurisdiction: str | None
     rep: str
+    script_sha256: str = ""  # of the exact text read (empty: recorded before it was kept)
+    script_text: str | None = None  # where the policy keeps the text
 
 
 @dataclass(frozen=True)

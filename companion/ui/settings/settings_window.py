@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QWidget
 from companion.core.errors import UserFacingError
 from companion.edges.audio.sources import CaptureSource, source_options
 from companion.edges.paths import AppPaths
+from companion.edges.policy.trust import trust_anchor
 from companion.edges.settings import SettingsFile
 from companion.ui.look.a11y import name_fields
 from companion.ui.look.text import plain_label
@@ -46,9 +47,7 @@ class SettingsWindow(QWidget):
             "Data folder": str(paths.data_dir),
             "Log file": str(paths.log_file),
             "Policy in force": policy_path,
-            "Organisation key": str(paths.organisation_key)
-            if paths.organisation_key.exists()
-            else "none configured (policies need no signature)",
+            "Organisation key": trust_anchor(paths).describe(),
         }
         for label, value in self.rows.items():
             shown = plain_label(value)

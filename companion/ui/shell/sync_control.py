@@ -79,8 +79,10 @@ class SyncControl(QObject):
         assert isinstance(result, SyncPass)
         self.running = False
         refresh, messages = result.refresh, self.context.messages
-        if refresh.changed or "refused" in refresh.message:  # news for the rep
+        if refresh.changed:  # news for the rep
             messages.info("Policy", refresh.message)
+        elif refresh.refused and not refresh.repeated:  # once per published file
+            messages.warning("Policy", refresh.message)
         if refresh.newly_expiring:
             self.warn_shortened_window(refresh.version, refresh.newly_expiring)
         self.tray.set_activity(result.summary)
@@ -115,9 +117,11 @@ class SyncControl(QObject):
         def work() -> str:
             from companion.app.retention_sweep import sweep
             from companion.app.sync.org_holds import org_holds
+            from companion.edges.sync.sealed_cache import SealedCache
 
             holds = org_holds(context.paths.data_dir)
-            report = sweep(context.store, policy, context.rep, holds=holds)
+            sealed = SealedCache.in_data(context.paths.data_dir)
+            report = sweep(context.store, policy, context.rep, holds=holds, sealed=sealed)
             return report.summary(dry_run=False) if report.deleted else ""
 
         def done(summary: object) -> None:

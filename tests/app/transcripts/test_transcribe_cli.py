@@ -74,3 +74,14 @@ def test_faster_whisper_transcribes_with_a_model_folder(tmp_path):
     assert done.returncode == 0, done.stderr
     assert jiwer.wer(SAID, done.stdout.partition("] ")[2].strip().lower()) < 0.2
     assert Path(MODEL).is_dir()
+
+
+def test_a_wav_declaring_an_absurd_sample_rate_is_refused_at_once(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    hostile = tmp_path / "one-hertz.wav"  # 160 KB of samples said to last 22 hours
+    sf.write(str(hostile), np.zeros((80_000, 1), dtype="int16"), 1, subtype="PCM_16")
+    done = transcribe(str(hostile))
+    assert done.returncode == 2 and "declares 1 Hz" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -209,3 +209,55 @@ def test_withdrawal_with_discard_leaves_nothing_to_transcribe(context, spoken):
     assert context.transcription.run_pending() == []
     assert context.transcripts.load(call_id) is None
     assert not context.transcripts.path_for(call_id).exists()
+
+
+def test_with_muting_no_audio_leaves_before_its_transcript_is_done(context, spoken, tmp_path):
+    from datetime import UTC, datetime
+
+    from call_helpers import CRM
+
+    from companion.app.sync.call_package import TranscriptPending
+    from companion.app.sync.worker import SyncWorker
+    from companion.edges.policy.files import default_policy_path
+    from companion.edges.store.transcripts import TranscriptJobs
+    from companion.edges.sync.folder_target import FolderTarget
+
+    org = pyrage.x25519.Identity.generate()
+    text = default_policy_path().read_text(encoding="utf-8")
+    muting = text.replace("mute_redacted_audio = false", "mute_redacted_audio = true")
+    muting += f'\n[sync]\nrecipients = ["{org.to_public()}"]\n'
+    context.paths.policy_override.write_text(muting, "utf-8")
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(FAR_END, speech(spoken, CARD))
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    for key in CRM:
+        context.review.crm.set_crm_field(call_id, key, f"{key}: done")
+    context.review.crm.mark_ready(call_id)  # ready before transcription ran
+
+    share = tmp_path / "share"
+    share.mkdir()
+    worker = SyncWorker(context.store, FolderTarget(share), context.audio_keys.master_key, "rep")
+    report = worker.run_once(context.active_policy().policy)
+    assert report.delivered == [] and report.failed == []
+    assert "1 waiting for the transcript" in report.summary()
+    assert not [p for p in share.iterdir() if p.name.startswith("call-")]
+
+    jobs = TranscriptJobs(context.store)
+    jobs.queue(call_id, datetime.now(UTC))
+    jobs.mark(call_id, "failed", datetime.now(UTC), error="no engine")  # failed for good
+    policy = context.active_policy().policy
+    with pytest.raises(TranscriptPending, match="failed"):  # the policy says: wait
+        package_call(
+            context.store, call_id, policy, context.audio_keys.master_key(), [str(org.to_public())]
+        )
+    without = muting.replace(
+        "mute_redacted_audio = true",
+        'mute_redacted_audio = true\nuntranscribed_audio = "without_audio"',
+    )
+    context.paths.policy_override.write_text(without, "utf-8")
+    assert worker.run_once(context.active_policy().policy).delivered == [call_id]
+    package = next(p for p in share.iterdir() if p.name.startswith("call-"))
+    assert not any(p.name.startswith("audio") for p in package.iterdir())  # nothing unmuted
