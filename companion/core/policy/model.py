@@ -164,13 +164,22 @@ class Transcription(_Strict):
     """Transcribing recorded calls on the laptop, after the call."""
 
     enabled: bool = True
-    engine: Literal["pocketsphinx", "faster-whisper"] = "pocketsphinx"
-    # A faster-whisper (CTranslate2) model folder on the laptop: never downloaded.
+    engine: Literal["faster-whisper", "pocketsphinx"] = "faster-whisper"
+    # A faster-whisper (CTranslate2) model folder on the laptop, e.g. a converted Whisper
+    # small; unset: the bundled Whisper base. Never downloaded.
     model_dir: Text | None = None
     # Mask runs of this many digits or more (cards, phones) before a transcript is kept.
     redact_digit_runs: int | None = Field(default=None, ge=2, le=32)
+    # Also mask e-mail addresses and IBANs (spoken or written).
+    redact_emails: bool = False
+    redact_ibans: bool = False
     # Also silence the masked numbers in the audio the organisation receives.
     mute_redacted_audio: bool = False
+    # Drafts (key moments, CRM fields) only from words the engine heard at least this
+    # surely (0..1); the transcript view marks the words below it.
+    min_word_confidence: float = Field(default=0.5, ge=0.0, le=0.99)
+    # Transcribe while another call records (a laptop with cores to spare).
+    while_recording: bool = False
 
 
 class Policy(_Strict):

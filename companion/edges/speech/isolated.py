@@ -13,6 +13,7 @@ pickled over the child's stdin/stdout (the child is this app's own code).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -157,10 +158,9 @@ def isolated(spec: EngineSpec) -> Transcriber:
 def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     from companion.edges.speech.engines import make_engine
 
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, LOWEST_PRIORITY)  # threads made later inherit it
-    except (OSError, AttributeError):  # not on this platform: normal priority
-        pass
+    # Threads made later inherit it; where the platform has none, normal priority.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, 0, LOWEST_PRIORITY)
     spec: EngineSpec = _receive(stdin)
     engine = make_engine(spec.name, spec.model_dir, spec.language)
 
