@@ -92,7 +92,8 @@ class CallTranscriber:
             heard = engine.transcribe(samples, _side_progress(progress, index), language)
             lines.extend(lines_for_side(heard, speaker, spans, rate))
         info = engine.info
-        transcript = Transcript(info.name, info.model, info.language, in_time_order(lines))
+        said_in = (language or "auto") if info.language == "per call" else info.language
+        transcript = Transcript(info.name, info.model, said_in, in_time_order(lines))
         # Masked here, before anything is stored: the sealed file, the search index,
         # the drafts, and so every export and package, only ever see the masked words.
         transcript = redact(

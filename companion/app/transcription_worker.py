@@ -23,7 +23,7 @@ from companion.edges.secrets import SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.speech.engines import DEFAULT_ENGINE, make_engine
 from companion.edges.speech.isolated import EngineSpec, isolated
-from companion.edges.speech.transcriber import Transcriber
+from companion.edges.speech.transcriber import EngineUnavailable, Transcriber
 from companion.edges.store.transcripts import TranscriptJobs
 
 log = logging.getLogger(__name__)
@@ -133,12 +133,12 @@ class TranscriptionWorker:
                 self._wait_while_recording(call_id, policy)
                 try:
                     engine = engine or self._engine(policy)
-                except UserFacingError as error:  # no model folder, say: calls stay queued
+                    if self._run_one(call_id, engine, policy):
+                        done.append(call_id)
+                except EngineUnavailable as error:  # no model, a damaged one: calls stay queued
                     log.warning("transcription waits: %s", error)
                     self._publish(TranscriptionProgress(call_id, "failed", 0.0, shown(error)))
                     break
-                if self._run_one(call_id, engine, policy):
-                    done.append(call_id)
         finally:
             if engine is not None:
                 engine.unload()  # idle memory after a pass is measured
@@ -157,6 +157,9 @@ class TranscriptionWorker:
 
         try:
             transcript = self._transcriber.transcribe(call_id, engine, policy, progress)
+        except EngineUnavailable:  # the engine's fault, not the call's: it stays queued
+            self._jobs.mark(call_id, "queued", self._clock())
+            raise
         except SecretStoreError as error:  # a locked keyring: try again at the next pass
             self._jobs.mark(call_id, "queued", self._clock())
             self._publish(TranscriptionProgress(call_id, "waiting", 0.0, shown(error)))

@@ -18,13 +18,19 @@ from companion.app.call_package import package_call
 from companion.app.calls import CallRequest
 from companion.app.library import LibraryQuery
 from companion.app.retention_sweep import sweep
+from companion.core.transcripts.redaction import is_number_word
 from companion.edges.store import audit
 from companion.edges.store.models import CallReviewRecord
 from companion.edges.sync.package import TRANSCRIPT_JSON, TRANSCRIPT_VTT
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 
-CARD = "my card number is four one one one two two two two"
+# A Luhn-valid test card (4111 1111 1111 1111) said as people say it: with "thousand",
+# "double" and digit words. The real default model writes it in digits, words or a mix.
+CARD = (
+    "my card number is four thousand one hundred eleven, one one one one, "
+    "double one, double one, one one one one"
+)
 
 
 @pytest.fixture
@@ -58,7 +64,8 @@ def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spok
     transcript = context.transcripts.load(call_id)
     words = spoken_words(transcript)
     assert "[number]" in words and transcript.redactions >= 1
-    assert not {"four", "one", "two"} & set(words), words
+    assert not any(is_number_word(w) for w in words), words
+    assert "card" in " ".join(words).lower()  # the real model heard the sentence
     with context.store() as db:
         created = [e for e in audit.entries(db) if e["kind"] == "transcript.created"]
     assert created[-1]["payload"]["redactions"] == transcript.redactions
@@ -74,7 +81,7 @@ def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spok
     vtt_bytes = pyrage.decrypt(package.files[TRANSCRIPT_VTT + ".age"], [org])
     synced = json.loads(pyrage.decrypt(package.files[TRANSCRIPT_JSON + ".age"], [org]))
     synced_words = [w[0] for line in synced["lines"] for w in line["words"]]
-    assert "[number]" in synced_words and not {"four", "one", "two"} & set(synced_words)
+    assert "[number]" in synced_words and not any(is_number_word(w) for w in synced_words)
 
     # The organisation reads it with the age CLI, and it is WebVTT with voice spans.
     (tmp_path / "key.txt").write_text(f"{org}\n", encoding="utf-8")
