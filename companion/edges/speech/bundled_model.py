@@ -87,7 +87,8 @@ def _sha256(paths: tuple[Path, ...]) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _checked(folder: Path) -> bool:
+def checked(folder: Path) -> bool:
+    """Every file of the model in `folder` has its expected size and sha256."""
     try:
         return all(_sha256((folder / name,)) == (size, digest) for name, size, digest in FILES)
     except OSError:
@@ -100,7 +101,7 @@ def model_folder(cache: Path, parts: ModelParts | None = None) -> Path:
     import tempfile
 
     folder = cache / f"whisper-base-{FILES[0][2][:12]}"
-    if _checked(folder):
+    if checked(folder):
         return folder
     parts = parts or installed_parts()
     cache.mkdir(parents=True, exist_ok=True)
@@ -120,7 +121,7 @@ def model_folder(cache: Path, parts: ModelParts | None = None) -> Path:
                 for path in paths:
                     with path.open("rb") as piece:
                         shutil.copyfileobj(piece, out, 1 << 20)
-        if not _checked(work):  # what was written is what was checked
+        if not checked(work):  # what was written is what was checked
             raise EngineUnavailable("the bundled speech model could not be assembled", REINSTALL)
         shutil.rmtree(folder, ignore_errors=True)
         work.rename(folder)

@@ -91,6 +91,11 @@ class IsolatedEngine:
     def info(self) -> EngineInfo:
         return self._info
 
+    @property
+    def child_pid(self) -> int | None:
+        """The transcription process, while it runs (None before and after a pass)."""
+        return self._child.pid if self._child is not None else None
+
     def _start(self) -> subprocess.Popen[bytes]:
         if self._child is None or self._child.poll() is not None:
             self._child = subprocess.Popen(
