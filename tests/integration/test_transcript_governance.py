@@ -4,6 +4,7 @@ the audio, exported for the rep, deleted with the audio, found by the library.""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -183,6 +184,26 @@ def test_the_library_finds_a_call_by_what_was_said(context, spoken):
     hits = context.search_calls(LibraryQuery(text="joining"))
     assert [row.call_id for row in hits] == [call_id]
     assert context.search_calls(LibraryQuery(text="pineapple")) == []
+    assert context.search_calls(LibraryQuery(text="card")) != []  # the sentence is indexed
+    for number in ("4111", "1111", "four", "thousand", "double", "one", "eleven"):
+        assert context.search_calls(LibraryQuery(text=number)) == [], number  # its digits not
+
+
+def test_the_rep_s_exports_hold_the_mask_not_the_number(context, spoken, tmp_path):
+    call_id = transcribed_call(context, spoken)
+    for kind in ("vtt", "md"):
+        out = tmp_path / f"call.{kind}"
+        context.exports.transcript(call_id, kind, out)
+        text = re.sub(r"\d+:\d\d(:\d\d)?([.,]\d+)?", " ", out.read_text(encoding="utf-8"))
+        assert "[number]" in text, kind
+        assert not re.findall(r"\d{4,}", text), (kind, text)
+        spoken = {w.strip(".,;:!?*").lower() for w in text.split()}
+        assert not spoken & {"four", "one", "thousand", "hundred", "eleven", "double"}, text
+    out = tmp_path / "call.json"
+    context.exports.transcript(call_id, "json", out)
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    said = [w[0] for line in exported["lines"] for w in line["words"]]
+    assert "[number]" in said and not any(is_number_word(w) for w in said), said
 
 
 def test_retention_deletes_the_transcript_with_the_audio(context, spoken):
