@@ -135,29 +135,42 @@ class IsolatedEngine:
                 "the call stays queued; if this repeats, see the log",
             ) from error
         except BaseException:
-            self.unload()  # a quit or a bug mid-way: the child must not outlive the pass
+            self._end(at_once=True)  # a quit or a bug mid-way: the child must not outlive it
             raise
 
     def unload(self) -> None:
+        self._end(at_once=False)
+
+    def _end(self, at_once: bool) -> None:
         child, self._child = self._child, None
         if child is None:
             return
         try:
-            if child.stdin is not None:
+            if at_once:
+                child.kill()
+            elif child.stdin is not None:
                 child.stdin.close()  # the child's loop ends at end of input
             child.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             child.kill()
             child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
+        for stream in (child.stdin, child.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 def isolated(spec: EngineSpec) -> Transcriber:
-    """The engine `spec` names, run in a child process (its info known without loading)."""
+    """The engine `spec` names, run in a child process. Its model is checked here first
+    (not loaded): a missing or damaged one is an EngineUnavailable before any call is
+    taken up, so the calls stay queued."""
     from companion.edges.speech.engines import make_engine
+    from companion.edges.speech.whisper_engine import WhisperEngine
 
-    return IsolatedEngine(spec, make_engine(spec.name, spec.model_dir, spec.language).info)
+    engine = make_engine(spec.name, spec.model_dir, spec.language)
+    if isinstance(engine, WhisperEngine):
+        engine.check()
+    return IsolatedEngine(spec, engine.info)
 
 
 def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> None:
@@ -181,6 +194,8 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             return
         try:
             heard = engine.transcribe(samples, ask, language)
+        except EOFError:  # the parent ended the pass (a quit): stop quietly
+            return
         except UserFacingError as error:
             _send(stdout, ("error", error.message, error.fix))
             continue

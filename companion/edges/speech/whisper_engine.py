@@ -45,6 +45,11 @@ class WhisperEngine:
         model = str(self._model_dir) if self._model_dir else NAME
         return EngineInfo("faster-whisper", model, self._language or "per call")
 
+    def check(self) -> None:
+        """The model is there and intact (the bundled one: each file's sha256), without
+        loading it; EngineUnavailable otherwise."""
+        self._folder()
+
     def _folder(self) -> Path:
         if self._model_dir is None:
             from companion.edges.paths import model_cache_dir
