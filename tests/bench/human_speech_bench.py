@@ -9,7 +9,8 @@ their phone copies (8 kHz, 300-3400 Hz, pink noise 0.02) come from
 (`IsolatedEngine`, nice 19), started once for the whole set. For each engine and
 condition: WER (jiwer, over all clips together, lower case, no punctuation), RTF
 (transcription wall time / audio length, the model's load not included; the load is
-shown on its own), and the transcription process's peak RSS (VmHWM). Then this
+shown on its own; the child's CPU seconds per audio second beside it, which the load of a
+shared machine does not change), and the transcription process's peak RSS (VmHWM). Then this
 process's RSS (it has the app's modules loaded, as the tray has) before the first
 transcription and after the child ended: the tray's idle memory, unchanged.
 Not a pytest test; exits 0 even when a target is missed.
@@ -78,11 +79,13 @@ def main() -> int:
             print(f"\n{name} ({engine.info.model}): model load {load:.1f} s")
             for condition, audio in sets.items():
                 heard, elapsed = [], 0.0
+                cpu_before = engine.cpu_seconds  # type: ignore[attr-defined]
                 for _clip, samples in audio:
                     started = time.perf_counter()
                     utterances = engine.transcribe(samples, lambda _f: None, "en")
                     elapsed += time.perf_counter() - started
                     heard.append(" ".join(w.text for u in utterances for w in u.words))
+                cpu = engine.cpu_seconds - cpu_before  # type: ignore[attr-defined]
                 refs = " ".join(normalised(c.reference) for c, _ in audio)
                 hyps = " ".join(normalised(h) for h in heard)
                 wer = jiwer.wer(refs, hyps)
@@ -91,7 +94,8 @@ def main() -> int:
                 limit = f" (target <= {target})" if target is not None else ""
                 print(
                     f"  {condition:5}: WER {wer:.3f}{limit}{verdict}; RTF {elapsed / seconds:.3f} "
-                    f"({elapsed:.1f} s for {seconds:.1f} s); peak RSS of the transcription "
+                    f"({elapsed:.1f} s for {seconds:.1f} s; CPU {cpu:.1f} s, "
+                    f"{cpu / seconds:.3f} CPU-s per s); peak RSS of the transcription "
                     f"process {engine.peak_rss_mb:.0f} MB"  # type: ignore[attr-defined]
                 )
                 for clip, text in zip(audio, heard, strict=True):

@@ -79,6 +79,13 @@ def peak_rss_mb() -> float:
     return 0.0
 
 
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class IsolatedEngine:
     """A Transcriber whose engine lives in a child process, from first use to unload()."""
 
@@ -86,6 +93,7 @@ class IsolatedEngine:
         self._spec, self._info = spec, info
         self._child: subprocess.Popen[bytes] | None = None
         self.peak_rss_mb = 0.0  # the child's, after its last transcription
+        self.cpu_seconds = 0.0  # the child's CPU time so far (user + system), for benches
 
     @property
     def info(self) -> EngineInfo:
@@ -123,7 +131,7 @@ class IsolatedEngine:
                     progress(message[1])  # may hold here while a call records
                     _send(child.stdin, "go")
                 elif message[0] == "done":
-                    self.peak_rss_mb = message[2]
+                    self.peak_rss_mb, self.cpu_seconds = message[2], message[3]
                     return list(message[1])
                 else:  # ("error", message, fix): the engine's own UserFacingError
                     raise EngineUnavailable(message[1], message[2])
@@ -199,7 +207,7 @@ def _child_main(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         except UserFacingError as error:
             _send(stdout, ("error", error.message, error.fix))
             continue
-        _send(stdout, ("done", tuple(heard), peak_rss_mb()))
+        _send(stdout, ("done", tuple(heard), peak_rss_mb(), _cpu_seconds()))
 
 
 if __name__ == "__main__":
