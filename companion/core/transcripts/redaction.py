@@ -94,6 +94,7 @@ class _Digits:
         self._total = 0  # thousands so far in the number being said
         self._group: int | None = None  # below a thousand
         self._last = ""  # kind of the last token
+        self._said = 0  # the value of the last number word, as said
         self._repeat = 0
 
     def _flush(self) -> None:
@@ -102,6 +103,7 @@ class _Digits:
         self._total, self._group, self._last = 0, None, ""
 
     def _value(self, value: int, kind: str) -> None:
+        self._said = value
         joins = (self._last in ("hundred", "thousand") and value < 100) or (
             self._last == "tens" and kind == "unit" and value and (self._group or 0) % 10 == 0
         )
@@ -154,11 +156,23 @@ class _Digits:
     def _scale(self, scale: int) -> None:
         group = self._group if self._group is not None else 1
         if scale == 100:
-            if self._last in ("hundred",):
+            if self._last == "hundred":
                 self._flush()
                 group = 1
+            elif group >= 100:  # "one hundred one hundred": a second number begins
+                said = self._said
+                self._group = group - said
+                self._flush()
+                group = said
             self._group, self._last = group * 100, "hundred"
         else:
+            if self._total and self._group is not None and self._last != "thousand":
+                # "one thousand twenty, one thousand": the last word said begins a new one
+                said = self._said if 0 < self._said <= self._group else self._group
+                self._group -= said
+                self._group = self._group or None
+                self._flush()
+                group = said
             self._total += group * 1000
             self._group, self._last = None, "thousand"
 
