@@ -23,6 +23,7 @@ from companion.app.transcripts.worker import TranscriptionWorker, engine_for
 from companion.core.calls.recorder import Recorder
 from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
+from companion.core.policy.model import Transcription
 from companion.edges.audio.container.keys import AudioKeys
 from companion.edges.audio.mic_watch import MicWatch, mic_watch
 from companion.edges.audio.recorder import AudioRecorder
@@ -139,8 +140,18 @@ def build_context(
         keys_anywhere or global_keys(),
         transcripts,
         transcription,
-        CallTranscripts(transcripts, TranscriptJobs(store)),
+        CallTranscripts(transcripts, TranscriptJobs(store), min_word_confidence(paths)),
     )
+
+
+def min_word_confidence(paths: AppPaths) -> Callable[[], float]:
+    """The policy's threshold below which the transcript view marks a word."""
+
+    def read() -> float:
+        policy = load_active_policy(paths).policy
+        return (policy.transcription if policy else Transcription()).min_word_confidence
+
+    return read
 
 
 def transcription_worker(

@@ -117,3 +117,9 @@ def free_bytes(folder: Path) -> int:
         return shutil.disk_usage(folder).free
     except OSError:
         return 0
+
+
+def model_cache_dir() -> Path:
+    """Where the bundled speech model is assembled once: shared by every profile (it holds
+    no one's data, and each file is checked against its sha256 at every load)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "models"
