@@ -13,7 +13,7 @@ from companion.app.compose import AppContext, build_context
 from companion.app.concerns import raise_concern
 from companion.app.library import access_view
 from companion.app.recovery import RecoveryReport, recover_interrupted
-from companion.app.sync_pass import sync_not_set_up, test_sync_target
+from companion.app.sync_pass import sync_problem, target_choice, test_sync_target
 from companion.app.transcription_worker import engine_words
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
@@ -297,6 +297,7 @@ class TrayApp(QObject):
                 self.open_review,
                 context.exports,
                 access=lambda: access_view(context.paths.data_dir, context.rep, policy),
+                syncs=sync_problem(context) is None,
             )
         if name == "policy":
             return PolicyWindow(active)
@@ -304,7 +305,8 @@ class TrayApp(QObject):
             context.settings,
             context.secrets,
             lambda: test_sync_target(context),
-            sync_not_set_up(active.policy),
+            sync_problem(context),
+            choice=target_choice(context),
         )
         transcription_box = TranscriptionSettings(
             context.settings, lambda: engine_words(context.active_policy().policy, context.settings)

@@ -89,9 +89,13 @@ def _deletion_badge(day: date | None, today: date) -> str | None:
 class LibraryTable(QTableWidget):
     """The calls, newest first; `rows` are the calls shown, in their order."""
 
-    def __init__(self, policy: Policy | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, policy: Policy | None, parent: QWidget | None = None, syncs: bool | None = None
+    ) -> None:
+        """`syncs` False: nothing can be delivered (no recipients or no target)."""
         super().__init__(0, len(COLUMNS), parent)
         self._policy = policy
+        self._syncs = syncs
         self.rep_locale = QLocale()  # the rep's: dates as they write them
         self.setAccessibleName("Calls")
         for column, title in enumerate(COLUMNS):
@@ -136,7 +140,9 @@ class LibraryTable(QTableWidget):
             self.setColumnWidth(column, min(width, 220))
 
     def show_rows(self, rows: list[LibraryRow], access: AccessView | None = None) -> None:
-        syncs = self._policy is None or bool(self._policy.sync.recipients)
+        syncs = self._syncs
+        if syncs is None:
+            syncs = self._policy is None or bool(self._policy.sync.recipients)
         today = date.today()
         self.setUpdatesEnabled(False)  # one repaint for the whole list
         self.setRowCount(len(rows))

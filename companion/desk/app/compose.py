@@ -41,9 +41,17 @@ class DeskProfile:
         return load_active_policy(self.paths)
 
     def org_store(self) -> OrgStore:
-        """The organisation's store: the profile's sync folder or bucket."""
-        outbox = self.paths.data_dir / "organisation-outbox"
-        return org_store_for(target_from_settings(self.settings.load(), self.secrets, outbox))
+        """The organisation's store: the policy's target, else the profile's settings'."""
+        policy = self.active_policy().policy
+        organisation = policy.sync.target if policy else None
+        target = target_from_settings(self.settings.load(), self.secrets, organisation)
+        if target is None:
+            raise UserFacingError(
+                "The desk has no organisation store to read from.",
+                "Name the folder or bucket in the policy's [sync.target] (or this "
+                "profile's settings).",
+            )
+        return org_store_for(target)
 
 
 def open_profile(
