@@ -329,7 +329,10 @@ def _opened_by(access: AccessView | None, call_id: str) -> QLabel:
     """Who in the organisation opened this call, from the receipts the last sync verified."""
     opened = access.by_call.get(call_id, []) if access else []
     warnings = " ".join(access.warnings) if access else ""
-    label = plain_label("\n".join(opened + ([f"Warning: {warnings}"] if warnings else [])))
+    waiting = [access.waiting] if access and access.waiting else []
+    label = plain_label(
+        "\n".join(opened + ([f"Warning: {warnings}"] if warnings else []) + waiting)
+    )
     label.setWordWrap(True)
-    label.setVisible(bool(opened or warnings))
+    label.setVisible(bool(opened or warnings or waiting))
     return label

@@ -24,6 +24,8 @@ from companion.core.access import signed
 from companion.core.policy.access import AccessRules
 
 GENESIS = "0" * 64
+# Why a receipt cannot be decrypted with the rep's key (the store edge says it so).
+NOT_FOR_YOU = "it is not encrypted to you, or it was changed"
 ACTIONS = {"open": "Viewed", "play": "Played", "read": "Transcript read", "export": "Exported"}
 
 
@@ -75,6 +77,23 @@ def receipt_body(
 class ChainReport:
     receipts: list[Receipt] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Receipts written before the rep's key reached the organisation: readable by the
+    # organisation only. Not a warning: nothing is wrong, the rep just cannot read them.
+    waiting: list[int] = field(default_factory=list)
+
+    def waiting_words(self) -> str:
+        return waiting_words(self.waiting)
+
+
+def waiting_words(numbers: list[int]) -> str:
+    """What the rep is told about receipts that wait for their key; "" when none do."""
+    if not numbers:
+        return ""
+    which = f"Receipt {numbers[0]}" if len(numbers) == 1 else f"Receipts 1 to {numbers[-1]}"
+    return (
+        f"{which}: waiting for your key. Written before your key reached the organisation, "
+        "so only the organisation can read them; receipts from now on are readable by you."
+    )
 
 
 def _receipt(document: dict[str, Any], digest: str) -> Receipt:
@@ -124,6 +143,12 @@ def verify_chain(
         if item is None:
             report.warnings.append(f"Receipt {seq} is missing from the organisation's store.")
             prev = seen.get(seq, "")
+            continue
+        # The rep's key is published once, so the receipts before it are the chain's
+        # start; one the rep read before, or one after a readable one, is a warning.
+        if item == NOT_FOR_YOU and seq not in seen and report.waiting == list(range(1, seq)):
+            report.waiting.append(seq)
+            prev = ""
             continue
         if isinstance(item, str):
             report.warnings.append(f"Receipt {seq} cannot be read: {item}.")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from companion.core.access import signed
+from companion.core.access.receipts import NOT_FOR_YOU
 from companion.edges.sync.package import INDEX
 from companion.edges.sync.targets import SyncTarget
 
@@ -141,7 +142,7 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
         except pyrage.DecryptError:
-            found[seq] = "it is not encrypted to you, or it was changed"
+            found[seq] = NOT_FOR_YOU
         except signed.SignedDocumentError as error:
             found[seq] = error.message.rstrip(".")
     return found
