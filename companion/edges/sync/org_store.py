@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from companion.core.access import signed
 from companion.core.access.receipts import NOT_FOR_YOU
+from companion.edges.privacy import share_mode
 from companion.edges.sync.package import INDEX
 from companion.edges.sync.targets import SyncTarget
 
@@ -82,11 +83,12 @@ class FolderOrgStore:
 
     def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(path.parent)
         try:  # O_EXCL: of two desks writing the same receipt number, one wins
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return False
+        os.fchmod(fd, share_mode(self.root, folder=False))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -95,10 +97,18 @@ class FolderOrgStore:
 
     def put(self, key: str, data: bytes) -> None:
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(path.parent)
         partial = path.with_name(path.name + ".partial")
         partial.write_bytes(data)
+        partial.chmod(share_mode(self.root, folder=False))
         os.replace(partial, path)
+
+    def _folder(self, folder: Path) -> None:
+        """Folders in the share as open as the share (the app's own umask is private)."""
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        for made in missing:
+            made.chmod(share_mode(self.root, folder=True))
 
     def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
         with os.scandir(self.root) as entries:
