@@ -33,7 +33,7 @@ STRETCHED = ("Account", "Why", "Tags", "Opened by")  # share what the fixed colu
 LONG_TEXT = {COLUMNS.index(name) for name in STRETCHED}
 SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
 SYNC_BADGES = {"synced": "synced", "uploading…": "pending", "retry later": "trouble"}
-OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
+OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "unclear", "blocked", "pending")
 SOON_DAYS = 7  # a deletion this close is shown as a warning
 
 

@@ -49,6 +49,7 @@ class QuickStartDialog(QDialog):
         self.decline_label = big_label("")
         self.agree_button = QPushButton("The customer agreed: start recording")
         self.decline_button = QPushButton("The customer declined: continue without recording")
+        self.unclear_button = QPushButton("The answer was unclear: do not record yet")
         self.notes_button = QPushButton("Start the call with notes only")
         self.continue_button = QPushButton("Continue with notes only")
         self._build()
@@ -64,7 +65,7 @@ class QuickStartDialog(QDialog):
         column.addWidget(plain_label("Read this to the customer:"))
         column.addWidget(self.script_label)
         column.addWidget(self.version_label)
-        for button in (self.agree_button, self.decline_button):
+        for button in (self.agree_button, self.decline_button, self.unclear_button):
             button.setAutoDefault(False)  # Enter never answers for the customer
             button.setMinimumHeight(44)
             column.addWidget(button)
@@ -85,6 +86,7 @@ class QuickStartDialog(QDialog):
         layout.addWidget(self.pages)
         self.agree_button.clicked.connect(lambda: self._answer(ConsentAnswer.AGREED))
         self.decline_button.clicked.connect(lambda: self._answer(ConsentAnswer.DECLINED))
+        self.unclear_button.clicked.connect(lambda: self._answer(ConsentAnswer.UNCLEAR))
         self.notes_button.clicked.connect(lambda: self._answer(ConsentAnswer.NONE))
         self.continue_button.clicked.connect(self.accept)
 
@@ -105,7 +107,7 @@ class QuickStartDialog(QDialog):
             f"Approved script version {self._policy.consent.script_version} ({language})"
         )
         self.pages.setCurrentIndex(ASK)
-        for button in (self.agree_button, self.decline_button):
+        for button in (self.agree_button, self.decline_button, self.unclear_button):
             button.setEnabled(has_account)  # who the call is with comes first
 
     def _answer(self, answer: ConsentAnswer) -> None:
