@@ -18,7 +18,7 @@ from companion.app.calls import CallRequest
 from companion.core.policy.model import Policy
 from companion.core.policy.rules import RecordingDecision
 from companion.ui.consent_dialog import ConsentAnswer, big_label
-from companion.ui.start_call_dialog import CallDetailsForm
+from companion.ui.start_call_dialog import CallDetailsForm, missing_label
 from companion.ui.text import plain_label
 
 PREVIEW_MS = 150  # after the last change of the details
@@ -52,6 +52,7 @@ class QuickStartDialog(QDialog):
         self.unclear_button = QPushButton("The answer was unclear: do not record yet")
         self.notes_button = QPushButton("Start the call with notes only")
         self.continue_button = QPushButton("Continue with notes only")
+        self.missing = missing_label()  # why the answers are disabled
         self._build()
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -84,6 +85,7 @@ class QuickStartDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.details)
         layout.addWidget(self.pages)
+        layout.addWidget(self.missing)
         self.agree_button.clicked.connect(lambda: self._answer(ConsentAnswer.AGREED))
         self.decline_button.clicked.connect(lambda: self._answer(ConsentAnswer.DECLINED))
         self.unclear_button.clicked.connect(lambda: self._answer(ConsentAnswer.UNCLEAR))
@@ -94,6 +96,7 @@ class QuickStartDialog(QDialog):
         """Show the script for these details, or why there will be no recording."""
         request = self.details.request()
         has_account = bool(request.account)
+        self.missing.setVisible(not has_account and self.pages.currentIndex() != DECLINED)
         decision = self._preview(request)
         if not decision.allowed or self._policy is None:
             self.reason_label.setText(decision.reason)

@@ -1,5 +1,5 @@
-"""An unclear answer is not a yes: logged on its own, the rep asks again or goes on
-without recording, and the program report counts it as a consent-ambiguity flag."""
+"""The customer's answers: an unclear one is not a yes (logged on its own, asked again or
+gone on without recording, a consent-ambiguity flag in the report); disabled answers say why."""
 
 from __future__ import annotations
 
@@ -66,3 +66,20 @@ def test_unclear_is_logged_never_records_and_is_flagged_in_the_report(qtbot, com
     assert facts["Consent rate (granted of asked)"] == "0%"
     flags = next(t for t in tables if t.key == "consent_ambiguity")
     assert flags.rows == [(manifest["call_type"]["key"], "unclear", 1)]
+
+
+def test_disabled_answers_say_what_is_missing_next_to_them(qtbot, companion):
+    from companion.ui.start_call_dialog import NEEDS_ACCOUNT
+
+    quick = companion.flow.quick_start()  # a new rep: no account to prefill
+    assert not quick.agree_button.isEnabled()
+    assert quick.missing.isVisible() and quick.missing.text() == NEEDS_ACCOUNT
+    qtbot.keyClicks(quick.details.account, "Initech")
+    qtbot.waitUntil(lambda: quick.agree_button.isEnabled())
+    assert not quick.missing.isVisible()
+    quick.close()
+    companion.tray.actions["start_call"].trigger()
+    start = companion.flow.dialog
+    assert start.missing.isVisible() and start.missing.text() == NEEDS_ACCOUNT
+    qtbot.keyClicks(start.account, "Initech")
+    assert not start.missing.isVisible()
