@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from companion.ui.fit import GrowingScroll, fit_to_contents
 from companion.ui.text import plain_label
 from companion.ui.theme import SPACE_L, SPACE_M, role_font
 
@@ -105,7 +106,7 @@ class ConsentDialog(QDialog):
         self.pages.addWidget(unclear_page(self.ask_again_button, self.go_on_button))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)  # each page has the theme's margins
-        layout.addWidget(self.pages)
+        layout.addWidget(GrowingScroll(self.pages))  # the whole script, at any font size
         self.agree_button.clicked.connect(self._agreed)
         self.decline_button.clicked.connect(self._declined)
         self.continue_button.clicked.connect(self.accept)
@@ -147,6 +148,7 @@ class ConsentDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        fit_to_contents(self)
         if self.pages.currentIndex() == 0:
             self.script_label.setFocus()
 

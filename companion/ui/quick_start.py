@@ -18,6 +18,7 @@ from companion.app.calls import CallRequest
 from companion.core.policy.model import Policy
 from companion.core.policy.rules import RecordingDecision
 from companion.ui.consent_dialog import ConsentAnswer, big_label
+from companion.ui.fit import GrowingScroll, fit_to_contents
 from companion.ui.start_call_dialog import CallDetailsForm, missing_label
 from companion.ui.text import plain_label
 
@@ -84,7 +85,7 @@ class QuickStartDialog(QDialog):
             self.pages.addWidget(page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.details)
-        layout.addWidget(self.pages)
+        layout.addWidget(GrowingScroll(self.pages))  # the whole script, at any font size
         layout.addWidget(self.missing)
         self.agree_button.clicked.connect(lambda: self._answer(ConsentAnswer.AGREED))
         self.decline_button.clicked.connect(lambda: self._answer(ConsentAnswer.DECLINED))
@@ -102,6 +103,7 @@ class QuickStartDialog(QDialog):
             self.reason_label.setText(decision.reason)
             self.pages.setCurrentIndex(NOT_RECORDED)
             self.notes_button.setEnabled(has_account)
+            fit_to_contents(self)
             return
         script, language = self._policy.consent_script(request.language)
         self.script_label.setText(script)
@@ -112,6 +114,7 @@ class QuickStartDialog(QDialog):
         self.pages.setCurrentIndex(ASK)
         for button in (self.agree_button, self.decline_button, self.unclear_button):
             button.setEnabled(has_account)  # who the call is with comes first
+        fit_to_contents(self)  # the whole script, whatever page was shown before
 
     def _answer(self, answer: ConsentAnswer) -> None:
         self.answered.emit(answer, self.details.request())

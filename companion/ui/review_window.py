@@ -6,12 +6,14 @@ filled and every automatic draft has been confirmed by the rep.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +21,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +44,7 @@ from companion.ui.transcript_panel import TranscriptPanel
 
 PLAY_LEAD_SECONDS = 5.0
 AUTOSAVE_MS = 400  # after the last keystroke
+DEFAULT_SIZE = (1180, 680)
 
 
 def moment_line(moment: MomentView) -> str:
@@ -71,7 +76,7 @@ class ReviewWindow(QWidget):
         self._policy = policy
         self.exports = CallExportBar(exports, call_id) if exports else None
         self.setWindowTitle("Review call")
-        self.resize(760, 840)
+        self.resize(*DEFAULT_SIZE)  # fits a 1280x800 or 1366x768 laptop with its panels
         self.heading = plain_label()
         self.opened_by = _opened_by(access, call_id)
         self.moments = QListWidget()
@@ -101,6 +106,7 @@ class ReviewWindow(QWidget):
         self.transcript = TranscriptPanel(self._playing_at)
         self.transcript.play_requested.connect(self._play_line)
         self.nuance = QPlainTextEdit()
+        self.nuance.setFixedHeight(5 * self.nuance.fontMetrics().lineSpacing())
         self.status = plain_label()
         self.status.setWordWrap(True)
         self.ready_button = QPushButton("Save and mark ready to sync")
@@ -118,34 +124,64 @@ class ReviewWindow(QWidget):
         self.reload()
 
     def _build(self) -> None:
+        """For a laptop screen: the call's moments beside its transcript, then what the
+        rep writes (CRM fields, nuance, Save) below them, scrolling as Tab goes through."""
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.opened_by)
         if self.exports is not None:
             layout.addWidget(self.exports)
         layout.addWidget(self.player)
-        layout.addWidget(
-            plain_label("Moments (double-click or Enter: play from a few seconds before)")
-        )
-        layout.addWidget(self.moments)
-        edit = QHBoxLayout()
-        for widget in (
-            self.tag,
-            self.note,
+        moments = QWidget()
+        left = QVBoxLayout(moments)
+        left.setContentsMargins(0, 0, 0, 0)
+        heading = plain_label("Moments (double-click or Enter: play from a few seconds before)")
+        heading.setWordWrap(True)
+        left.addWidget(heading)
+        left.addWidget(self.moments, 1)
+        chosen = QHBoxLayout()
+        chosen.addWidget(self.tag)
+        chosen.addWidget(self.note, 1)
+        left.addLayout(chosen)
+        actions = QHBoxLayout()
+        for button in (
             self.save_moment,
             self.confirm_button,
             self.report_button,
             self.delete_button,
         ):
-            edit.addWidget(widget)
-        layout.addLayout(edit)
-        layout.addWidget(plain_label("Transcript"))
-        layout.addWidget(self.transcript)
-        layout.addWidget(self.crm_fields)
-        layout.addWidget(plain_label("Human nuance (what the notes cannot say)"))
-        layout.addWidget(self.nuance)
-        layout.addWidget(self.status)
-        layout.addWidget(self.ready_button)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        left.addLayout(actions)
+        said = QWidget()
+        right = QVBoxLayout(said)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(plain_label("Transcript"))
+        right.addWidget(self.transcript, 1)
+        call = QSplitter(Qt.Orientation.Horizontal)
+        call.setChildrenCollapsible(False)
+        call.addWidget(moments)
+        call.addWidget(said)
+        notes = QWidget()
+        written = QVBoxLayout(notes)
+        written.setContentsMargins(0, 0, 0, 0)
+        written.addWidget(self.crm_fields)
+        written.addWidget(plain_label("Human nuance (what the notes cannot say)"))
+        written.addWidget(self.nuance)
+        written.addWidget(self.status)
+        written.addWidget(self.ready_button)
+        self.notes_scroll = QScrollArea()
+        self.notes_scroll.setWidget(notes)
+        self.notes_scroll.setWidgetResizable(True)
+        self.notes_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.notes_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        panes = QSplitter(Qt.Orientation.Vertical)
+        panes.setChildrenCollapsible(False)
+        panes.addWidget(call)
+        panes.addWidget(self.notes_scroll)
+        panes.setStretchFactor(0, 1)  # the call and the notes share the height
+        panes.setStretchFactor(1, 1)
+        layout.addWidget(panes, 1)
 
     def _typed(self) -> None:
         if not self._loading:
@@ -190,6 +226,30 @@ class ReviewWindow(QWidget):
             self.transcript.show_transcript(self._transcripts.for_call(self._call_id))
         self.nuance.setPlainText(call.human_nuance)
         self._show_readiness(call.ready_to_sync, call.missing)
+        self._reading_order()
+
+    def _reading_order(self) -> None:
+        """Tab reads the moments, then the transcript beside them, then the notes below."""
+
+        def tabbable(area: QWidget) -> list[QWidget]:
+            tab = Qt.FocusPolicy.TabFocus
+            return [w for w in area.findChildren(QWidget) if w.focusPolicy() & tab]
+
+        chain = [
+            self.moments,
+            self.tag,
+            self.note,
+            self.save_moment,
+            self.confirm_button,
+            self.report_button,
+            self.delete_button,
+            *tabbable(self.transcript),
+            *tabbable(self.crm_fields),
+            self.nuance,
+            self.ready_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _show_readiness(self, ready: bool, missing: list[str]) -> None:
         if ready:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 from companion.app.compose import AppContext
 from companion.app.library import access_view
 from companion.app.review.call_audio import CallAudio
-from companion.ui.a11y import follow_reading_order, name_fields
+from companion.ui.a11y import name_fields
 from companion.ui.call_flow import CallFlow
 from companion.ui.review_window import ReviewWindow
 
@@ -43,8 +43,7 @@ class ReviewWindows:
         )
         name_fields(window)  # its fields, by their labels
         self._windows[f"review:{call_id}"] = window
-        window.show()
-        follow_reading_order(window)  # its CRM fields are made after its buttons
+        window.show()  # its own tab order: moments, the transcript beside them, the notes
         window.raise_()
         return window
 
