@@ -91,6 +91,7 @@ class TrayApp(QObject):
             self.windows,
             self.pool,
             lambda text: self.raise_concern("ai_error", text),
+            ready=lambda _call_id: self.sync.sync_soon(),
         )
         # Writes a full disk refused (kept in memory) are retried between calls too.
         self.unsaved_retry = QTimer(self.tray)
@@ -124,6 +125,7 @@ class TrayApp(QObject):
             "withdraw": self.confirm_withdrawal,
             "end_call": lambda: flow.run_safely("end the call", calls.end_call),
             "show_call": lambda: self.call_windows.bring_back(),
+            "sync_now": lambda: self.sync.sync_now(),
             "library": lambda: self.open_window("library"),
             "policy": lambda: self.open_window("policy"),
             "settings": lambda: self.open_window("settings"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,6 +54,8 @@ def moment_line(moment: MomentView) -> str:
 
 
 class ReviewWindow(QWidget):
+    marked_ready = Signal(str)  # call id: the tray syncs soon after
+
     def __init__(
         self,
         review: ReviewService,
@@ -365,6 +367,7 @@ class ReviewWindow(QWidget):
             lambda: self._review.crm.mark_ready(self._call_id)
         ):
             self.reload()
+            self.marked_ready.emit(self._call_id)
 
     def _play_from(self, item: QListWidgetItem) -> None:
         self._play_moment(item.data(Qt.ItemDataRole.UserRole), PLAY_LEAD_SECONDS)

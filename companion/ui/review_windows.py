@@ -23,9 +23,10 @@ class ReviewWindows:
         windows: dict[str, QWidget],
         pool: QThreadPool,
         report_draft: Callable[[str], object],
+        ready: Callable[[str], object] | None = None,  # a call was marked ready to sync
     ) -> None:
         self._context, self._flow, self._windows = context, flow, windows
-        self._pool, self._report_draft = pool, report_draft
+        self._pool, self._report_draft, self._ready = pool, report_draft, ready
 
     def open(self, call_id: str) -> ReviewWindow:
         context = self._context
@@ -41,6 +42,8 @@ class ReviewWindows:
             report_draft=self._report_draft,
             access=access_view(context.paths.data_dir, context.rep, policy),
         )
+        if self._ready is not None:
+            window.marked_ready.connect(self._ready)
         name_fields(window)  # its fields, by their labels
         self._windows[f"review:{call_id}"] = window
         window.show()  # its own tab order: moments, the transcript beside them, the notes

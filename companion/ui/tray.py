@@ -32,6 +32,7 @@ ACTION_NAMES = (
     "withdraw",
     "end_call",
     "show_call",
+    "sync_now",  # calls marked ready go now, not at the next 15-minute pass
     "library",
     "policy",
     "settings",
@@ -49,6 +50,7 @@ ACTION_GLYPHS = {
     "withdraw": "comment-slash",
     "end_call": "phone-slash",
     "show_call": "headset",
+    "sync_now": "rotate",
     "library": "book",
     "policy": "shield-halved",
     "settings": "gear",
@@ -78,6 +80,7 @@ class TrayController(QObject):
             "withdraw": "Customer withdrew consent",
             "end_call": "End call",
             "show_call": "Show call window",
+            "sync_now": "Sync now",
             "library": "Library",
             "policy": "Policy",
             "settings": "Settings",
@@ -88,7 +91,7 @@ class TrayController(QObject):
             action = QAction(labels[name], self.menu)
             action.triggered.connect(handlers[name])
             self.actions[name] = action
-            if name in ("library", "quit"):
+            if name in ("sync_now", "quit"):
                 self.menu.addSeparator()
             self.menu.addAction(action)
         self.recent: list[Message] = []  # newest first, for the "Recent messages" menu
