@@ -71,7 +71,11 @@ class TrayApp(QObject):
         self.tray.icon.messageClicked.connect(self.prompt.clicked)
         self.tray.icon.activated.connect(self._tray_clicked)
         self.moment_keys = MomentKeys(
-            context.global_keys, context.calls, self.mark_tagged, self.tray
+            context.global_keys,
+            context.calls,
+            self.mark_tagged,
+            self.tray,
+            refuse=lambda why: context.messages.info("Not marked", why),
         )
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None

@@ -20,15 +20,16 @@ from companion.ui.text import tooltip_text
 from companion.ui.theme import SPACE_L
 
 COLUMNS = (
-    "Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on", "Opened by",
+    "Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Audio kept until",
+    "Opened by",
 )  # fmt: skip
 HEADER_TIPS = {
     "Sync": "Whether the call reached the organisation",
-    "Deleted on": "The day this computer deletes the call's audio (notes stay)",
+    "Audio kept until": "The day this computer deletes the call's audio (notes stay)",
     "Opened by": "Who in the organisation opened the call, from their signed receipts",
 }
 SYNC_COLUMN = COLUMNS.index("Sync")
-DELETED_COLUMN = COLUMNS.index("Deleted on")
+DELETED_COLUMN = COLUMNS.index("Audio kept until")
 STRETCHED = ("Account", "Why", "Tags", "Opened by")  # share what the fixed columns leave
 LONG_TEXT = {COLUMNS.index(name) for name in STRETCHED}
 SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
@@ -128,7 +129,7 @@ class LibraryTable(QTableWidget):
             "Call type": kinds[:20] or ["Call type"],
             "Outcome": list(OUTCOMES),
             "Sync": ["local (ready)", "retry later", "not set up", "uploading…"],
-            "Deleted on": [local_date(sample.date(), self.rep_locale)],
+            "Audio kept until": [local_date(sample.date(), self.rep_locale)],
         }
         for column, title in enumerate(COLUMNS):
             if title in STRETCHED:

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -95,6 +95,11 @@ class ReviewWindow(QWidget):
         self.save_moment.clicked.connect(self._save_moment)
         self.delete_button = QPushButton("Delete moment")
         self.delete_button.clicked.connect(self._delete_moment)
+        self.undo_button = QPushButton("Undo delete")  # the last deleted moment comes back
+        self.undo_button.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self._deleted: MomentView | None = None
         self.confirm_button = QPushButton("Confirm draft")
         self.confirm_button.clicked.connect(self._confirm)
         self.report_button = QPushButton("Report a wrong draft")
@@ -151,6 +156,7 @@ class ReviewWindow(QWidget):
             self.confirm_button,
             self.report_button,
             self.delete_button,
+            self.undo_button,
         ):
             actions.addWidget(button)
         actions.addStretch(1)
@@ -225,7 +231,8 @@ class ReviewWindow(QWidget):
         self.player.show_call(call)
         self.crm_fields.show_fields(call.crm_fields)
         if self._transcripts is not None:
-            self.transcript.show_transcript(self._transcripts.for_call(self._call_id))
+            shown = self._transcripts.for_call(self._call_id, bool(call.recorded))
+            self.transcript.show_transcript(shown)
         self.nuance.setPlainText(call.human_nuance)
         self._show_readiness(call.ready_to_sync, call.missing)
         self._reading_order()
@@ -245,6 +252,7 @@ class ReviewWindow(QWidget):
             self.confirm_button,
             self.report_button,
             self.delete_button,
+            self.undo_button,
             *tabbable(self.transcript),
             *tabbable(self.crm_fields),
             self.nuance,
@@ -306,7 +314,27 @@ class ReviewWindow(QWidget):
         if moment is not None and self._guard(
             lambda: self._review.moments.delete_moment(moment.id)
         ):
+            self._deleted = moment
             self.reload()
+            self.undo_button.show()
+            self.status.setText(f"Moment at {clock_text(moment.offset_ms)} deleted.")
+
+    def undo_delete(self) -> None:
+        """The last deleted moment, back as it was (a new entry in the audit trail)."""
+        moment, self._deleted = self._deleted, None
+        self.undo_button.hide()
+        if moment is not None and self._guard(
+            lambda: self._review.moments.add_moment(
+                self._call_id,
+                moment.offset_ms,
+                moment.note,
+                moment.tag,
+                draft=moment.draft,
+                had_audio=moment.had_audio,
+            )
+        ):
+            self.reload()
+            self.status.setText(f"Moment at {clock_text(moment.offset_ms)} restored.")
 
     def _confirm(self) -> None:
         moment = self._current()
