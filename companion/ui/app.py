@@ -68,7 +68,7 @@ class TrayApp(QObject):
             self.tray.actions["ignore_app"],
             self.tray,
         )
-        self.tray.icon.messageClicked.connect(self.prompt.clicked)
+        self.tray.icon.messageClicked.connect(self._message_clicked)
         self.tray.icon.activated.connect(self._tray_clicked)
         self.moment_keys = MomentKeys(
             context.global_keys,
@@ -199,9 +199,10 @@ class TrayApp(QObject):
 
         def done(report: object) -> None:
             assert isinstance(report, RecoveryReport)
-            if report.recovered or report.failed:
-                level = context.messages.warning if report.failed else context.messages.info
-                level("Recording recovered after a crash", report.summary())
+            for call_id, seconds in report.recovered:
+                self._say_recovered(call_id, seconds)
+            if report.failed:
+                context.messages.warning("Recording not recovered", report.summary())
             self.recovery_finished.emit()
 
         def failed(error: BaseException) -> None:
@@ -209,6 +210,30 @@ class TrayApp(QObject):
             self.recovery_finished.emit()
 
         self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
+
+    def _say_recovered(self, call_id: str, seconds: float) -> None:
+        """Names the call, and a click on the notification opens its review."""
+        try:
+            call = self.context.review.review(call_id)
+        except UserFacingError:
+            words = f"Call {call_id[:8]}: {seconds:.0f} s of audio kept."
+        else:
+            when = f"{call.started_at:%d %b, %H:%M}"
+            words = f"{call.account}, {when}: {seconds:.0f} s of audio kept."
+        self.context.messages.warning(
+            "Recording recovered after a crash",
+            f"{words} Click to review it.",
+            review=call_id,
+        )
+
+    def _message_clicked(self) -> None:
+        """A click on a notification: the review it offers, else the call it offers."""
+        shown = self.tray.shown
+        call_id = shown.context.get("review") if shown is not None else None
+        if call_id:
+            self.open_review(call_id)
+            return
+        self.prompt.clicked()
 
     def _retry_unsaved(self) -> None:
         if self.context.calls.unsaved.count:

@@ -96,6 +96,7 @@ class TrayController(QObject):
             self.menu.addAction(action)
         self.recent: list[Message] = []  # newest first, for the "Recent messages" menu
         self.queue: list[Message] = []  # waiting to be shown, oldest first
+        self.shown: Message | None = None  # the notification on screen (or last shown)
         self.showing = QTimer(self)
         self.showing.setSingleShot(True)
         self.showing.timeout.connect(self._show_next)
@@ -165,6 +166,9 @@ class TrayController(QObject):
         self._fill_recent()
         if message.context.get("urgent") == "yes":
             self.queue.insert(0, message)  # a call starting does not wait behind sync news
+            interrupted = self.shown if self.showing.isActive() else None
+            if interrupted is not None and interrupted.context.get("review"):
+                self.queue.insert(1, interrupted)  # an offer to act comes back after it
             self._show_next()
             return
         self.queue.append(message)
@@ -175,8 +179,10 @@ class TrayController(QObject):
         if not self.queue:
             return
         message = self.queue.pop(0)
+        self.shown = message  # what a click on the notification is about
         self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], SHOW_MS)
-        self.showing.start(SHOW_MS if self.queue else SHOW_MS // 2)
+        offers = bool(message.context.get("review"))  # its whole turn: it is to be clicked
+        self.showing.start(SHOW_MS if self.queue or offers else SHOW_MS // 2)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
