@@ -32,6 +32,7 @@ from companion.app.library import AccessView, LibraryQuery, LibraryRow
 from companion.app.notes_export import library_csv
 from companion.core.policy.model import Policy
 from companion.ui.call_export import CallExportBar
+from companion.ui.export_place import documents_path
 from companion.ui.library_table import OUTCOMES, LibraryTable
 from companion.ui.text import plain_label
 from companion.ui.theme import SPACE_L, SPACE_M, SPACE_S
@@ -263,7 +264,9 @@ class LibraryWindow(QWidget):
             return library_csv(self.rows, out)
 
     def _choose_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export library", "library.csv", "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export library", documents_path("library.csv"), "CSV (*.csv)"
+        )
         if name:
             self.export_csv(Path(name))
 
