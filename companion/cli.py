@@ -108,8 +108,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _recover(_args: argparse.Namespace) -> int:
+    from companion.app.calls.recovery import recover_interrupted
     from companion.app.compose import build_context
-    from companion.app.recovery import recover_interrupted
 
     context = build_context()
     lock = ProfileLock(context.paths.data_dir)
@@ -123,9 +123,9 @@ def _recover(_args: argparse.Namespace) -> int:
 
 
 def _export_notes(args: argparse.Namespace) -> int:
-    from companion.app.audio_export import ExportError
+    from companion.app.calls.audio_export import ExportError
     from companion.app.compose import build_context
-    from companion.app.notes_export import export_notes
+    from companion.app.library.notes_export import export_notes
 
     context = build_context()
     out = Path(args.out) if args.out else None
@@ -144,7 +144,7 @@ def _export_notes(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from companion.app.audio_export import ExportError, export_audio
+    from companion.app.calls.audio_export import ExportError, export_audio
     from companion.app.compose import build_context
 
     if args.format:
@@ -165,7 +165,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _transcribe(args: argparse.Namespace) -> int:
-    from companion.app.transcribe_file import transcribe_file
+    from companion.app.transcripts.transcribe_file import transcribe_file
     from companion.core.transcripts.formats import render
     from companion.edges.speech.engines import make_engine
 
@@ -177,7 +177,7 @@ def _transcribe(args: argparse.Namespace) -> int:
 
 def _sync(_args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
-    from companion.app.sync_pass import SyncRefused, sync_once
+    from companion.app.sync.sync_pass import SyncRefused, sync_once
 
     try:
         summary = sync_once(
@@ -198,8 +198,8 @@ def _sync(_args: argparse.Namespace) -> int:
 
 def _retention_sweep(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
-    from companion.app.org_holds import org_holds
     from companion.app.retention_sweep import sweep
+    from companion.app.sync.org_holds import org_holds
 
     context = build_context()
     active = context.active_policy()
@@ -231,7 +231,7 @@ def _run_tray(_args: argparse.Namespace) -> int:
     if no_desktop():  # before Qt, which would abort with a plugin message
         print(f"error: {NO_DESKTOP}; {NO_DESKTOP_FIX}.", file=sys.stderr)
         return 2
-    from companion.ui.app import run
+    from companion.ui.shell.app import run
 
     return run(AppPaths.from_environment())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from peers.sounds import MIC, play, tone
 
-from companion.app.calls import CallRequest
+from companion.app.calls.service import CallRequest
 from companion.edges.policy.files import default_policy_path
 
 CRM = ("qualification", "next_steps", "timeline", "risks")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from call_helpers import ready_call
 
-from companion.app.access_receipts import BOOK, ReceiptBook
-from companion.app.call_package import package_call
-from companion.app.sync_pass import sync_once
+from companion.app.sync.access_receipts import BOOK, ReceiptBook
+from companion.app.sync.call_package import package_call
+from companion.app.sync.sync_pass import sync_once
 from companion.edges.paths import AppPaths
 from companion.edges.sync.folder_target import FolderTarget
 

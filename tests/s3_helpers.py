@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from peers.s3 import REGION, TEST_KEY
 
-from companion.app.call_package import package_call
-from companion.app.calls import CallRequest
+from companion.app.calls.service import CallRequest
+from companion.app.sync.call_package import package_call
 from companion.edges.sync.package import sha256_hex
 from companion.edges.sync.s3_connection import (
     S3Credentials,

@@ -53,7 +53,7 @@ def test_an_import_of_the_rep_app_from_the_desk_breaks_the_contract(tmp_path):
 
 REP_ENTRY_POINTS = """
 import sys
-import companion.cli, companion.ui.app, companion.app.compose
+import companion.cli, companion.ui.shell.app, companion.app.compose
 companion.cli.build_parser().parse_args(["doctor"])
 loaded = sorted(m for m in sys.modules if m.startswith("companion.desk"))
 print(loaded)

@@ -10,20 +10,20 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.app.call_exports import CallExports
-from companion.app.call_history import CallHistory
-from companion.app.call_watch import CallWatch
-from companion.app.calls import CallService
-from companion.app.library import LibraryQuery, LibraryRow, search_calls
+from companion.app.calls.history import CallHistory
+from companion.app.calls.service import CallService
+from companion.app.calls.watch import CallWatch
+from companion.app.library.exports import CallExports
+from companion.app.library.search import LibraryQuery, LibraryRow, search_calls
 from companion.app.messages import MessageChannel
 from companion.app.review.service import ReviewService
-from companion.app.transcript_view import CallTranscripts
-from companion.app.transcription import CallTranscriber
-from companion.app.transcription_worker import TranscriptionWorker, engine_for
+from companion.app.review.transcript_view import CallTranscripts
+from companion.app.transcripts.transcription import CallTranscriber
+from companion.app.transcripts.worker import TranscriptionWorker, engine_for
 from companion.core.calls.recorder import Recorder
 from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
-from companion.edges.audio.keys import AudioKeys
+from companion.edges.audio.container.keys import AudioKeys
 from companion.edges.audio.mic_watch import MicWatch, mic_watch
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources

@@ -218,7 +218,7 @@ def check_transcription(paths: AppPaths) -> CheckResult:
     """Which engine transcribes calls, its model and language; loaded for real."""
     import numpy as np
 
-    from companion.app.transcription_worker import engine_for
+    from companion.app.transcripts.worker import engine_for
     from companion.core.errors import UserFacingError
     from companion.edges.settings import SettingsFile
 

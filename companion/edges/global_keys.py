@@ -20,7 +20,7 @@ WAIT_SECONDS = 0.2  # how soon the thread notices stop()
 
 
 class GlobalKeys(Protocol):
-    def start(self, digits: list[str]) -> bool: ...
+    def grab(self, digits: list[str]) -> bool: ...
 
     def stop(self) -> None: ...
 
@@ -30,7 +30,7 @@ class GlobalKeys(Protocol):
 class NullGlobalKeys:
     """No system-wide keys on this platform."""
 
-    def start(self, digits: list[str]) -> bool:
+    def grab(self, digits: list[str]) -> bool:
         return False
 
     def stop(self) -> None:
@@ -48,7 +48,7 @@ class X11GlobalKeys:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, digits: list[str]) -> bool:
+    def grab(self, digits: list[str]) -> bool:
         """Grab the keys; False (and a log line) when the display will not give them."""
         from Xlib import XK, X, display, error
 

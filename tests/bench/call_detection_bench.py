@@ -103,7 +103,7 @@ def main() -> int:
         with pulse.running_pulse(work / "pulse") as peer:
             os.environ.update(peer.env)
             env = clean_env(**peer.env)
-            from companion.app.call_watch import CallWatch
+            from companion.app.calls.watch import CallWatch
             from companion.edges.audio.mic_watch import PulseMicWatch
             from companion.edges.paths import AppPaths
             from companion.edges.policy.files import load_active_policy
@@ -116,7 +116,7 @@ def main() -> int:
                 lambda: load_active_policy(paths),
                 SettingsFile(paths.settings_file),
             )
-            watch.start()
+            watch.start_watching()
             try:
                 time.sleep(1.0)
                 cpu = idle_cpu(watch, args.idle_seconds)

@@ -80,7 +80,7 @@ def bench_listing(root: Path, org, packages: int, runs: int) -> None:
 def bench_receipts(root: Path, org, count: int) -> None:
     import pyrage
 
-    from companion.app.access_receipts import fetch_receipts, publish_recipient, read_receipts
+    from companion.app.sync.access_receipts import fetch_receipts, publish_recipient, read_receipts
     from companion.core.access.receipts import verify_chain
     from companion.desk.app.receipt_writer import write_receipt
     from companion.edges.store.database import open_store

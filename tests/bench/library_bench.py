@@ -133,7 +133,7 @@ def build(home: Path, calls: int, moments: int, seed: int) -> float:
 
 
 def queries(policy, seed: int, count: int) -> list:
-    from companion.app.library import LibraryQuery
+    from companion.app.library.search import LibraryQuery
 
     rng = random.Random(seed)
     tags, types = list(policy.tags), list(policy.call_types)
@@ -177,7 +177,7 @@ def main() -> int:
         seconds = build(home, args.calls, args.moments, args.seed)
         print(f"built {args.calls} calls, {args.moments} moments in {seconds:.1f} s")
 
-        from companion.app.library import search_calls
+        from companion.app.library.search import search_calls
         from companion.edges.paths import AppPaths
         from companion.edges.policy.files import load_active_policy
         from companion.edges.store.database import open_store
@@ -212,15 +212,15 @@ def window_opens(store, policy, opens: int) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from companion.app.library import search_calls
-    from companion.ui.library_window import LibraryWindow
+    from companion.app.library.search import search_calls
+    from companion.ui.library.library_window import LibraryWindow
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     try:
-        from companion.ui.theme import Theme
+        from companion.ui.look.theme import Theme
     except ImportError:  # code from before the theme: measured without it
-        print("(no companion.ui.theme: the window opens unthemed)")
+        print("(no companion.ui.look.theme: the window opens unthemed)")
     else:
         Theme(app)
     timings = []

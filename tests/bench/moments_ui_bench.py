@@ -31,10 +31,10 @@ def shortcut_latency(presses: int) -> list[float]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from companion.app.calls import CallRequest
+    from companion.app.calls.service import CallRequest
     from companion.app.compose import build_context
     from companion.core.calls.recorder import NullRecorder
-    from companion.ui.app import TrayApp
+    from companion.ui.shell.app import TrayApp
 
     app = TrayApp(build_context(recorder=NullRecorder()), lambda: None)
     calls = app.context.calls
@@ -65,8 +65,8 @@ def library_open(home: Path) -> list[float]:
     from library_bench import build
 
     from companion.app.compose import build_context
-    from companion.app.library import search_calls
-    from companion.ui.library_window import LibraryWindow
+    from companion.app.library.search import search_calls
+    from companion.ui.library.library_window import LibraryWindow
 
     build(home, 10_000, 100_000, 7)
     context = build_context()

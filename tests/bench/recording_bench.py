@@ -54,7 +54,7 @@ SPEECH = (
 # The crash trial's recorder: the same code path as the app, in a process we can SIGKILL.
 CHILD = """
 import sys
-from companion.app.calls import CallRequest
+from companion.app.calls.service import CallRequest
 from companion.app.compose import build_context
 context = build_context()
 context.calls.start_call(CallRequest("Acme", "demo", "DE"))
@@ -182,7 +182,7 @@ def latest_segment(context):  # -> RecordingSegmentRecord | None
 
 
 def request():
-    from companion.app.calls import CallRequest
+    from companion.app.calls.service import CallRequest
 
     return CallRequest("Acme", "demo", "DE")
 

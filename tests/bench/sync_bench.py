@@ -200,7 +200,7 @@ def bench_sync_faults(peer, count: int, real_backoff: bool) -> None:
     from peers.faulty_proxy import faulty_proxy
     from peers.s3 import REGION, TEST_KEY
 
-    from companion.app.sync_worker import SyncWorker
+    from companion.app.sync.worker import SyncWorker
     from companion.edges.paths import resources_dir
     from companion.edges.policy.files import load_active_policy
     from companion.edges.store.database import open_store
@@ -394,7 +394,7 @@ def main() -> int:
     from peers.s3 import running_s3
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
-    logging.getLogger("companion.app.sync_worker").setLevel(logging.ERROR)
+    logging.getLogger("companion.app.sync.worker").setLevel(logging.ERROR)
     began = time.perf_counter()
     with running_s3() as peer:
         if "1" not in skip:

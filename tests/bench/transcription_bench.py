@@ -113,7 +113,7 @@ def child(engine_name: str, sealed: str, key_hex: str, model: str | None) -> Non
     import gc
 
     import companion.app.compose  # noqa: F401  (the app's modules, as loaded when idle)
-    from companion.app.transcription import lines_for_side
+    from companion.app.transcripts.transcription import lines_for_side
     from companion.core.transcripts.model import Speaker
     from companion.edges.memory import give_back_memory
     from companion.edges.speech.engines import make_engine
@@ -233,7 +233,7 @@ def bench_recording_cpu(work: Path, seconds: float) -> None:
                     rb.start_recording(context)
                     time.sleep(8)
                     context.calls.end_call()
-                    context.transcription.start()
+                    context.transcription.start_jobs()
                     context.transcription.kick()
                 if not rb.start_recording(context):
                     print("    not recording: skipped")

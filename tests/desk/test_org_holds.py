@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from desk_helpers import DeskProfile
 from sqlalchemy import select
 
-from companion.app.library import access_view
-from companion.app.org_holds import org_holds
+from companion.app.library.search import access_view
 from companion.app.retention_sweep import sweep
-from companion.app.sync_pass import sync_once
+from companion.app.sync.org_holds import org_holds
+from companion.app.sync.sync_pass import sync_once
 from companion.core.access import signed
 from companion.edges.settings import SettingsFile
 from companion.edges.store import audit

@@ -14,8 +14,8 @@ import pytest
 from desk_helpers import recorded_package
 from desk_world import alices_call, carols_call
 
-from companion.app.concerns import raise_concern
-from companion.app.sync_pass import sync_once
+from companion.app.sync.concerns import raise_concern
+from companion.app.sync.sync_pass import sync_once
 from companion.edges.sync.folder_target import FolderTarget
 
 pytestmark = pytest.mark.usefixtures("secret_service")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from desk_world import alices_call, book
 
-from companion.app.library import access_view, search_calls
-from companion.app.sync_pass import sync_once
-from companion.ui.library_window import LibraryWindow
+from companion.app.library.search import access_view, search_calls
+from companion.app.sync.sync_pass import sync_once
+from companion.ui.library.library_window import LibraryWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
 WHY = ("--purpose", "coaching", "--reason", "objection handling")

@@ -12,15 +12,15 @@ import pytest
 from desk_helpers import DeskProfile, pem_of, recorded_package
 from desk_world import alices_call, book, carols_call
 
-from companion.app.library import access_view, search_calls
-from companion.app.sync_pass import sync_once
+from companion.app.library.search import access_view, search_calls
+from companion.app.sync.sync_pass import sync_once
 from companion.core.access import signed
 from companion.core.transcripts.model import SpokenWord, Transcript, TranscriptLine
 from companion.edges.store import audit
 from companion.edges.sync.folder_target import FolderTarget
-from companion.ui.library_table import COLUMNS
-from companion.ui.library_window import LibraryWindow
-from companion.ui.review_window import ReviewWindow
+from companion.ui.library.library_table import COLUMNS
+from companion.ui.library.library_window import LibraryWindow
+from companion.ui.review.review_window import ReviewWindow
 
 pytestmark = pytest.mark.usefixtures("secret_service")
 

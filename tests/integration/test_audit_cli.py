@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from peers.commands import companion as run_companion
 
-from companion.app.calls import CallRequest
+from companion.app.calls.service import CallRequest
 from companion.edges.paths import AppPaths
 
 

@@ -30,9 +30,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from companion.edges.audio.container_reader import read_container
-from companion.edges.audio.container_writer import EncryptedWriter
-from companion.edges.audio.keys import MASTER_KEY_NAME, AudioKeys
+from companion.edges.audio.container.keys import MASTER_KEY_NAME, AudioKeys
+from companion.edges.audio.container.reader import read_container
+from companion.edges.audio.container.writer import EncryptedWriter
 from companion.edges.secrets import SecretStore, SecretStoreError
 
 KEY_VARIABLE = "RC_TEST_AUDIO_MASTER_KEY"
@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from companion.edges.audio.container_writer import EncryptedWriter
+from companion.edges.audio.container.writer import EncryptedWriter
 
 RATE, SECONDS = 48_000, int(sys.argv[3])
 key = bytes.fromhex(os.environ["RC_TEST_AUDIO_MASTER_KEY"])
@@ -74,7 +74,7 @@ FULL_DISK_CHILD = r"""
 import os, resource, signal, sys
 from pathlib import Path
 
-from companion.edges.audio.container_writer import EncryptedWriter
+from companion.edges.audio.container.writer import EncryptedWriter
 
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG from write() instead of dying
 resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))  # the disk is full at 2000 bytes

@@ -11,7 +11,7 @@ import pytest
 from call_helpers import organisation_policy, ready_call
 
 from companion.app.doctor import check_privacy
-from companion.app.sync_pass import sync_once
+from companion.app.sync.sync_pass import sync_once
 from companion.edges.paths import AppPaths
 from companion.edges.privacy import readable_by_others
 

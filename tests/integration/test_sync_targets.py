@@ -22,7 +22,7 @@ from s3_helpers import (
     versions_by_key,
 )
 
-from companion.app.call_package import package_call
+from companion.app.sync.call_package import package_call
 from companion.edges.secrets import SecretStore
 from companion.edges.sync.folder_target import FolderTarget
 from companion.edges.sync.package import INDEX, sha256_hex

@@ -25,14 +25,14 @@ from PySide6.QtCore import QLocale, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
-from companion.app.calls import CallRequest
+from companion.app.calls.service import CallRequest
 from companion.app.compose import build_context
-from companion.ui.app import TrayApp
-from companion.ui.blocked_dialog import BlockedDialog
-from companion.ui.consent_dialog import ConsentDialog
-from companion.ui.gui_garbage import GuiThreadGarbage
-from companion.ui.start_call_dialog import StartCallDialog
-from companion.ui.theme import Theme
+from companion.ui.calls.blocked_dialog import BlockedDialog
+from companion.ui.calls.consent_dialog import ConsentDialog
+from companion.ui.calls.start_call_dialog import StartCallDialog
+from companion.ui.look.theme import Theme
+from companion.ui.shell.app import TrayApp
+from companion.ui.shell.gui_garbage import GuiThreadGarbage
 
 TICK_MS = 25
 PATIENCE_TICKS = 400  # 10 s for anything awaited
@@ -159,7 +159,7 @@ def tray_menu_shot(icon: QRect) -> None:
 
 
 def start_dialog() -> None:
-    dialog = companion.flow.start()
+    dialog = companion.flow.ask_details()
     dialog.move(60, 60)
     dialog.account.setText("Globex Corporation")
     dialog.call_type.setCurrentIndex(dialog.call_type.findData("demo"))
@@ -258,7 +258,7 @@ def end_and_close_review() -> None:
 
 def blocked_call() -> None:
     end_and_close_review()
-    dialog = companion.flow.start()
+    dialog = companion.flow.ask_details()
     dialog.account.setText("Initech")
     dialog.call_type.setCurrentIndex(dialog.call_type.findData("legal"))
     dialog.region.setCurrentIndex(dialog.region.findData("US"))

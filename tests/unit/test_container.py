@@ -21,16 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from keyring.backends import fail
 
-from companion.edges.audio.container_format import (
+from companion.edges.audio.container.format import (
     HEADER_SIZE,
     LENGTH,
     MAX_RECORD_PLAINTEXT,
     RECORD_OVERHEAD,
     ContainerError,
 )
-from companion.edges.audio.container_reader import read_container
-from companion.edges.audio.container_writer import EncryptedWriter
-from companion.edges.audio.keys import AudioKeys
+from companion.edges.audio.container.keys import AudioKeys
+from companion.edges.audio.container.reader import read_container
+from companion.edges.audio.container.writer import EncryptedWriter
 from companion.edges.secrets import SecretStore, SecretStoreError
 
 RATE = 48_000

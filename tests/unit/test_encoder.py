@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from companion.edges.audio import encoder
-from companion.edges.audio.container_reader import read_container
-from companion.edges.audio.container_writer import EncryptedWriter
+from companion.edges.audio.container.reader import read_container
+from companion.edges.audio.container.writer import EncryptedWriter
 from companion.edges.audio.decode import decode_segment
 from companion.edges.audio.encoder import EncryptedOpusSink
 

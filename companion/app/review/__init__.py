@@ -1,1 +1,4 @@
-"""Reviewing an ended call: its moments, its CRM fields, and marking it ready to sync."""
+"""Reviewing an ended call: its moments, CRM fields, audio, transcript, and readiness to sync.
+
+May use `companion.app.calls.service` (the call's records), the edges and the core.
+"""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.app.audio_export import open_playback
+from companion.app.calls.audio_export import open_playback
 from companion.edges.audio.capture import SAMPLE_RATE
 from companion.edges.store.recordings import kept_segments
 

@@ -56,7 +56,7 @@ class Recorder(Protocol):
         locked keyring), said before the customer is asked; None when it can.
         """
 
-    def start(self, grant: CaptureGrant) -> Path:
+    def open_capture(self, grant: CaptureGrant) -> Path:
         """Open the input streams; raise RecorderUnavailable with the reason if impossible."""
 
     def stop(self) -> SegmentSummary | None:
@@ -72,7 +72,7 @@ class NullRecorder:
     def prepare(self) -> str | None:
         return None  # nothing to check; start() says it cannot record
 
-    def start(self, grant: CaptureGrant) -> Path:
+    def open_capture(self, grant: CaptureGrant) -> Path:
         raise RecorderUnavailable(NO_RECORDER)
 
     def stop(self) -> SegmentSummary | None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from companion.edges.audio.container_format import ContainerError
-from companion.edges.audio.container_reader import read_container
+from companion.edges.audio.container.format import ContainerError
+from companion.edges.audio.container.reader import read_container
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import av
 import numpy as np
 
 from companion.edges.audio.capture import SAMPLE_RATE
-from companion.edges.audio.container_writer import EncryptedWriter
+from companion.edges.audio.container.writer import EncryptedWriter
 
 # Both sides together; libopus gives each stream half. 16 kbit/s per side is Opus's
 # recommended rate for wideband speech: ~14 MB per hour including the Ogg pages.

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class MicWatch(Protocol):
-    def start(self) -> None: ...
+    def start_watching(self) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -36,7 +36,7 @@ class MicWatch(Protocol):
 class NullMicWatch:
     """A platform without a way to see the microphone's users: nothing is detected."""
 
-    def start(self) -> None:
+    def start_watching(self) -> None:
         return None
 
     def stop(self) -> None:
@@ -67,7 +67,7 @@ class PulseMicWatch:
         with self._lock:
             return self._users
 
-    def start(self) -> None:
+    def start_watching(self) -> None:
         self._thread = threading.Thread(target=self._run, name="mic-watch", daemon=True)
         self._thread.start()
 

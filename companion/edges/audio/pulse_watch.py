@@ -99,7 +99,7 @@ class PulseRouteWatch:
     def available() -> bool:
         return shutil.which("pactl") is not None
 
-    def start(self) -> None:
+    def start_watching(self) -> None:
         self._thread = threading.Thread(target=self._run, name="pulse-route-watch", daemon=True)
         self._thread.start()
 

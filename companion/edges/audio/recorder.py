@@ -120,7 +120,7 @@ class AudioRecorder:
         self._prepared: tuple[float, SourcePlan] | None = None
         self._prepared_key: bytes | None = None
 
-    def start(self, grant: CaptureGrant) -> Path:
+    def open_capture(self, grant: CaptureGrant) -> Path:
         grant.require_active()
         try:
             plan = self._fresh_plan()
@@ -262,5 +262,5 @@ def _watch_routes(sources: list[CaptureSource]) -> PulseRouteWatch | None:
     if not expected or not PulseRouteWatch.available():
         return None
     watch = PulseRouteWatch(expected)
-    watch.start()
+    watch.start_watching()
     return watch

@@ -1,0 +1,1 @@
+"""Speech engines behind one `Transcriber` interface: audio in, timed words out, nothing stored."""

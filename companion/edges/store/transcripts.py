@@ -51,7 +51,7 @@ class TranscriptFiles:
         return self._folder / f"{call_id}.rct"
 
     def save(self, call_id: str, transcript: Transcript, at: datetime) -> Path:
-        from companion.edges.audio.container_writer import EncryptedWriter  # cryptography
+        from companion.edges.audio.container.writer import EncryptedWriter  # cryptography
 
         key = self._master_key()
         self._folder.mkdir(parents=True, exist_ok=True)
@@ -101,8 +101,8 @@ def load_transcript(
 ) -> Transcript | None:
     """The call's transcript, decrypted in memory; None if it has none (yet)."""
     # cryptography loads with the first transcript opened, not at start-up
-    from companion.edges.audio.container_format import ContainerError
-    from companion.edges.audio.container_reader import read_container
+    from companion.edges.audio.container.format import ContainerError
+    from companion.edges.audio.container.reader import read_container
 
     with store() as db:
         record = db.get(TranscriptRecord, call_id)

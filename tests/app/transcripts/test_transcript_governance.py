@@ -1,0 +1,211 @@
+"""A transcript is call data, governed like the audio: masked, sealed, synced only with
+the audio, exported for the rep, deleted with the audio, found by the library."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import date
+
+import pyrage
+import pytest
+import webvtt
+from peers.sounds import FAR_END, MIC, play, speech
+from sqlalchemy import select
+
+from companion.app.calls.service import CallRequest
+from companion.app.library.search import LibraryQuery
+from companion.app.retention_sweep import sweep
+from companion.app.sync.call_package import package_call
+from companion.edges.store import audit
+from companion.edges.store.models import CallReviewRecord
+from companion.edges.sync.package import TRANSCRIPT_JSON, TRANSCRIPT_VTT
+
+pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
+
+CARD = "my card number is four one one one two two two two"
+
+
+@pytest.fixture
+def context(recording_context):
+    return recording_context
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory):
+    return tmp_path_factory.mktemp("speech")
+
+
+def transcribed_call(context, spoken) -> str:
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(MIC, speech(spoken, "thanks for joining the call today"))
+    play(FAR_END, speech(spoken, CARD))
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    assert context.transcription.run_pending() == [call_id]
+    return call_id
+
+
+def spoken_words(transcript) -> list[str]:
+    return [w.text for line in transcript.lines for w in line.words]
+
+
+def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spoken, tmp_path):
+    call_id = transcribed_call(context, spoken)
+    transcript = context.transcripts.load(call_id)
+    words = spoken_words(transcript)
+    assert "[number]" in words and transcript.redactions >= 1
+    assert not {"four", "one", "two"} & set(words), words
+    with context.store() as db:
+        created = [e for e in audit.entries(db) if e["kind"] == "transcript.created"]
+    assert created[-1]["payload"]["redactions"] == transcript.redactions
+    assert "four" not in json.dumps(created[-1])  # the count, never the digits
+
+    org = pyrage.x25519.Identity.generate()
+    policy = context.active_policy().policy
+    key = context.audio_keys.master_key()
+    package = package_call(context.store, call_id, policy, key, [str(org.to_public())])
+    manifest = json.loads(pyrage.decrypt(package.files["manifest.json.age"], [org]))
+    assert manifest["transcript"]["included"] and manifest["transcript"]["machine_made"]
+    assert manifest["transcript"]["redactions"] == transcript.redactions
+    vtt_bytes = pyrage.decrypt(package.files[TRANSCRIPT_VTT + ".age"], [org])
+    synced = json.loads(pyrage.decrypt(package.files[TRANSCRIPT_JSON + ".age"], [org]))
+    synced_words = [w[0] for line in synced["lines"] for w in line["words"]]
+    assert "[number]" in synced_words and not {"four", "one", "two"} & set(synced_words)
+
+    # The organisation reads it with the age CLI, and it is WebVTT with voice spans.
+    (tmp_path / "key.txt").write_text(f"{org}\n", encoding="utf-8")
+    sealed = tmp_path / "transcript.vtt.age"
+    sealed.write_bytes(package.files[TRANSCRIPT_VTT + ".age"])
+    assert shutil.which("age"), "the age CLI is installed by .ci/run"
+    done = subprocess.run(
+        ["age", "-d", "-i", str(tmp_path / "key.txt"), str(sealed)], capture_output=True
+    )
+    assert done.returncode == 0 and done.stdout == vtt_bytes
+    (tmp_path / "t.vtt").write_bytes(done.stdout)
+    captions = webvtt.read(str(tmp_path / "t.vtt"))
+    assert {c.voice for c in captions} == {"Rep", "Customer"}
+
+
+def test_the_package_says_which_crm_text_was_drafted_and_who_confirmed_it(context, spoken):
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(MIC, speech(spoken, "i will send you the proposal on friday"))
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    context.transcription.run_pending()
+    fields = {f.key: f for f in context.review.review(call_id).crm_fields}
+    drafted = sorted(key for key, field in fields.items() if field.draft)
+    assert drafted, fields
+    context.review.crm.confirm_crm_field(call_id, drafted[0])
+    context.review.crm.set_crm_field(call_id, "qualification", "typed by the rep")
+    org = pyrage.x25519.Identity.generate()
+    policy = context.active_policy().policy
+    key = context.audio_keys.master_key()
+    package = package_call(context.store, call_id, policy, key, [str(org.to_public())])
+    manifest = json.loads(pyrage.decrypt(package.files["manifest.json.age"], [org]))
+    provenance = manifest["crm_provenance"]
+    assert provenance[drafted[0]] == {"drafted": True, "confirmed_by": context.rep}
+    for other in drafted[1:]:
+        assert provenance[other] == {"drafted": True, "confirmed_by": None}
+    assert "qualification" not in provenance  # the rep's own text: nothing to declare
+
+
+def test_the_policy_can_silence_the_masked_number_in_the_synced_audio(context, spoken):
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    from companion.app.calls.audio_export import call_audio
+    from companion.core.transcripts.call_time import audio_frame
+    from companion.core.transcripts.redaction import masked_spans
+    from companion.edges.policy.files import default_policy_path
+    from companion.edges.store.recordings import kept_segments
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    muting = text.replace("mute_redacted_audio = false", "mute_redacted_audio = true")
+    assert muting != text
+    context.paths.policy_override.write_text(muting, "utf-8")
+    call_id = transcribed_call(context, spoken)
+    transcript = context.transcripts.load(call_id)
+    spans = [(s.call_offset_ms, s.frames) for s in kept_segments(context.store, call_id)]
+    masks = masked_spans(transcript)
+    assert masks and {speaker for speaker, _, _ in masks} == {"customer"}
+    _, start_ms, end_ms = masks[0]
+    start, end = audio_frame(start_ms, spans, 48_000), audio_frame(end_ms, spans, 48_000)
+    kept, _ = call_audio(context.store, call_id, context.audio_keys.master_key())
+
+    org = pyrage.x25519.Identity.generate()
+    key = context.audio_keys.master_key()
+    policy = context.active_policy().policy
+    package = package_call(context.store, call_id, policy, key, [str(org.to_public())])
+    ogg = pyrage.decrypt(package.files["audio.ogg.age"], [org])
+    synced, _ = sf.read(io.BytesIO(ogg), dtype="int16", always_2d=True)
+
+    def rms(samples) -> float:
+        return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+    assert rms(kept[start:end, 1]) > 300  # the number was spoken here, and is kept locally
+    assert rms(synced[start + 480 : end - 480, 1]) < 30  # silent in what the org receives
+    assert rms(synced[: start - 4800, 1]) > 300  # the rest of the customer's words are there
+
+
+def test_the_rep_exports_webvtt_with_voices_and_markdown(context, spoken, tmp_path):
+    call_id = transcribed_call(context, spoken)
+    out = tmp_path / "call.vtt"
+    context.exports.transcript(call_id, "vtt", out)
+    captions = webvtt.read(str(out))
+    assert [c.voice for c in captions][:1] == ["Rep"]
+    assert "Customer" in {c.voice for c in captions}
+    assert "joining" in captions[0].text
+    markdown = tmp_path / "call.md"
+    context.exports.transcript(call_id, "md", markdown)
+    text = markdown.read_text(encoding="utf-8")
+    assert "**" in text and "Customer:" in text and "Machine transcript" in text
+    with context.store() as db:
+        assert any(e["kind"] == "transcript.exported" for e in audit.entries(db))
+
+
+def test_the_library_finds_a_call_by_what_was_said(context, spoken):
+    call_id = transcribed_call(context, spoken)
+    hits = context.search_calls(LibraryQuery(text="joining"))
+    assert [row.call_id for row in hits] == [call_id]
+    assert context.search_calls(LibraryQuery(text="pineapple")) == []
+
+
+def test_retention_deletes_the_transcript_with_the_audio(context, spoken):
+    call_id = transcribed_call(context, spoken)
+    sealed = context.transcripts.path_for(call_id)
+    assert sealed.exists()
+    with context.store.begin() as db:
+        review = db.scalars(
+            select(CallReviewRecord).where(CallReviewRecord.call_id == call_id)
+        ).one()
+        review.sync_state = "synced"
+    report = sweep(context.store, context.active_policy().policy, "rep", today=date(2031, 1, 1))
+    assert [c for c, _, _ in report.deleted] == [call_id]
+    assert not sealed.exists()
+    assert context.transcripts.load(call_id) is None
+    assert context.search_calls(LibraryQuery(text="joining")) == []
+    with context.store() as db:
+        kinds = [e["kind"] for e in audit.entries(db) if e["call_id"] == call_id]
+        assert audit.verify(db) == []
+    assert "transcript.deleted" in kinds
+
+
+def test_withdrawal_with_discard_leaves_nothing_to_transcribe(context, spoken):
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(FAR_END, speech(spoken, CARD))
+    calls.withdraw_consent()  # the default policy discards
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    assert context.transcription.run_pending() == []
+    assert context.transcripts.load(call_id) is None
+    assert not context.transcripts.path_for(call_id).exists()
