@@ -37,6 +37,8 @@ from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class AppContext:
@@ -97,8 +99,10 @@ def build_context(
     tests pass a test keyring, a `NullRecorder` or a settable clock instead.
     """
     paths = paths or AppPaths.from_environment()
-    paths.ensure()
+    tightened = paths.ensure()
     configure_logging(paths.log_file, log_level)
+    if tightened:  # an older version's profile: said once, as the next start finds none
+        log.info("the profile was readable by others: %d entries now the rep's only", tightened)
     messages = MessageChannel()
     store = open_store(paths.database)
     rep = current_rep()

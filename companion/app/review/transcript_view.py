@@ -12,6 +12,7 @@ from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
 
 DEFAULT_MIN_CONFIDENCE = Transcription().min_word_confidence
 NOT_YET = "No transcript yet: calls with recorded audio are transcribed after they end."
+NEVER = "No transcript: nothing was recorded on this call, so there will be none."
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,11 @@ class CallTranscripts:
     ) -> None:
         self._files, self._jobs, self._min_confidence = files, jobs, min_confidence
 
-    def for_call(self, call_id: str) -> TranscriptShown:
+    def for_call(self, call_id: str, recorded: bool = True) -> TranscriptShown:
+        """`recorded` False: the call has no recorded audio (declined, blocked, notes only)."""
         record = self._jobs.state(call_id)
         if record is None:
-            return TranscriptShown(None, NOT_YET)
+            return TranscriptShown(None, NOT_YET if recorded else NEVER)
         if record.state in ("queued", "running"):
             done = f": {record.progress:.0%}" if record.state == "running" else " (queued)"
             return TranscriptShown(None, f"Transcribing on this computer{done}.")

@@ -128,7 +128,31 @@ class LegalHold(_Strict):
         return self
 
 
+class SyncTargetRules(_Strict):
+    """Where the organisation receives calls: one folder (a share) or one S3 bucket.
+
+    Credentials never live here: the S3 keys stay in each rep's keyring.
+    """
+
+    folder: Text | None = None
+    bucket: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None
+    ) = None
+    endpoint: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    region: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> Self:
+        if bool(self.folder) == bool(self.bucket):
+            raise ValueError("a sync target names either a 'folder' or a 'bucket'")
+        if self.folder and (self.endpoint or self.region):
+            raise ValueError("'endpoint' and 'region' go with a 'bucket', not a 'folder'")
+        return self
+
+
 class SyncRules(_Strict):
+    # Where calls go; None: each rep's own Settings (or nowhere: "not set up").
+    target: SyncTargetRules | None = None
     # age X25519 public keys: packages leave the laptop encrypted to these only.
     recipients: list[Annotated[str, StringConstraints(pattern=r"^age1[0-9a-z]{58}$")]] = Field(
         default_factory=list
