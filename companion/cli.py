@@ -61,7 +61,7 @@ def _policy_verify(args: argparse.Namespace) -> int:
     from companion.edges.policy.signing import SignatureError, verify_policy_file
 
     try:
-        verify_policy_file(Path(args.file), Path(args.public_key))
+        verify_policy_file(Path(args.file), [Path(args.public_key)])
     except (SignatureError, OSError) as error:
         print(f"{args.file}: {error}", file=sys.stderr)
         return 1

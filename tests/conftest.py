@@ -36,6 +36,9 @@ def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "companion-home"
     home.mkdir()
     monkeypatch.setenv("COMPANION_HOME", str(home))
+    # IT's root-owned folder (/etc/rep-companion) is never this machine's: a test that
+    # wants a managed key or policy makes this folder itself.
+    monkeypatch.setenv("COMPANION_SYSTEM_CONFIG", str(tmp_path / "system-config"))
     return home
 
 

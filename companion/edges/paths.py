@@ -1,20 +1,40 @@
 """Where the app keeps its files: platform dirs, or one folder named by COMPANION_HOME.
 
 COMPANION_HOME gives tests and separate profiles (e.g. a demo profile) their own
-database, logs and settings without touching the rep's real ones.
+database, logs and settings without touching the rep's real ones. The organisation's
+trust anchor lives apart, in a system folder only root can change (`system_config_dir`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "RepCompanion"
 HOME_VARIABLE = "COMPANION_HOME"
+SYSTEM_CONFIG_VARIABLE = "COMPANION_SYSTEM_CONFIG"
+
+
+def system_config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where IT installs the organisation's trust anchor (keys, managed policy) as root.
+
+    `COMPANION_SYSTEM_CONFIG` points elsewhere (tests use a temporary folder).
+    """
+    env = os.environ if environ is None else environ
+    override = env.get(SYSTEM_CONFIG_VARIABLE)
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        return Path(env.get("PROGRAMDATA", r"C:\ProgramData")) / APP_NAME
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support") / APP_NAME
+    return Path("/etc/rep-companion")
 
 
 @dataclass(frozen=True)
@@ -22,6 +42,8 @@ class AppPaths:
     data_dir: Path
     config_dir: Path
     log_dir: Path
+    # The organisation's root-owned folder: keys and managed policy (see `policy.trust`).
+    system_config: Path = field(default_factory=system_config_dir)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> AppPaths:
@@ -29,11 +51,12 @@ class AppPaths:
         home = env.get(HOME_VARIABLE)
         if home:
             root = Path(home).expanduser()
-            return cls(root / "data", root / "config", root / "logs")
+            return cls(root / "data", root / "config", root / "logs", system_config_dir(env))
         return cls(
             Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+            system_config_dir(env),
         )
 
     @property
@@ -63,6 +86,12 @@ class AppPaths:
     def organisation_key(self) -> Path:
         """The organisation's Ed25519 public key; when present, policies must be signed."""
         return self.config_dir / "organisation-key.pem"
+
+    @property
+    def policy_state(self) -> Path:
+        """What the app remembers about policies (highest version seen, a key was given):
+        kept apart from the replaceable policy file, never deleted by the app."""
+        return self.data_dir / "policy-state.json"
 
     @property
     def settings_file(self) -> Path:

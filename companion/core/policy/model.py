@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from companion.core.policy.access import AccessRules, access_problems
+from companion.core.policy.versions import version_problem
 
 SUPPORTED_SCHEMA = 1
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -59,10 +67,14 @@ class RecordingLimits(_Strict):
     on_withdrawal: WithdrawalAction
 
 
+# A century: longer is a typo, and would overflow date arithmetic (year 9999).
+MAX_RETENTION_DAYS = 36_500
+
+
 class RetentionRule(_Strict):
     description: str = ""
-    local_days: int = Field(gt=0)
-    organisation_days: int = Field(gt=0)
+    local_days: int = Field(gt=0, le=MAX_RETENTION_DAYS)
+    organisation_days: int = Field(gt=0, le=MAX_RETENTION_DAYS)
 
 
 class Tag(_Strict):
@@ -173,9 +185,16 @@ class Transcription(_Strict):
     mute_redacted_audio: bool = False
 
 
+def _orderable(version: str) -> str:
+    problem = version_problem(version)
+    if problem:
+        raise ValueError(problem)
+    return version
+
+
 class Policy(_Strict):
     schema_version: int
-    version: Text
+    version: Annotated[str, AfterValidator(_orderable)]
     organisation: Text
     purpose: Text
     recording_enabled: bool

@@ -31,9 +31,19 @@ class PolicyError(UserFacingError):
         return "\n".join(lines)
 
 
+# A real policy is a few KB; anything near this is not one (and is never parsed).
+MAX_POLICY_BYTES = 256 * 1024
+NESTED = PolicyProblem("(syntax)", "nested too deeply to be a policy")
+
+
 def parse_policy(raw: bytes, source: str) -> Policy:
+    if len(raw) > MAX_POLICY_BYTES:
+        size = f"{len(raw)} bytes; a policy is at most {MAX_POLICY_BYTES // 1024} KB"
+        raise PolicyError(source, [PolicyProblem("(file)", size)])
     try:
         data = tomllib.loads(raw.decode("utf-8"))
+    except RecursionError as error:  # deeply nested arrays or tables: hostile, not a policy
+        raise PolicyError(source, [NESTED]) from error
     except UnicodeDecodeError as error:
         raise PolicyError(source, [PolicyProblem("(file)", f"not UTF-8 text: {error}")]) from error
     except tomllib.TOMLDecodeError as error:
@@ -44,6 +54,8 @@ def parse_policy(raw: bytes, source: str) -> Policy:
         return Policy.model_validate(data)
     except ValidationError as error:
         raise PolicyError(source, _problems(error)) from error
+    except RecursionError as error:  # nesting tomllib survived but validation did not
+        raise PolicyError(source, [NESTED]) from error
 
 
 def _problems(error: ValidationError) -> list[PolicyProblem]:

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from companion.edges.sync.package import INDEX, CallPackage, sha256_hex
-from companion.edges.sync.targets import POLICY_NAME, ConnectionReport, SyncError, index_matches
+from companion.edges.sync.targets import (
+    MAX_POLICY_FETCH,
+    POLICY_NAME,
+    ConnectionReport,
+    SyncError,
+    TooLarge,
+    index_matches,
+)
 
 
 class FolderTarget:
@@ -101,11 +108,15 @@ class FolderTarget:
             )
         return ConnectionReport(True)
 
-    def get_policy(self, name: str = POLICY_NAME) -> bytes | None:
+    def get_policy(self, name: str = POLICY_NAME, limit: int = MAX_POLICY_FETCH) -> bytes | None:
         try:
-            return (self.root / name).read_bytes()
-        except FileNotFoundError:
+            with (self.root / name).open("rb") as handle:
+                data = handle.read(limit + 1)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
+        if len(data) > limit:
+            raise TooLarge(f"{name} is larger than {limit} bytes")
+        return data
 
 
 def _write_synced(path: Path, data: bytes) -> None:

@@ -18,7 +18,14 @@ from companion.edges.sync.s3_connection import (
     sync_error,
 )
 from companion.edges.sync.s3_multipart import MultipartUpload
-from companion.edges.sync.targets import POLICY_NAME, ConnectionReport, SyncError, index_matches
+from companion.edges.sync.targets import (
+    MAX_POLICY_FETCH,
+    POLICY_NAME,
+    ConnectionReport,
+    SyncError,
+    TooLarge,
+    index_matches,
+)
 
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
 MULTIPART_CHUNK = 8 * 1024 * 1024
@@ -341,12 +348,12 @@ class S3Target:
         except (ClientError, BotoCoreError) as error:
             raise sync_error(error, f"check {package_id}", self.bucket) from error
 
-    def get_policy(self, name: str = POLICY_NAME) -> bytes | None:
+    def get_policy(self, name: str = POLICY_NAME, limit: int = MAX_POLICY_FETCH) -> bytes | None:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             answer = self.client().get_object(Bucket=self.bucket, Key=self.prefix + name)
-            return answer["Body"].read()
+            return read_capped(answer, name, limit)
         except ClientError as error:
             if error_code(error) in NOT_FOUND:
                 return None
@@ -357,6 +364,20 @@ class S3Target:
     def test_connection(self) -> ConnectionReport:
         """Name resolution, then TCP, then an authenticated list: each failure in words."""
         return connection_report(self)
+
+
+def read_capped(answer: dict[str, Any], name: str, limit: int) -> bytes:
+    """A GET's body, refused unread when the object is larger than `limit`."""
+    body = answer["Body"]
+    try:
+        if int(answer.get("ContentLength", 0)) > limit:
+            raise TooLarge(f"{name} is larger than {limit} bytes")
+        data = bytes(body.read(limit + 1))
+    finally:
+        body.close()
+    if len(data) > limit:
+        raise TooLarge(f"{name} is larger than {limit} bytes")
+    return data
 
 
 def _holds(head: dict[str, Any] | None, size: int, digest: str) -> bool:

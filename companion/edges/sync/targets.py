@@ -20,6 +20,13 @@ from companion.core.errors import UserFacingError
 from companion.edges.sync.package import CallPackage
 
 POLICY_NAME = "policy/policy.toml"
+# What the store hands the laptop to read (policy, signature) is capped: a writer to the
+# store must not make the laptop read gigabytes. A real policy is a few KB.
+MAX_POLICY_FETCH = 256 * 1024
+
+
+class TooLarge(ValueError):
+    """An object in the store is larger than anything the laptop reads from there."""
 
 
 class SyncError(UserFacingError):
@@ -45,8 +52,9 @@ class SyncTarget(Protocol):
 
     def test_connection(self) -> ConnectionReport: ...
 
-    def get_policy(self, name: str = POLICY_NAME) -> bytes | None:
-        """The organisation's policy file (or its `.sig`) as published at the target."""
+    def get_policy(self, name: str = POLICY_NAME, limit: int = MAX_POLICY_FETCH) -> bytes | None:
+        """The organisation's policy file (or its `.sig`) as published at the target;
+        `TooLarge` beyond `limit` bytes (never read whole)."""
         ...
 
 

@@ -1,0 +1,61 @@
+"""What the app remembers about policies, apart from the policy file it may replace.
+
+`<data>/policy-state.json`: {"key_given": true, "highest_version": "2026.12.1",
+"refused": "<sha256 of the published policy last refused>"}. The app never deletes it.
+
+It is one of three floors against a rollback: a policy older than the newest of (this
+file, the policy in force, the newest `policy.updated` in the hash-chained audit trail)
+is refused. A rep who deletes this file still has the other two; a rep who deletes the
+whole profile starts over as a new laptop, which only a root-owned trust anchor (see
+`trust`) can stop.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from companion.core.policy.versions import newest
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    key_given: bool = False  # an organisation key was in use here: a missing one is refused
+    highest_version: str | None = None
+    refused: str = ""  # digest of the published policy last refused: warn once per change
+
+    @classmethod
+    def load(cls, path: Path) -> PolicyState:
+        try:
+            data = json.loads(path.read_bytes()[:4096])
+            return cls(
+                bool(data.get("key_given", False)),
+                str(data["highest_version"]) if data.get("highest_version") else None,
+                str(data.get("refused", "")),
+            )
+        except (OSError, ValueError, TypeError, AttributeError):
+            return cls()
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        partial.replace(path)
+
+    def seen(self, version: str | None, key_given: bool) -> PolicyState:
+        """With `version` in force (signed) and whether a key was in use."""
+        return replace(
+            self,
+            key_given=self.key_given or key_given,
+            highest_version=newest(self.highest_version, version),
+        )
+
+
+def remember(path: Path, version: str | None, key_given: bool) -> PolicyState:
+    """Record what is in force now; writes only when something changed."""
+    before = PolicyState.load(path)
+    after = before.seen(version, key_given)
+    if after != before:
+        after.save(path)
+    return after
