@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from companion.core.policy.active import ActivePolicy
 from companion.edges.audio.container.keys import AudioKeys
+from companion.edges.managed import ManagedSettings
 from companion.edges.paths import AppPaths
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
@@ -37,5 +38,8 @@ class SyncProfile(Protocol):
 
     @property
     def secrets(self) -> SecretStore: ...
+
+    @property
+    def managed(self) -> ManagedSettings: ...
 
     def active_policy(self) -> ActivePolicy: ...

@@ -27,9 +27,12 @@ class SyncBusy(SyncRefused):
 
 
 def sync_target(context: SyncProfile) -> SyncTarget:
-    """The configured target: S3 when Settings names a bucket, else the outbox folder."""
+    """The target in force: IT's managed one, else Settings' bucket or folder, else the outbox."""
     return target_from_settings(
-        context.settings.load(), context.secrets, context.paths.data_dir / "organisation-outbox"
+        context.settings.load(),
+        context.secrets,
+        context.paths.data_dir / "organisation-outbox",
+        context.managed.target,
     )
 
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPushButton, QWidget
 
 from companion.core.errors import UserFacingError, shown
+from companion.edges.managed import MANAGED_LABEL, ManagedTarget
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
 from companion.edges.sync.targets import ConnectionReport
@@ -24,16 +25,31 @@ class SyncSettings(QGroupBox):
         test_connection: Callable[[], ConnectionReport],
         not_set_up: str | None = None,  # why nothing can be sent, whatever the target
         parent: QWidget | None = None,
+        managed: ManagedTarget | None = None,  # IT's target: shown, not changeable
     ) -> None:
         super().__init__("Sync to the organisation", parent)
         self._settings, self._secrets, self._test = settings, secrets, test_connection
+        self._managed = managed
         self.pool = QThreadPool(self)
         chosen = settings.load()
-        self.folder = QLineEdit(chosen.sync_folder or "")
+        own = (chosen.sync_folder, chosen.s3_bucket, chosen.s3_endpoint, chosen.s3_region)
+        shown_values = (
+            own
+            if managed is None
+            else (managed.folder, managed.bucket, managed.endpoint, managed.region)
+        )
+        self.folder, self.bucket, self.endpoint, self.region = (
+            QLineEdit(value or "") for value in shown_values
+        )
         self.folder.setPlaceholderText("a network share or synced drive (default: data folder)")
-        self.bucket = QLineEdit(chosen.s3_bucket or "")
-        self.endpoint = QLineEdit(chosen.s3_endpoint or "")
-        self.region = QLineEdit(chosen.s3_region or "")
+        self.managed_note = plain_label(
+            f"Where calls go is {MANAGED_LABEL}: {managed.words()}." if managed else ""
+        )
+        self.managed_note.setWordWrap(True)
+        self.managed_note.setVisible(managed is not None)
+        for field in (self.folder, self.bucket, self.endpoint, self.region):
+            field.setReadOnly(managed is not None)
+            field.setEnabled(managed is None)
         self.access_key = QLineEdit()
         self.secret_key = QLineEdit()
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -45,6 +61,7 @@ class SyncSettings(QGroupBox):
         self.result = plain_label(not_set_up or "")
         self.result.setWordWrap(True)
         form = QFormLayout(self)
+        form.addRow(self.managed_note)
         for label, field in (
             ("Folder", self.folder),
             ("S3 bucket", self.bucket),
@@ -64,14 +81,15 @@ class SyncSettings(QGroupBox):
             return field.text().strip() or None
 
         try:
-            self._settings.save(
-                self._settings.load().with_changes(
-                    sync_folder=text(self.folder),
-                    s3_bucket=text(self.bucket),
-                    s3_endpoint=text(self.endpoint),
-                    s3_region=text(self.region),
+            if self._managed is None:  # IT's target is not the rep's to save over
+                self._settings.save(
+                    self._settings.load().with_changes(
+                        sync_folder=text(self.folder),
+                        s3_bucket=text(self.bucket),
+                        s3_endpoint=text(self.endpoint),
+                        s3_region=text(self.region),
+                    )
                 )
-            )
         except UserFacingError as error:
             self.result.setText(error.shown())
             return
