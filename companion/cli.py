@@ -279,6 +279,11 @@ def _desk(args: argparse.Namespace) -> int:
     return int(desk_cli.main(args.rest))
 
 
+def _desk_argv(argv: Sequence[str]) -> list[str] | None:
+    """`companion desk ...`: everything after `desk` is the desk's own (even `--help`)."""
+    return list(argv[1:]) if argv[:1] == ["desk"] else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="companion",
@@ -392,7 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    desk_argv = _desk_argv(argv)  # argparse's REMAINDER would refuse a leading option
+    args = (
+        argparse.Namespace(handler=_desk, rest=desk_argv)
+        if desk_argv is not None
+        else build_parser().parse_args(argv)
+    )
     try:
         return int(args.handler(args))
     except UserFacingError as error:  # the environment's fault: one line with the fix

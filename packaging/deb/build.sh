@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the Debian packages from this checkout, offline, from uv.lock, without dev tools:
 #
-#   packaging/deb/build.sh [--revision N] [--out DIR]
+#   packaging/deb/build.sh [--revision N] [--out DIR] [--package NAME]
 #
 #   rep-companion_<version>-<N>_<arch>.deb       the rep's tray app (/usr/bin/companion)
 #   rep-companion-desk_<version>-<N>_<arch>.deb  the organisation's desk service (systemd)
@@ -19,11 +19,13 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 revision=1
 out="$repo/dist/deb"
+only=""
 while (($#)); do
   case "$1" in
     --revision) revision=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --package) only=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -58,7 +60,8 @@ if [[ "$(cat "$stage/key" 2>/dev/null)" != "$key" ]]; then
   # here runs unchanged from /opt. --no-editable: the app's code is copied in.
   $uv venv --quiet --relocatable --python "$python" "$venv"
   (cd "$repo" && UV_PROJECT_ENVIRONMENT="$venv" $uv sync --quiet --frozen --no-dev \
-      --no-editable --offline --compile-bytecode --link-mode copy --python "$python")
+      --no-editable --offline --compile-bytecode --link-mode copy --python "$python" \
+      --reinstall-package rep-companion)  # uv would reuse a cached build of older sources
   site="$venv/lib/python$pyminor/site-packages"
   # Qt's developer tools, QML/Quick, headers and type stubs: the app uses QtCore, QtGui
   # and QtWidgets only. What is left is checked below: every library's needs are met.
@@ -117,5 +120,6 @@ pack() {  # pack NAME: lay out $out/root-NAME from the stage and packaging/deb/N
   echo "$deb ($(du -h "$deb" | cut -f1), installed $((size / 1024)) MB)"
 }
 
-pack rep-companion
-pack rep-companion-desk
+for name in rep-companion rep-companion-desk; do
+  if [[ -z "$only" || "$only" == "$name" ]]; then pack "$name"; fi
+done
