@@ -215,6 +215,34 @@ def check_transcription(paths: AppPaths) -> CheckResult:
     )
 
 
+def check_sync_target(paths: AppPaths) -> CheckResult:
+    """Where calls go (IT's managed target first) and whether the store protects them."""
+    from companion.core.errors import UserFacingError
+    from companion.edges.managed import load_managed
+    from companion.edges.secrets import SecretStore
+    from companion.edges.settings import SettingsFile
+    from companion.edges.sync.configured import target_from_settings
+
+    try:
+        managed = load_managed(paths.system_config)
+        settings = SettingsFile(paths.settings_file).load()
+    except UserFacingError as error:
+        return CheckResult("sync", False, error.message, error.fix, blocks_recording=False)
+    target = target_from_settings(
+        settings, SecretStore(), paths.data_dir / "organisation-outbox", managed.target
+    )
+    report = target.test_connection()
+    fix = "see docs/admin.md (the store's rights)" if report.missing else ""
+    return CheckResult(
+        "sync",
+        report.ok and not report.missing,
+        report.words(),
+        fix,
+        blocks_recording=False,
+        technical=type(target).__name__,
+    )
+
+
 def run_checks(paths: AppPaths) -> list[CheckResult]:
     checks: list[Callable[[], CheckResult]] = [
         check_qt,
@@ -223,6 +251,7 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
         lambda: check_data_dir(paths),
         lambda: check_policy(paths),
         lambda: check_transcription(paths),
+        lambda: check_sync_target(paths),
     ]
     return [check() for check in checks]
 
