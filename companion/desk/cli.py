@@ -107,6 +107,23 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fleet(args: argparse.Namespace) -> int:
+    from companion.desk.app.compose import open_profile
+    from companion.desk.app.fleet import fleet_lines, fleet_view
+
+    profile = open_profile()
+    policy = profile.active_policy().policy
+    now = profile.clock()
+    rows = fleet_view(
+        profile.org_store(), policy.version if policy else None, now, args.silent_days
+    )
+    for line in fleet_lines(rows, now):
+        print(line)
+    print(f"{len(rows)} laptop(s), {sum(1 for r in rows if r.problems)} need attention",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from companion.desk.app.compose import open_desk, open_profile
     from companion.desk.app.program_report import may_review_program, program_report
@@ -215,6 +232,13 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--signing-key", help="an Ed25519 private key (PEM) to sign with")
     setup.set_defaults(handler=_setup)
     actions.add_parser("list", help="the calls your role may see").set_defaults(handler=_list)
+    fleet = actions.add_parser(
+        "fleet", help="every laptop's last heartbeat: behind, on an old policy, or silent"
+    )
+    fleet.add_argument(
+        "--silent-days", type=int, default=7, help="no heartbeat for this long: silent"
+    )
+    fleet.set_defaults(handler=_fleet)
     for name, handler, text in (
         ("open", _open, "moments, notes and CRM fields of a call"),
         ("play", _play, "play a call's audio"),

@@ -6,6 +6,8 @@ so it depends on nothing above it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,5 +43,8 @@ class SyncProfile(Protocol):
 
     @property
     def managed(self) -> ManagedSettings: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
 
     def active_policy(self) -> ActivePolicy: ...

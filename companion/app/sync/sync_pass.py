@@ -115,6 +115,12 @@ def _sync_pass(
     if report.offline:  # concerns would fail the same way; they go with the next pass
         return SyncPass(refresh, summary, offline=True)
     summary = _with_concerns(context, target, recipients, sealed, summary)
+    from companion.app.sync.heartbeat import with_heartbeat
+    from companion.edges.sync.org_store import org_store_for
+
+    summary = with_heartbeat(  # the desk's fleet view: version, queue, refusals
+        context, org_store_for(target), active.policy.version, len(report.failed), summary
+    )
     return SyncPass(refresh, organisation.finish(summary))  # receipts and holds
 
 
