@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +30,7 @@ from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
 from companion.edges.global_keys import GlobalKeys, global_keys
 from companion.edges.logs import configure_logging
+from companion.edges.managed import ManagedSettings, load_managed
 from companion.edges.paths import AppPaths, free_bytes
 from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore, SecretStoreError
@@ -60,6 +61,7 @@ class AppContext:
     transcripts: TranscriptFiles
     transcription: TranscriptionWorker
     transcript_view: CallTranscripts
+    managed: ManagedSettings = field(default_factory=ManagedSettings)  # IT's, in /etc
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -104,11 +106,13 @@ def build_context(
     if tightened:  # an older version's profile: said once, as the next start finds none
         log.info("the profile was readable by others: %d entries now the rep's only", tightened)
     messages = MessageChannel()
+    managed = load_managed(paths.system_config)  # IT's settings first; broken: no start
+    settings = SettingsFile(paths.settings_file)
+    settings.load()  # an unknown key stops the start with its name, not later mid-call
     store = open_store(paths.database)
-    rep = current_rep()
+    rep = managed.rep(current_rep())  # the organisation's id for the rep where IT set one
     secrets = secrets or SecretStore()
     keys = AudioKeys(secrets)
-    settings = SettingsFile(paths.settings_file)
 
     def chosen_sources() -> SourcePlan:
         choice = settings.load()
@@ -145,6 +149,7 @@ def build_context(
         transcripts,
         transcription,
         CallTranscripts(transcripts, TranscriptJobs(store), min_word_confidence(paths)),
+        managed,
     )
 
 

@@ -256,6 +256,42 @@ def check_transcription(paths: AppPaths) -> CheckResult:
     )
 
 
+def check_sync_target(paths: AppPaths) -> CheckResult:
+    """Where calls go (IT's managed target first) and whether the store protects them."""
+    from companion.core.errors import UserFacingError
+    from companion.edges.managed import load_managed
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.secrets import SecretStore
+    from companion.edges.settings import SettingsFile
+    from companion.edges.sync.configured import NO_TARGET, choose_target, open_target
+
+    try:
+        managed = load_managed(paths.system_config)
+        settings = SettingsFile(paths.settings_file).load()
+    except UserFacingError as error:
+        return CheckResult("sync", False, error.message, error.fix, blocks_recording=False)
+    policy = load_active_policy(paths).policy
+    choice = choose_target(
+        settings,
+        policy.sync.target if policy else None,
+        managed.target.as_target_rules() if managed.target else None,
+    )
+    if choice is None:
+        fix = "your organisation names it in the policy or in /etc/rep-companion/managed.toml"
+        return CheckResult("sync", False, NO_TARGET, fix, blocks_recording=False)
+    target = open_target(choice.rules, SecretStore())
+    report = target.test_connection()
+    fix = "see docs/admin.md (the store's rights)" if report.missing else ""
+    return CheckResult(
+        "sync",
+        report.ok and not report.missing,
+        report.words(),
+        fix,
+        blocks_recording=False,
+        technical=type(target).__name__,
+    )
+
+
 def run_checks(paths: AppPaths) -> list[CheckResult]:
     from companion.edges.privacy import readable_by_others
 
@@ -268,6 +304,7 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
         lambda: check_policy(paths),
         lambda: check_transcription(paths),
         lambda: check_privacy(paths, before),
+        lambda: check_sync_target(paths),
     ]
     return [check() for check in checks]
 

@@ -13,7 +13,7 @@ from companion.edges.sync.configured import (
     NO_TARGET,
     TargetChoice,
     choose_target,
-    target_from_settings,
+    open_target,
 )
 from companion.edges.sync.sealed_cache import SealedCache
 from companion.edges.sync.targets import ConnectionReport, SyncTarget
@@ -34,14 +34,18 @@ class SyncBusy(SyncRefused):
 def target_choice(context: SyncProfile) -> TargetChoice | None:
     """Where calls go and who chose it: the policy's target wins over the rep's Settings."""
     policy = context.active_policy().policy
-    return choose_target(context.settings.load(), policy.sync.target if policy else None)
+    managed = context.managed.target
+    return choose_target(
+        context.settings.load(),
+        policy.sync.target if policy else None,
+        managed.as_target_rules() if managed else None,
+    )
 
 
 def sync_target(context: SyncProfile) -> SyncTarget | None:
-    """The target in force, opened; None when neither the policy nor Settings name one."""
-    policy = context.active_policy().policy
-    target = policy.sync.target if policy else None
-    return target_from_settings(context.settings.load(), context.secrets, target)
+    """The target in force, opened; None when IT, the policy and Settings name none."""
+    choice = target_choice(context)
+    return open_target(choice.rules, context.secrets) if choice else None
 
 
 # `companion sync` exit codes; 2 is the command's own error (no usable policy, busy).
@@ -167,6 +171,12 @@ def _sync_pass(
     if report.offline:  # concerns would fail the same way; they go with the next pass
         return SyncPass(refresh, summary, offline=True, failed=len(report.failed))
     summary = _with_concerns(context, target, recipients, sealed, summary)
+    from companion.app.sync.heartbeat import with_heartbeat
+    from companion.edges.sync.org_store import org_store_for
+
+    summary = with_heartbeat(  # the desk's fleet view: version, queue, refusals
+        context, org_store_for(target), active.policy.version, len(report.failed), summary
+    )
     finished = organisation.finish(summary)  # receipts and holds
     return SyncPass(refresh, finished, failed=len(report.failed))
 

@@ -41,7 +41,8 @@ class TargetChoice:
 
     def words(self) -> str:
         where = self.rules.folder or f"S3 bucket {self.rules.bucket}"
-        return where if not self.by_organisation else f"{where} (set by your organisation)"
+        who = {ChosenBy.MANAGED: "managed", ChosenBy.POLICY: "set"}.get(self.chosen_by)
+        return f"{where} ({who} by your organisation)" if who else where
 
 
 def choose_target(

@@ -18,6 +18,7 @@ from companion.app.transcripts.worker import engine_words
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
+from companion.edges.autostart import SessionAutostart
 from companion.edges.paths import AppPaths
 from companion.edges.profile_lock import ProfileLock
 from companion.ui.background import run_in_background
@@ -349,6 +350,8 @@ class TrayApp(QObject):
             context.settings,
             sync_box,
             transcription_box=transcription_box,
+            managed=context.managed,
+            autostart=SessionAutostart.from_environment(),
         )
 
     def ask_to_quit(self) -> None:
