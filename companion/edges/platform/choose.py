@@ -1,0 +1,56 @@
+"""Each seam's side for this OS, chosen once at start (by `sys.platform`, or a given name).
+
+Imports here are of our own modules only; every OS library is imported later, when a
+side first talks to the OS, so this module loads on any platform.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from companion.edges.audio.mic_watch import MicWatch, mic_watch
+from companion.edges.global_keys import GlobalKeys, global_keys
+from companion.edges.platform.call_audio import CallAudio, PulseMonitorAudio
+from companion.edges.platform.call_audio_macos import CoreAudioTaps, MacCallAudio
+from companion.edges.platform.call_audio_windows import WasapiLoopbackAudio
+from companion.edges.platform.keys_pynput import PynputGlobalKeys
+from companion.edges.platform.managed import (
+    EtcManagedSettings,
+    ManagedSettingsReader,
+    system_config_dir,
+)
+from companion.edges.platform.managed_macos import CFPreferences, PreferencesManagedSettings
+from companion.edges.platform.managed_windows import RegistryManagedSettings
+from companion.edges.platform.mic_macos import CoreAudioMic, MacMicWatch
+from companion.edges.platform.mic_windows import PycawSessions, WindowsMicWatch
+from companion.edges.platform.registry import WinRegistry
+
+
+def call_audio_for(system: str = sys.platform) -> CallAudio:
+    if system == "win32":
+        return WasapiLoopbackAudio()
+    if system == "darwin":
+        return MacCallAudio(CoreAudioTaps())
+    return PulseMonitorAudio()
+
+
+def mic_watch_for(system: str = sys.platform) -> MicWatch:
+    if system == "win32":
+        return WindowsMicWatch(PycawSessions(), WinRegistry())
+    if system == "darwin":
+        return MacMicWatch(CoreAudioMic())
+    return mic_watch()
+
+
+def global_keys_for(system: str = sys.platform) -> GlobalKeys:
+    if system in ("win32", "darwin"):
+        return PynputGlobalKeys()
+    return global_keys()
+
+
+def managed_settings_for(system: str = sys.platform) -> ManagedSettingsReader:
+    if system == "win32":
+        return RegistryManagedSettings(WinRegistry())
+    if system == "darwin":
+        return PreferencesManagedSettings(CFPreferences())
+    return EtcManagedSettings(system_config_dir())
