@@ -21,6 +21,7 @@ from typing import Protocol
 
 from companion.core.errors import UserFacingError
 from companion.edges.platform.managed_schema import SETTINGS, ManagedSetting
+from companion.edges.platform.pem import as_pem
 
 SYSTEM_CONFIG_VARIABLE = "COMPANION_SYSTEM_CONFIG"
 ManagedValue = str | tuple[str, ...]
@@ -109,7 +110,7 @@ class EtcManagedSettings:
                     raw[key] = value
         keys = sorted((self._folder / "organisation-keys").glob("*.pem"))
         if keys:
-            raw["OrganisationKeys"] = [k.read_text(encoding="ascii") for k in keys]
+            raw["OrganisationKeys"] = as_pem([k.read_text(encoding="ascii") for k in keys])
         if (self._folder / "policy.toml").is_file():
             raw["PolicyLocation"] = str(self._folder / "policy.toml")
         return checked(str(self._folder), raw, self.FIX)

@@ -26,6 +26,7 @@ class ManagedSetting:
     title: str
     explanation: str
     toml: str  # where the Linux file keeps it: "section.key", or a file in the folder
+    example: str = ""  # the value in the generated .mobileconfig template ("": left out)
     choices: tuple[str, ...] = ()
 
 
@@ -37,6 +38,7 @@ SETTINGS: tuple[ManagedSetting, ...] = (
         "Path of the organisation's signed policy (policy.toml, with policy.toml.sig "
         "beside it). It wins over any policy in the rep's own folder.",
         "policy.toml",
+        "/Library/Application Support/RepCompanion/policy.toml",
     ),
     ManagedSetting(
         "OrganisationKeys",
@@ -45,6 +47,7 @@ SETTINGS: tuple[ManagedSetting, ...] = (
         "The organisation's Ed25519 public keys (PEM, one per entry). A policy must be "
         "signed by one of them; list two while rotating.",
         "organisation-keys/*.pem",
+        "MCowBQYDK2VwAyEAREPLACEWITHYOURORGANISATIONSPUBLICKEYBASE64AA=",
     ),
     ManagedSetting(
         "SyncFolder",
@@ -52,6 +55,7 @@ SETTINGS: tuple[ManagedSetting, ...] = (
         "Sync target: folder",
         "A folder (a mounted share) where calls are delivered. Set this or SyncBucket.",
         "sync.folder",
+        "/Volumes/org-share/rep-calls",
     ),
     ManagedSetting(
         "SyncBucket",
@@ -80,6 +84,7 @@ SETTINGS: tuple[ManagedSetting, ...] = (
         "Where the rep's identity comes from",
         "managed: the Rep setting below; login: the OS login name (small teams).",
         "identity.source",
+        "managed",
         ("managed", "login"),
     ),
     ManagedSetting(
@@ -88,5 +93,6 @@ SETTINGS: tuple[ManagedSetting, ...] = (
         "The rep's identity",
         "Who the rep is, as the organisation knows them (e.g. their e-mail address).",
         "identity.rep",
+        "rep@example.com",
     ),
 )

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from companion.core.calls.detection import MicUser
 
@@ -61,7 +61,7 @@ class CoreAudioMic:
         return users
 
     @staticmethod
-    def _get(owner: int, selector: str) -> object:
+    def _get(owner: int, selector: str) -> Any:
         assert sys.platform == "darwin"
         import CoreAudio
 

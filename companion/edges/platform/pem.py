@@ -20,6 +20,6 @@ def as_pem(keys: object) -> object:
 def _wrapped(key: str) -> str:
     body = key.strip()
     if body.startswith("-----BEGIN") or not body:
-        return body
+        return f"{body}\n" if body else body
     lines = "\n".join(textwrap.wrap("".join(body.split()), 64))
     return f"-----BEGIN PUBLIC KEY-----\n{lines}\n-----END PUBLIC KEY-----\n"
