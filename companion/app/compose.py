@@ -24,12 +24,13 @@ from companion.core.calls.recorder import Recorder
 from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
 from companion.edges.audio.container.keys import AudioKeys
-from companion.edges.audio.mic_watch import MicWatch, mic_watch
+from companion.edges.audio.mic_watch import MicWatch
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
-from companion.edges.global_keys import GlobalKeys, global_keys
+from companion.edges.global_keys import GlobalKeys
 from companion.edges.logs import configure_logging
 from companion.edges.paths import AppPaths, free_bytes
+from companion.edges.platform.choose import global_keys_for, mic_watch_for
 from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
@@ -115,7 +116,7 @@ def build_context(
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
     calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
     review = ReviewService(store, policy, rep, clock)
-    call_watch = CallWatch(mic or mic_watch(), policy, settings)
+    call_watch = CallWatch(mic or mic_watch_for(), policy, settings)
     exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)
     transcripts = TranscriptFiles(store, paths.transcripts_dir, keys.master_key)
     transcription = transcription_worker(
@@ -136,7 +137,7 @@ def build_context(
         call_watch,
         exports,
         CallHistory(store),
-        keys_anywhere or global_keys(),
+        keys_anywhere or global_keys_for(),
         transcripts,
         transcription,
         CallTranscripts(transcripts, TranscriptJobs(store)),

@@ -128,7 +128,7 @@ def test_the_three_oses_describe_the_same_settings_the_same_way(tmp_path):
 
 def test_a_typo_in_managed_toml_is_refused(tmp_path):
     (tmp_path / "managed.toml").write_text('[sync]\nfoldr = "/srv"\n')
-    with pytest.raises(ManagedSettingsError, match="sync.foldr"):
+    with pytest.raises(ManagedSettingsError, match=r"sync\.foldr"):
         EtcManagedSettings(tmp_path).read()
 
 
