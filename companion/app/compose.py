@@ -30,7 +30,7 @@ from companion.edges.audio.sources import SourcePlan, plan_sources
 from companion.edges.global_keys import GlobalKeys
 from companion.edges.logs import configure_logging
 from companion.edges.paths import AppPaths, free_bytes
-from companion.edges.platform.choose import global_keys_for, mic_watch_for
+from companion.edges.platform.choose import far_end_for, global_keys_for, mic_watch_for
 from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
@@ -111,7 +111,9 @@ def build_context(
         return plan_sources(choice.mic_source, choice.far_end_source, rescan=True)
 
     if recorder is None:
-        recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
+        recorder = AudioRecorder(
+            paths.recordings_dir, keys.master_key, chosen_sources, far_end_for()
+        )
     policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
     calls = CallService(store, policy, messages, rep, recorder, clock, free_space)

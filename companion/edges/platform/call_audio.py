@@ -1,8 +1,10 @@
 """The call's other side (what the speakers play): the seam, and its Linux side.
 
 Every side opens only with a live `CaptureGrant` and drops each block once the grant
-is dead, like `audio/capture.SourceStream`; blocks are 16-bit PCM in the format `open`
-returns, put on the recorder's queue as `Block`s. Linux: the PulseAudio/PipeWire
+is dead, like `audio/capture.SourceStream`; blocks are 48 kHz mono 16-bit PCM (what the
+recorder mixes), put on the recorder's queue as `Block`s; `open` returns the device's
+own format, for the doctor. The recorder takes a side as its `far_end` where PortAudio
+offers no call audio (`choose.far_end_for`). Linux: the PulseAudio/PipeWire
 default sink's monitor (`audio/sources.py`), opened as a `SourceStream`.
 """
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from companion.core.calls.grant import CaptureGrant
-from companion.edges.audio.capture import BLOCK_FRAMES, Block
+from companion.edges.audio.capture import BLOCK_FRAMES, SAMPLE_RATE, Block
 from companion.edges.audio.devices import AudioUnavailable
 from companion.edges.platform.call_audio import CallAudioFormat
 
@@ -48,6 +48,26 @@ def real_pyaudio() -> PyAudioLike:
     return audio
 
 
+def to_call_format(layout: CallAudioFormat) -> Callable[[bytes], bytes]:
+    """The device's int16 frames as the recorder's 48 kHz mono (a streaming resampler:
+    microseconds for a 40 ms block, so it stays in the callback rather than add a thread)."""
+    import numpy as np
+    import soxr
+
+    if (layout.rate, layout.channels) == (SAMPLE_RATE, 1):
+        return bytes
+    resampler = soxr.ResampleStream(layout.rate, SAMPLE_RATE, 1, dtype="int16")
+
+    def convert(data: bytes) -> bytes:
+        frames = np.frombuffer(data, dtype=np.int16).reshape(-1, layout.channels)
+        mono = frames.mean(axis=1, dtype=np.float32).astype(np.int16)
+        if layout.rate == SAMPLE_RATE:
+            return mono.tobytes()
+        return bytes(resampler.resample_chunk(mono).tobytes())
+
+    return convert
+
+
 class WasapiLoopbackAudio:
     def __init__(self, pyaudio: Callable[[], PyAudioLike] = real_pyaudio) -> None:
         self._pyaudio = pyaudio
@@ -74,12 +94,14 @@ class WasapiLoopbackAudio:
                 int(device["defaultSampleRate"]), int(device["maxInputChannels"])
             )
 
+            convert = to_call_format(layout)
+
             def deliver(
                 data: bytes | None, _frames: int, _time: object, _status: int
             ) -> tuple[None, int]:
                 if not grant.active:
                     return None, PA_COMPLETE  # consent is gone: not one more block
-                blocks.put(Block(index, bytes(data or b""), time.monotonic()))
+                blocks.put(Block(index, convert(data or b""), time.monotonic()))
                 return None, PA_CONTINUE
 
             stream = audio.open(

@@ -34,6 +34,11 @@ def call_audio_for(system: str = sys.platform) -> CallAudio:
     return PulseMonitorAudio()
 
 
+def far_end_for(system: str = sys.platform) -> CallAudio | None:
+    """For the recorder: Linux's monitor is already a PortAudio source (`plan_sources`)."""
+    return None if system == "linux" else call_audio_for(system)
+
+
 def mic_watch_for(system: str = sys.platform) -> MicWatch:
     if system == "win32":
         return WindowsMicWatch(PycawSessions(), WinRegistry())

@@ -77,10 +77,12 @@ def test_wasapi_loopback_delivers_the_speakers_until_consent_goes():
     assert options["input"] and options["input_device_index"] == 7
     assert options["format"] == PA_INT16 and options["channels"] == 2
     callback = options["stream_callback"]
-    assert callback(b"\x01\x00" * 4, 2, None, 0) == (None, PA_CONTINUE)
-    assert blocks.get_nowait().data == b"\x01\x00" * 4
+    stereo_40ms = b"\x01\x00" * 2 * 1764
+    assert callback(stereo_40ms, 1764, None, 0) == (None, PA_CONTINUE)
+    block = blocks.get_nowait()
+    assert block.source == 1 and 0 < len(block.data) // 2 <= 1920  # 48 kHz mono now
     session.pause()  # consent is paused: not one more block
-    assert callback(b"\x02\x00" * 4, 2, None, 0) == (None, PA_COMPLETE)
+    assert callback(stereo_40ms, 1764, None, 0) == (None, PA_COMPLETE)
     assert blocks.empty()
     audio.close()
     assert fake.log[-3:] == ["stop", "close", "terminate"]
