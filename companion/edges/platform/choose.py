@@ -6,13 +6,16 @@ side first talks to the OS, so this module loads on any platform.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 
 from companion.edges.audio.mic_watch import MicWatch, mic_watch
-from companion.edges.global_keys import GlobalKeys, global_keys
+from companion.edges.global_keys import GlobalKeys, NullGlobalKeys, global_keys
 from companion.edges.platform.call_audio import CallAudio, PulseMonitorAudio
 from companion.edges.platform.call_audio_macos import CoreAudioTaps, MacCallAudio
 from companion.edges.platform.call_audio_windows import WasapiLoopbackAudio
+from companion.edges.platform.keys_portal import PortalGlobalKeys
 from companion.edges.platform.keys_pynput import PynputGlobalKeys
 from companion.edges.platform.managed import (
     EtcManagedSettings,
@@ -47,10 +50,15 @@ def mic_watch_for(system: str = sys.platform) -> MicWatch:
     return mic_watch()
 
 
-def global_keys_for(system: str = sys.platform) -> GlobalKeys:
+def global_keys_for(
+    system: str = sys.platform, environ: Mapping[str, str] = os.environ
+) -> GlobalKeys:
     if system in ("win32", "darwin"):
         return PynputGlobalKeys()
-    return global_keys()
+    keys = global_keys()
+    if isinstance(keys, NullGlobalKeys) and environ.get("WAYLAND_DISPLAY"):
+        return PortalGlobalKeys()  # a Wayland session without X11: the desktop's portal
+    return keys
 
 
 def managed_settings_for(system: str = sys.platform) -> ManagedSettingsReader:
