@@ -46,10 +46,16 @@ class JeepneyPortal:
     """The session bus through jeepney (pure Python; already there for the keyring)."""
 
     def __init__(self) -> None:
-        from jeepney.io.blocking import open_dbus_connection
+        from jeepney import MatchRule, message_bus
+        from jeepney.io.blocking import Proxy, open_dbus_connection
 
         self._connection = open_dbus_connection(bus="SESSION")
         self._tokens = itertools.count(1)
+        # Listening before anything is bound: no key pressed right after binding is lost.
+        rule = MatchRule(type="signal", interface=SHORTCUTS, member="Activated")
+        self._listening = self._connection.filter(rule)
+        self._pressed = self._listening.queue
+        Proxy(message_bus, self._connection).AddMatch(rule)
 
     def _address(self, interface: str = SHORTCUTS) -> Any:
         from jeepney import DBusAddress
@@ -85,21 +91,16 @@ class JeepneyPortal:
         return int(code), {key: value[1] for key, value in results.items()}
 
     def activations(self, session: str, stop: threading.Event) -> Iterator[str]:
-        from jeepney import MatchRule, message_bus
-        from jeepney.io.blocking import Proxy
-
-        rule = MatchRule(type="signal", interface=SHORTCUTS, member="Activated")
-        Proxy(message_bus, self._connection).AddMatch(rule)
-        with self._connection.filter(rule) as pressed:
-            while not stop.is_set():
-                try:
-                    signal = self._connection.recv_until_filtered(pressed, timeout=WAIT_SECONDS)
-                except TimeoutError:
-                    continue
-                if str(signal.body[0]) == session:
-                    yield str(signal.body[1])
+        while not stop.is_set():
+            try:
+                signal = self._connection.recv_until_filtered(self._pressed, timeout=WAIT_SECONDS)
+            except TimeoutError:
+                continue
+            if str(signal.body[0]) == session:
+                yield str(signal.body[1])
 
     def close(self) -> None:
+        self._listening.close()
         self._connection.close()
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import threading
+from contextlib import ExitStack
+
+import pytest
+from peers import require, wait_until
+from peers.shortcuts_portal import running_shortcuts_portal
 
 from companion.edges.global_keys import NullGlobalKeys
 from companion.edges.platform.choose import global_keys_for
@@ -78,3 +83,36 @@ def test_wayland_without_x11_uses_the_portal(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     assert isinstance(global_keys_for("linux", {"WAYLAND_DISPLAY": "wayland-0"}), PortalGlobalKeys)
     assert isinstance(global_keys_for("linux", {}), NullGlobalKeys)
+
+
+@pytest.fixture
+def portal(tmp_path, monkeypatch):
+    require("dbus-daemon")
+
+    def start(answer):
+        peer = stack.enter_context(running_shortcuts_portal(tmp_path, answer))
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", peer.address)
+        return peer
+
+    with ExitStack() as stack:
+        yield start
+
+
+def test_through_a_real_session_bus_the_keys_arrive_once_bound(portal):
+    peer = portal(0)
+    keys = PortalGlobalKeys()
+    assert keys.grab(["1", "3"])
+    assert peer.said() == "bind CTRL+ALT+1,CTRL+ALT+3"
+    assert keys.bound.wait(5)
+    peer.press("moment-3")
+    wait_until(lambda: keys.pressed() == ["3"], what="Ctrl+Alt+3 through the portal")
+    keys.stop()
+
+
+def test_through_a_real_session_bus_a_declined_binding_hears_nothing(portal):
+    peer = portal(1)
+    keys = PortalGlobalKeys()
+    assert keys.grab(["1"])
+    assert peer.said() == "bind CTRL+ALT+1"
+    keys.stop()
+    assert not keys.bound.is_set() and keys.pressed() == []
