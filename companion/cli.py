@@ -182,12 +182,28 @@ def _export(args: argparse.Namespace) -> int:
 
 def _transcribe(args: argparse.Namespace) -> int:
     from companion.app.transcripts.transcribe_file import transcribe_file
+    from companion.core.transcripts.accuracy import word_error_rate
     from companion.core.transcripts.formats import render
-    from companion.edges.speech.engines import make_engine
+    from companion.core.transcripts.redaction import MaskRules
+    from companion.edges.paths import AppPaths
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.speech.engines import DEFAULT_ENGINE, make_engine
 
-    engine = make_engine(args.engine, args.model)
-    transcript = transcribe_file(Path(args.file), engine)
+    # The engine and the masking of the policy in force, as the app's transcription uses.
+    policy = load_active_policy(AppPaths.from_environment()).policy
+    rules = policy.transcription if policy else None
+    name = args.engine or (rules.engine if rules else DEFAULT_ENGINE)
+    model = args.model or (rules.model_dir if rules else None)
+    engine = make_engine(name, model)
+    transcript = transcribe_file(
+        Path(args.file), engine, MaskRules.from_policy(rules), args.language
+    )
     sys.stdout.write(render(transcript, args.format, title=Path(args.file).name))
+    if args.reference is not None:
+        reference = Path(args.reference)
+        said = reference.read_text(encoding="utf-8") if reference.is_file() else args.reference
+        heard = " ".join(line.text for line in transcript.lines)
+        print(f"WER {word_error_rate(said, heard):.3f}", file=sys.stderr)
     return 0
 
 
@@ -248,6 +264,27 @@ def _retention_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure(args: argparse.Namespace) -> int:
+    from companion.app.compose import current_rep
+    from companion.app.configure import TargetChange, set_target, show, store_s3_credentials
+    from companion.edges.managed import load_managed
+    from companion.edges.secrets import SecretStore
+    from companion.edges.settings import SettingsFile
+
+    paths = AppPaths.from_environment()
+    managed = load_managed(paths.system_config)
+    settings = SettingsFile(paths.settings_file)
+    change = TargetChange(args.sync_folder, args.s3_bucket, args.s3_endpoint, args.s3_region)
+    if change.asked:
+        print(f"sync target saved: {set_target(settings, managed, change)}")
+    if args.s3_credentials_from_stdin:
+        store_s3_credentials(SecretStore(), sys.stdin.read().splitlines())
+        print("S3 credentials stored in the keyring")
+    if args.show or not (change.asked or args.s3_credentials_from_stdin):
+        show(paths, managed, settings.load(), managed.rep(current_rep()), print)
+    return 0
+
+
 def _run_tray(_args: argparse.Namespace) -> int:
     from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
 
@@ -262,6 +299,7 @@ def _run_tray(_args: argparse.Namespace) -> int:
 EXAMPLES = """examples:
   companion                               start the tray app
   companion doctor                        can this computer record? what to fix
+  companion configure                     what is in force, and who set it (IT or you)
   companion policy check policy.toml      validate a policy before deploying it
   companion sync                          deliver the calls marked ready, once
   companion export 3f2a9c1e --format md   a call's notes (the id as the review shows it)
@@ -278,6 +316,11 @@ def _desk(args: argparse.Namespace) -> int:
         print("error: the organisation's desk is not part of this installation", file=sys.stderr)
         return 2
     return int(desk_cli.main(args.rest))
+
+
+def _desk_argv(argv: Sequence[str]) -> list[str] | None:
+    """`companion desk ...`: everything after `desk` is the desk's own (even `--help`)."""
+    return list(argv[1:]) if argv[:1] == ["desk"] else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,6 +341,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="also the technical names (for IT and support)"
     )
     doctor.set_defaults(handler=_doctor)
+
+    configure = verbs.add_parser(
+        "configure",
+        help="scripted set-up: sync target, S3 key into the keyring; show what is in force",
+        description="With no option: show what is in force and who set it. Settings IT "
+        "manages in /etc/rep-companion/managed.toml cannot be changed here.",
+    )
+    configure.add_argument("--sync-folder", metavar="DIR", help="deliver calls to this folder")
+    configure.add_argument("--s3-bucket", metavar="NAME", help="deliver calls to this bucket")
+    configure.add_argument("--s3-endpoint", metavar="URL", help="with --s3-bucket: not AWS")
+    configure.add_argument("--s3-region", metavar="REGION", help="with --s3-bucket")
+    configure.add_argument(
+        "--s3-credentials-from-stdin",
+        action="store_true",
+        help="read the access key id, the secret key and optionally a session token, one "
+        "per line, into the keyring (service 'RepCompanion')",
+    )
+    configure.add_argument("--show", action="store_true", help="also show what is in force")
+    configure.set_defaults(handler=_configure)
 
     policy = verbs.add_parser("policy", help="check, sign and verify policy files")
     policy_verbs = policy.add_subparsers(required=True, metavar="ACTION")
@@ -352,8 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
         "transcribe", help="transcribe an audio file (WAV, FLAC, Ogg) to check an engine"
     )
     transcribe.add_argument("file", help="stereo: left the rep, right the customer")
-    transcribe.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
-    transcribe.add_argument("--model", metavar="DIR", help="faster-whisper: the model folder")
+    transcribe.add_argument("--engine", choices=ENGINES, help="default: the policy's")
+    transcribe.add_argument(
+        "--model", metavar="DIR", help="faster-whisper: a model folder (default: the policy's)"
+    )
+    transcribe.add_argument("--language", help="e.g. en, de (default: detected)")
+    transcribe.add_argument(
+        "--reference", metavar="TEXT|FILE", help="what was said: prints the word error rate"
+    )
     transcribe.add_argument("--format", choices=("text", "vtt", "json", "md"), default="text")
     transcribe.set_defaults(handler=_transcribe)
 
@@ -374,7 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    desk_argv = _desk_argv(argv)  # argparse's REMAINDER would refuse a leading option
+    args = (
+        argparse.Namespace(handler=_desk, rest=desk_argv)
+        if desk_argv is not None
+        else build_parser().parse_args(argv)
+    )
     try:
         return int(args.handler(args))
     except UserFacingError as error:  # the environment's fault: one line with the fix

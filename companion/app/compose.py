@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,18 +23,23 @@ from companion.app.transcripts.worker import TranscriptionWorker, engine_for
 from companion.core.calls.recorder import Recorder
 from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
+from companion.core.policy.model import Transcription
 from companion.edges.audio.container.keys import AudioKeys
-from companion.edges.audio.mic_watch import MicWatch, mic_watch
+from companion.edges.audio.mic_watch import MicWatch
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
-from companion.edges.global_keys import GlobalKeys, global_keys
+from companion.edges.global_keys import GlobalKeys
 from companion.edges.logs import configure_logging
+from companion.edges.managed import ManagedSettings, load_managed
 from companion.edges.paths import AppPaths, free_bytes
+from companion.edges.platform.choose import far_end_for, global_keys_for, mic_watch_for
 from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,6 +62,7 @@ class AppContext:
     transcripts: TranscriptFiles
     transcription: TranscriptionWorker
     transcript_view: CallTranscripts
+    managed: ManagedSettings = field(default_factory=ManagedSettings)  # IT's, in /etc
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
@@ -96,26 +102,32 @@ def build_context(
     tests pass a test keyring, a `NullRecorder` or a settable clock instead.
     """
     paths = paths or AppPaths.from_environment()
-    paths.ensure()
+    tightened = paths.ensure()
     configure_logging(paths.log_file, log_level)
+    if tightened:  # an older version's profile: said once, as the next start finds none
+        log.info("the profile was readable by others: %d entries now the rep's only", tightened)
     messages = MessageChannel()
+    managed = load_managed(paths.system_config)  # IT's settings first; broken: no start
+    settings = SettingsFile(paths.settings_file)
+    settings.load()  # an unknown key stops the start with its name, not later mid-call
     store = open_store(paths.database)
-    rep = current_rep()
+    rep = managed.rep(current_rep())  # the organisation's id for the rep where IT set one
     secrets = secrets or SecretStore()
     keys = AudioKeys(secrets)
-    settings = SettingsFile(paths.settings_file)
 
     def chosen_sources() -> SourcePlan:
         choice = settings.load()
         return plan_sources(choice.mic_source, choice.far_end_source, rescan=True)
 
     if recorder is None:
-        recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
+        recorder = AudioRecorder(
+            paths.recordings_dir, keys.master_key, chosen_sources, far_end_for()
+        )
     policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
     calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
     review = ReviewService(store, policy, rep, clock)
-    call_watch = CallWatch(mic or mic_watch(), policy, settings)
+    call_watch = CallWatch(mic or mic_watch_for(), policy, settings)
     exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)
     transcripts = TranscriptFiles(store, paths.transcripts_dir, keys.master_key)
     transcription = transcription_worker(
@@ -136,11 +148,22 @@ def build_context(
         call_watch,
         exports,
         CallHistory(store),
-        keys_anywhere or global_keys(),
+        keys_anywhere or global_keys_for(),
         transcripts,
         transcription,
-        CallTranscripts(transcripts, TranscriptJobs(store)),
+        CallTranscripts(transcripts, TranscriptJobs(store), min_word_confidence(paths)),
+        managed,
     )
+
+
+def min_word_confidence(paths: AppPaths) -> Callable[[], float]:
+    """The policy's threshold below which the transcript view marks a word."""
+
+    def read() -> float:
+        policy = load_active_policy(paths).policy
+        return (policy.transcription if policy else Transcription()).min_word_confidence
+
+    return read
 
 
 def transcription_worker(

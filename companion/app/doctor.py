@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from companion.edges.audio.devices import AudioUnavailable
 from companion.edges.audio.sources import plan_sources
@@ -159,6 +160,34 @@ def check_data_dir(paths: AppPaths) -> CheckResult:
     return CheckResult("data", True, f"{paths.data_dir} writable, {free // 2**30} GB free")
 
 
+def check_privacy(paths: AppPaths, found: list[Path]) -> CheckResult:
+    """Others who can read the profile can read the rep's accounts, notes and CRM fields.
+
+    `found`: what was readable by others before the other checks made the folders.
+    """
+    from companion.edges.privacy import readable_by_others, tighten
+
+    if not found and not readable_by_others(paths.folders):
+        return CheckResult("privacy", True, "your data is readable by you only")
+    tighten(paths.folders)
+    left = readable_by_others(paths.folders)
+    if left:
+        return CheckResult(
+            "privacy",
+            False,
+            f"your data is readable by other users of this computer ({len(left)} files or "
+            f"folders, e.g. {left[0]})",
+            f"chmod -R go-rwx {left[0].parent if left[0].is_file() else left[0]}",
+            blocks_recording=False,
+        )
+    return CheckResult(
+        "privacy",
+        True,
+        f"your data was readable by other users of this computer ({len(found)} files or "
+        "folders); now readable by you only",
+    )
+
+
 def check_policy(paths: AppPaths) -> CheckResult:
     active = load_active_policy(paths)
     if active.policy is None:
@@ -227,7 +256,46 @@ def check_transcription(paths: AppPaths) -> CheckResult:
     )
 
 
+def check_sync_target(paths: AppPaths) -> CheckResult:
+    """Where calls go (IT's managed target first) and whether the store protects them."""
+    from companion.core.errors import UserFacingError
+    from companion.edges.managed import load_managed
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.secrets import SecretStore
+    from companion.edges.settings import SettingsFile
+    from companion.edges.sync.configured import NO_TARGET, choose_target, open_target
+
+    try:
+        managed = load_managed(paths.system_config)
+        settings = SettingsFile(paths.settings_file).load()
+    except UserFacingError as error:
+        return CheckResult("sync", False, error.message, error.fix, blocks_recording=False)
+    policy = load_active_policy(paths).policy
+    choice = choose_target(
+        settings,
+        policy.sync.target if policy else None,
+        managed.target.as_target_rules() if managed.target else None,
+    )
+    if choice is None:
+        fix = "your organisation names it in the policy or in /etc/rep-companion/managed.toml"
+        return CheckResult("sync", False, NO_TARGET, fix, blocks_recording=False)
+    target = open_target(choice.rules, SecretStore())
+    report = target.test_connection()
+    fix = "see docs/admin.md (the store's rights)" if report.missing else ""
+    return CheckResult(
+        "sync",
+        report.ok and not report.missing,
+        report.words(),
+        fix,
+        blocks_recording=False,
+        technical=type(target).__name__,
+    )
+
+
 def run_checks(paths: AppPaths) -> list[CheckResult]:
+    from companion.edges.privacy import readable_by_others
+
+    before = readable_by_others(paths.folders)  # check_data_dir tightens while it makes them
     checks: list[Callable[[], CheckResult]] = [
         check_qt,
         check_audio,
@@ -235,6 +303,8 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
         lambda: check_data_dir(paths),
         lambda: check_policy(paths),
         lambda: check_transcription(paths),
+        lambda: check_privacy(paths, before),
+        lambda: check_sync_target(paths),
     ]
     return [check() for check in checks]
 

@@ -67,6 +67,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fleet(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from companion.desk.app.fleet import fleet_lines, fleet_view
+    from companion.desk.edges.config import DeskConfig
+
+    config = DeskConfig.load(Path(args.config))
+    now = datetime.now(UTC)
+    rows = fleet_view(config.open_store(), config.load_policy().version, now, args.silent_days)
+    for line in fleet_lines(rows, now):
+        print(line)
+    print(f"{len(rows)} laptop(s), {sum(1 for r in rows if r.problems)} need attention",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
 def add_admin_verbs(actions: Any) -> None:
     from companion.desk.web.admin_verbs import add_web_verbs
 
@@ -88,3 +104,9 @@ def add_admin_verbs(actions: Any) -> None:
     enrol.add_argument("--rep", required=True)
     enrol.add_argument("--key", required=True, help="the device's public key (base64)")
     enrol.set_defaults(handler=_enrol)
+    fleet = actions.add_parser(
+        "fleet", help="(admin) every laptop's last heartbeat: behind, old policy, or silent"
+    )
+    fleet.add_argument("--config", required=True)
+    fleet.add_argument("--silent-days", type=int, default=7, help="no heartbeat this long: silent")
+    fleet.set_defaults(handler=_fleet)

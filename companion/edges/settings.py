@@ -2,6 +2,8 @@
 
 Stored as JSON in the config folder and written atomically, so a crash while
 saving never leaves half a file. Secrets never live here: they go to the keyring.
+Unknown keys are refused, like the policy's (a misspelt key would otherwise do nothing).
+What IT sets lives apart, in `managed.py`, and wins over these.
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ class Settings:
 
 
 class SettingsError(UserFacingError):
-    """The settings file could not be written; the earlier settings stay in force."""
+    """The settings file could not be written, or holds what no version of it holds."""
+
+
+FIX_SETTINGS = (
+    "Remove the unknown lines from the file (or the file itself, to start from the "
+    "defaults); settings IT manages belong in /etc/rep-companion/managed.toml."
+)
 
 
 class SettingsFile:
@@ -53,8 +61,15 @@ class SettingsFile:
         except (OSError, ValueError) as error:  # unreadable: defaults, and say so in the log
             log.warning("settings at %s unreadable (%s); using defaults", self.path, error)
             return Settings()
+        if not isinstance(raw, dict):
+            raise SettingsError(f"{self.path} is not a settings file.", FIX_SETTINGS)
         known = {f.name for f in fields(Settings)}
-        values = {k: v for k, v in raw.items() if k in known}
+        unknown = sorted(set(raw) - known)
+        if unknown:  # a typo or a key from elsewhere is said, never silently ignored
+            raise SettingsError(
+                f"{self.path}: unknown setting(s) {', '.join(unknown)}.", FIX_SETTINGS
+            )
+        values = dict(raw)
         if isinstance(values.get("ignored_call_apps"), list):  # JSON has no tuples
             values["ignored_call_apps"] = tuple(values["ignored_call_apps"])
         return Settings(**values)

@@ -1,6 +1,8 @@
 """Benchmark: start-up time to a visible tray icon, and idle memory, on a real tray host.
 
     uv run python tests/bench/startup_memory.py
+    uv run python tests/bench/startup_memory.py --command /usr/bin/companion   # the .deb
+    uv run python tests/bench/startup_memory.py --command uv run companion     # from source
 
 Not a pytest test (pytest collects test_*.py only): it prints numbers and exits 0 even
 when a target is missed. It exits 1 when the app never shows its icon.
@@ -206,13 +208,29 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+def _ancestors(pid: int) -> Iterator[int]:
+    """`pid` and its parents (a launcher such as `uv run` starts the app as its child)."""
+    while pid > 1:
+        yield pid
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return
+
+
+def _launched_by(pid: int | None, launcher: int) -> bool:
+    return pid is not None and launcher in _ancestors(pid)
+
+
 @contextmanager
-def running_app(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+def running_app(
+    env: dict[str, str], log: Path, command: list[str]
+) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
     """Start the app; yield it and the perf_counter() taken just before Popen."""
     with log.open("wb") as sink:
         started = time.perf_counter()
         app = subprocess.Popen(
-            [sys.executable, "-m", "companion"],
+            command,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=sink,
@@ -228,14 +246,20 @@ def running_app(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Pop
             os.killpg(app.pid, signal.SIGKILL)  # anything it started and left behind
 
 
-def start_once(host: TrayHost, env: dict[str, str], log: Path) -> Run:
+def start_once(host: TrayHost, env: dict[str, str], log: Path, command: list[str]) -> Run:
     x, panel = host.x, host.panel
-    with running_app(env, log) as (app, started):
+    owner: list[int] = []  # the process whose window is the icon (the app, not a launcher)
+    with running_app(env, log, command) as (app, started):
 
         def docked() -> bool:
             if app.poll() is not None:
                 raise BenchError(f"the app exited with {app.returncode} before showing its icon")
-            return any(x.pid(w) == app.pid and x.viewable(w) for w in x.descendants(panel))
+            for window in x.descendants(panel):
+                pid = x.pid(window)
+                if _launched_by(pid, app.pid) and x.viewable(window):
+                    owner[:] = [pid] if pid is not None else []
+                    return True
+            return False
 
         try:
             shown = wait_until(docked, what="tray icon", timeout=ICON_TIMEOUT)
@@ -248,7 +272,7 @@ def start_once(host: TrayHost, env: dict[str, str], log: Path) -> Run:
             if app.poll() is not None:
                 raise BenchError(f"the app exited with {app.returncode} while idle:\n{tail(log)}")
             time.sleep(0.05)
-        rss, hwm = memory_mb(app.pid)
+        rss, hwm = memory_mb(owner[0] if owner else app.pid)
 
         app.terminate()
         try:
@@ -343,7 +367,7 @@ def print_summary(runs: list[Run]) -> None:
     )
 
 
-def benchmark(root: Path, *, bytecode_cache: bool) -> int:
+def benchmark(root: Path, *, bytecode_cache: bool, command: list[str]) -> int:
     missing = [name for name in PROGRAMS if shutil.which(name) is None]
     if missing:
         raise BenchError(f"not installed: {', '.join(missing)} (Debian: xvfb trayer)")
@@ -355,13 +379,14 @@ def benchmark(root: Path, *, bytecode_cache: bool) -> int:
             f"tray host: Xvfb {host.display} + trayer; D-Bus session bus: "
             f"{'private dbus-daemon' if host.bus else 'none (Qt will autolaunch one)'}"
         )
+        print(f"command: {' '.join(command)}")
         print(f"bytecode: {bytecode}")
         print("detection: a window with the app's _NET_WM_PID, viewable, inside trayer's panel")
-        warm_up = start_once(host, app_env, root / "app-warm-up.log")
+        warm_up = start_once(host, app_env, root / "app-warm-up.log", command)
         print(describe("warm-up (not counted, creates the database)", warm_up))
         runs: list[Run] = []
         for number in range(1, MEASURED_RUNS + 1):
-            run = start_once(host, app_env, root / f"app-{number}.log")
+            run = start_once(host, app_env, root / f"app-{number}.log", command)
             print(describe(f"warm start {number}", run))
             runs.append(run)
     print_outputs([warm_up, *runs])
@@ -376,11 +401,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the app with the environment's bytecode settings (e.g. PYTHONDONTWRITEBYTECODE)",
     )
+    parser.add_argument(
+        "--command",
+        nargs=argparse.REMAINDER,
+        help="start the app with this command instead of this Python's `-m companion` "
+        "(e.g. /usr/bin/companion for the installed package); it goes last",
+    )
     args = parser.parse_args(argv)
+    command = args.command or [sys.executable, "-m", "companion"]
     with tempfile.TemporaryDirectory(prefix="companion-bench-") as tmp:
         try:
             _TEMP_ROOTS.append(Path(tmp))
-            return benchmark(Path(tmp), bytecode_cache=not args.no_bytecode_cache)
+            return benchmark(Path(tmp), bytecode_cache=not args.no_bytecode_cache, command=command)
         except (RuntimeError, TimeoutError) as error:  # BenchError and the peers' start-up errors
             print(f"\nbenchmark failed: {error}", file=sys.stderr)
             return 1

@@ -6,12 +6,15 @@ so it depends on nothing above it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from companion.core.policy.active import ActivePolicy
 from companion.edges.audio.container.keys import AudioKeys
+from companion.edges.managed import ManagedSettings
 from companion.edges.paths import AppPaths
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
@@ -37,5 +40,11 @@ class SyncProfile(Protocol):
 
     @property
     def secrets(self) -> SecretStore: ...
+
+    @property
+    def managed(self) -> ManagedSettings: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
 
     def active_policy(self) -> ActivePolicy: ...

@@ -41,6 +41,8 @@ ACTIONS = {
     "approval_granted": "Performance use approved",
     "approval_refused": "Performance use refused",
 }
+# Why a receipt cannot be decrypted with the rep's key (the store edge says it so).
+NOT_FOR_YOU = "it is not encrypted to you, or it was changed"
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,23 @@ def service_receipt_body(
 class ChainReport:
     receipts: list[Receipt] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    waiting: list[int] = field(default_factory=list)  # sealed before the rep's key was known
+    # Receipts written before the rep's key reached the organisation: readable by the
+    # organisation only. Not a warning: nothing is wrong, the rep just cannot read them.
+    waiting: list[int] = field(default_factory=list)
+
+    def waiting_words(self) -> str:
+        return waiting_words(self.waiting)
+
+
+def waiting_words(numbers: list[int]) -> str:
+    """What the rep is told about receipts that wait for their key; "" when none do."""
+    if not numbers:
+        return ""
+    which = f"Receipt {numbers[0]}" if len(numbers) == 1 else f"Receipts 1 to {numbers[-1]}"
+    return (
+        f"{which}: waiting for your key. Written before your key reached the organisation, "
+        "so only the organisation can read them; receipts from now on are readable by you."
+    )
 
 
 def _receipt(document: dict[str, Any], digest: str) -> Receipt:
@@ -175,7 +193,11 @@ def verify_chain(
             report.warnings.append(_missing(seq, seq))
             prev = seen.get(seq, "")
             continue
-        if item == WAITING_FOR_KEY:
+        # Sealed to the organisation only (the service did not know the rep's key yet), or,
+        # from before the service, unreadable at the chain's start: waiting, not tampering.
+        if item == WAITING_FOR_KEY or (
+            item == NOT_FOR_YOU and seq not in seen and report.waiting == list(range(1, seq))
+        ):
             report.waiting.append(seq)
             prev = ""
             continue

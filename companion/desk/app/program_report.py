@@ -59,22 +59,37 @@ def _call_tables(manifests: list[dict[str, Any]]) -> tuple[list[Table], dict[str
     consent: Counter[tuple[str, ...]] = Counter()
     refusals: Counter[tuple[str, ...]] = Counter()
     recordings: Counter[tuple[str, ...]] = Counter()
+    ambiguous: Counter[tuple[str, ...]] = Counter()
     for manifest in manifests:
         status, kind = manifest["consent"]["status"], manifest["call_type"]["key"]
         consent[(status,)] += 1
-        if status in ("declined", "blocked"):
+        if manifest["consent"].get("unclear_answers", 0):  # a consent-ambiguity flag
+            ambiguous[(kind, status)] += 1
+        if status in ("declined", "blocked", "unclear"):
             refusals[(status, kind, manifest["consent"]["reason"] or "")] += 1
         recordings[(kind, "recorded" if manifest["audio"]["included"] else "not recorded")] += 1
-    asked = consent[("granted",)] + consent[("declined",)]
+    asked = consent[("granted",)] + consent[("declined",)] + consent[("unclear",)]
     rate = f"{100 * consent[('granted',)] / asked:.0f}%" if asked else "no consent asked"
+    flags = sum(ambiguous.values())
     tables = [
         _counted("consent", "Consent outcomes", ("outcome",), consent),
         _counted(
             "declines_blocks", "Declines and blocks", ("outcome", "call type", "reason"), refusals
         ),
         _counted("recordings", "Recordings by call type", ("call type", "audio"), recordings),
+        _counted(
+            "consent_ambiguity",
+            "Consent-ambiguity flags (an answer that was not clear)",
+            ("call type", "outcome"),
+            ambiguous,
+        ),
     ]
-    return tables, {"Consent rate (granted of asked)": rate, "Calls": str(len(manifests))}
+    facts = {
+        "Consent rate (granted of asked)": rate,
+        "Consent-ambiguity flags": str(flags),
+        "Calls": str(len(manifests)),
+    }
+    return tables, facts
 
 
 def _retention(indexes: list[dict[str, Any]], today: date) -> tuple[Table, str]:

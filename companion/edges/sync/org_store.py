@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from companion.core.access import signed
-from companion.core.access.receipts import WAITING_FOR_KEY
+from companion.core.access.receipts import NOT_FOR_YOU, WAITING_FOR_KEY
+from companion.edges.privacy import share_mode
 from companion.edges.sync.package import INDEX
 from companion.edges.sync.targets import SyncTarget, TooLarge
 
@@ -98,9 +99,10 @@ class FolderOrgStore:
         hard-linked to `key` (a link never replaces a file: of two desks writing the same
         receipt number, one wins). A writer killed midway leaves no partial `key`."""
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(path.parent)
         fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
         try:
+            os.fchmod(fd, share_mode(self.root, folder=False))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -120,10 +122,18 @@ class FolderOrgStore:
 
     def put(self, key: str, data: bytes) -> None:
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(path.parent)
         partial = path.with_name(path.name + ".partial")
         partial.write_bytes(data)
+        partial.chmod(share_mode(self.root, folder=False))
         os.replace(partial, path)
+
+    def _folder(self, folder: Path) -> None:
+        """Folders in the share as open as the share (the app's own umask is private)."""
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        for made in missing:
+            made.chmod(share_mode(self.root, folder=True))
 
     def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
         with os.scandir(self.root) as entries:
@@ -186,7 +196,7 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
         except pyrage.DecryptError:
-            found[seq] = "it is not encrypted to you, or it was changed"
+            found[seq] = NOT_FOR_YOU
         except signed.SignedDocumentError as error:
             found[seq] = error.message.rstrip(".")
     return found

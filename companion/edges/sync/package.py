@@ -287,6 +287,8 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
         status = "blocked"
     elif outcome == "declined" or (decisive is not None and decisive.kind == "declined"):
         status = "declined"
+    elif outcome == "unclear":  # no clear answer, and the rep went on without recording
+        status = "unclear"
     elif granted:
         status = "granted"
     else:
@@ -294,6 +296,7 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
     return {
         "status": status,
         "withdrawn": any(e.kind == "withdrawn" for e in events),
+        "unclear_answers": sum(e.kind == "unclear" for e in events),  # ambiguity flags
         "policy_version": decisive.policy_version if decisive else call_info["policy_version"],
         "script_version": decisive.script_version if decisive else None,
         "script_sha256": (decisive.script_sha256 or None) if decisive else None,
@@ -318,11 +321,13 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
 
 
 def _reason(status: str, call_info: dict[str, Any]) -> str | None:
-    if status not in ("blocked", "declined"):
+    if status not in ("blocked", "declined", "unclear"):
         return None
-    return call_info.get("outcome_reason") or (
-        "The customer declined recording." if status == "declined" else "Policy: never recorded."
-    )
+    fallback = {
+        "declined": "The customer declined recording.",
+        "unclear": "The answer was not clear: the call went on without recording.",
+    }
+    return call_info.get("outcome_reason") or fallback.get(status, "Policy: never recorded.")
 
 
 def _audio(

@@ -138,7 +138,53 @@ def connection_report(target: BucketAccess) -> ConnectionReport:
         )
     except BotoCoreError as error:
         return ConnectionReport(False, f"The storage server could not be used: {error}", "network")
-    return ConnectionReport(True)
+    return ConnectionReport(True, missing=protections_missing(target))
+
+
+def protections_missing(target: BucketAccess) -> tuple[str, ...]:
+    """What the bucket lacks of what keeps delivered calls safe: versioning (an overwrite
+    or delete keeps the earlier bytes) and Object Lock (retention no key can shorten)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client, bucket, missing = target.client(), target.bucket, []
+    try:
+        versioning = client.get_bucket_versioning(Bucket=bucket).get("Status")
+    except (ClientError, BotoCoreError) as error:
+        missing.append(
+            f"versioning of bucket {bucket} could not be checked "
+            f"({error_code(error) or type(error).__name__}): "
+            "give the laptop's key s3:GetBucketVersioning (see docs/admin.md)."
+        )
+    else:
+        if versioning != "Enabled":
+            missing.append(
+                f"bucket {bucket} has no versioning: an overwritten or deleted call package "
+                "cannot be recovered. Ask IT to enable versioning on the bucket."
+            )
+    try:
+        lock = client.get_object_lock_configuration(Bucket=bucket)
+        enabled = lock.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+    except ClientError as error:
+        if error_code(error) not in (
+            "ObjectLockConfigurationNotFoundError",
+            "NoSuchObjectLockConfiguration",
+        ):
+            missing.append(
+                f"Object Lock of bucket {bucket} could not be checked ({error_code(error)}): "
+                "give the laptop's key s3:GetBucketObjectLockConfiguration."
+            )
+            return tuple(missing)
+        enabled = False
+    except BotoCoreError as error:
+        missing.append(f"Object Lock of bucket {bucket} could not be checked ({error}).")
+        return tuple(missing)
+    if not enabled:
+        missing.append(
+            f"bucket {bucket} has no Object Lock: the policy's retention is not enforced by "
+            "the store, and a leaked key could delete delivered calls. Object Lock can only "
+            "be turned on when a bucket is created: ask IT for a bucket made with it."
+        )
+    return tuple(missing)
 
 
 def host_and_port(endpoint_url: str | None, region: str) -> tuple[str, int]:

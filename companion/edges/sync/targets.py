@@ -39,6 +39,17 @@ class ConnectionReport:
     problem: str | None = None
     # ok, dns, refused, timeout, network, unmounted, credentials, no_bucket, permission
     kind: str = "ok"
+    # It works, but the store lacks a protection the organisation counts on (S3:
+    # versioning, Object Lock): each in words, with what to do.
+    missing: tuple[str, ...] = ()
+
+    def words(self) -> str:
+        """What Settings and doctor say: works, works but lacks something, or the problem."""
+        if not self.ok:
+            return self.problem or "The connection does not work."
+        if self.missing:
+            return "Connection works, but " + " ".join(self.missing)
+        return "Connection works."
 
 
 class SyncTarget(Protocol):

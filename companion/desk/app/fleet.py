@@ -1,0 +1,44 @@
+"""The fleet: every rep's laptop as its last heartbeat tells (see
+`companion.core.access.heartbeats`): app and policy version, when it was last seen, its
+queue and refusals; who is behind, on an old policy, or silent for N days."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from companion.core.access.heartbeats import SILENT_DAYS, FleetRow, fleet_row, read_heartbeat
+from companion.edges.sync.org_store import OrgStore
+
+
+def fleet_view(
+    store: OrgStore, policy_version: str | None, now: datetime, silent_days: int = SILENT_DAYS
+) -> list[FleetRow]:
+    """One row per rep that sent a heartbeat or published a device key, sorted by rep."""
+    rows = []
+    for rep in sorted(set(store.folders("fleet")) | set(store.folders("reps"))):
+        raw = store.get(f"fleet/{rep}/heartbeat.json")
+        device = store.get(f"reps/{rep}/device.txt")
+        if raw is None:
+            rows.append(fleet_row(rep, None, False, "no heartbeat", policy_version, now))
+            continue
+        device_key = device.decode("ascii", errors="replace") if device else None
+        beat, verified, problem = read_heartbeat(raw, rep, device_key)
+        rows.append(fleet_row(rep, beat, verified, problem, policy_version, now, silent_days))
+    return rows
+
+
+def fleet_lines(rows: list[FleetRow], now: datetime) -> list[str]:
+    """The fleet as a plain table (the desk's command line prints it)."""
+    lines = [f"{'rep':32} {'app':8} {'policy':12} {'last seen':>10} {'queue':>5}  status"]
+    for row in rows:
+        beat = row.heartbeat
+        if beat is None:
+            lines.append(f"{row.rep:32} {'-':8} {'-':12} {'-':>10} {'-':>5}  {row.status}")
+            continue
+        seen = now - beat.sent_at
+        ago = f"{seen.days} d ago" if seen.days else f"{seen.seconds // 3600} h ago"
+        lines.append(
+            f"{row.rep:32} {beat.app_version:8} {beat.policy_version or '-':12} {ago:>10} "
+            f"{beat.queue:>5}  {row.status}"
+        )
+    return lines
