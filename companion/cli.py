@@ -182,12 +182,28 @@ def _export(args: argparse.Namespace) -> int:
 
 def _transcribe(args: argparse.Namespace) -> int:
     from companion.app.transcripts.transcribe_file import transcribe_file
+    from companion.core.transcripts.accuracy import word_error_rate
     from companion.core.transcripts.formats import render
-    from companion.edges.speech.engines import make_engine
+    from companion.core.transcripts.redaction import MaskRules
+    from companion.edges.paths import AppPaths
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.speech.engines import DEFAULT_ENGINE, make_engine
 
-    engine = make_engine(args.engine, args.model)
-    transcript = transcribe_file(Path(args.file), engine)
+    # The engine and the masking of the policy in force, as the app's transcription uses.
+    policy = load_active_policy(AppPaths.from_environment()).policy
+    rules = policy.transcription if policy else None
+    name = args.engine or (rules.engine if rules else DEFAULT_ENGINE)
+    model = args.model or (rules.model_dir if rules else None)
+    engine = make_engine(name, model)
+    transcript = transcribe_file(
+        Path(args.file), engine, MaskRules.from_policy(rules), args.language
+    )
     sys.stdout.write(render(transcript, args.format, title=Path(args.file).name))
+    if args.reference is not None:
+        reference = Path(args.reference)
+        said = reference.read_text(encoding="utf-8") if reference.is_file() else args.reference
+        heard = " ".join(line.text for line in transcript.lines)
+        print(f"WER {word_error_rate(said, heard):.3f}", file=sys.stderr)
     return 0
 
 
@@ -352,8 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
         "transcribe", help="transcribe an audio file (WAV, FLAC, Ogg) to check an engine"
     )
     transcribe.add_argument("file", help="stereo: left the rep, right the customer")
-    transcribe.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
-    transcribe.add_argument("--model", metavar="DIR", help="faster-whisper: the model folder")
+    transcribe.add_argument("--engine", choices=ENGINES, help="default: the policy's")
+    transcribe.add_argument(
+        "--model", metavar="DIR", help="faster-whisper: a model folder (default: the policy's)"
+    )
+    transcribe.add_argument("--language", help="e.g. en, de (default: detected)")
+    transcribe.add_argument(
+        "--reference", metavar="TEXT|FILE", help="what was said: prints the word error rate"
+    )
     transcribe.add_argument("--format", choices=("text", "vtt", "json", "md"), default="text")
     transcribe.set_defaults(handler=_transcribe)
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from companion.edges.audio.devices import AudioUnavailable
 from companion.edges.audio.sources import plan_sources
@@ -159,6 +160,34 @@ def check_data_dir(paths: AppPaths) -> CheckResult:
     return CheckResult("data", True, f"{paths.data_dir} writable, {free // 2**30} GB free")
 
 
+def check_privacy(paths: AppPaths, found: list[Path]) -> CheckResult:
+    """Others who can read the profile can read the rep's accounts, notes and CRM fields.
+
+    `found`: what was readable by others before the other checks made the folders.
+    """
+    from companion.edges.privacy import readable_by_others, tighten
+
+    if not found and not readable_by_others(paths.folders):
+        return CheckResult("privacy", True, "your data is readable by you only")
+    tighten(paths.folders)
+    left = readable_by_others(paths.folders)
+    if left:
+        return CheckResult(
+            "privacy",
+            False,
+            f"your data is readable by other users of this computer ({len(left)} files or "
+            f"folders, e.g. {left[0]})",
+            f"chmod -R go-rwx {left[0].parent if left[0].is_file() else left[0]}",
+            blocks_recording=False,
+        )
+    return CheckResult(
+        "privacy",
+        True,
+        f"your data was readable by other users of this computer ({len(found)} files or "
+        "folders); now readable by you only",
+    )
+
+
 def check_policy(paths: AppPaths) -> CheckResult:
     active = load_active_policy(paths)
     if active.policy is None:
@@ -228,6 +257,9 @@ def check_transcription(paths: AppPaths) -> CheckResult:
 
 
 def run_checks(paths: AppPaths) -> list[CheckResult]:
+    from companion.edges.privacy import readable_by_others
+
+    before = readable_by_others(paths.folders)  # check_data_dir tightens while it makes them
     checks: list[Callable[[], CheckResult]] = [
         check_qt,
         check_audio,
@@ -235,6 +267,7 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
         lambda: check_data_dir(paths),
         lambda: check_policy(paths),
         lambda: check_transcription(paths),
+        lambda: check_privacy(paths, before),
     ]
     return [check() for check in checks]
 

@@ -225,6 +225,19 @@ class CallService:
         self._stop_capture()
         self._messages.info("Customer declined", "Continuing without recording. Notes work.")
 
+    def mark_unclear(self, language: str | None = None) -> None:
+        """Not a yes: logged as its own consent event; recording never starts from it."""
+        session = self._require_call()
+        _, lang, version = self.consent_script(language)
+        self._apply(lambda: session.unclear(version, lang))
+
+    def go_on_without_consent(self) -> None:
+        """After an unclear answer: the call goes on with notes only."""
+        session = self._require_call()
+        self._apply(session.no_clear_answer)
+        self._stop_capture()
+        self._messages.info("No clear answer", "Continuing without recording. Notes work.")
+
     def pause(self) -> None:
         session = self._require_call()
         self._apply(session.pause)

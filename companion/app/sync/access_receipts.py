@@ -8,13 +8,14 @@ Each sync then fetches the rep's receipts, verifies signature and chain
 audits each new receipt and each new warning.
 
 `access-receipts.json`: {"seen": {"<seq>": "<hash>"}, "receipts": [Receipt fields, `at`
-as ISO text], "warnings": ["Receipt 2 is missing ...", ...]}.
+as ISO text], "warnings": ["Receipt 2 is missing ...", ...], "waiting": [1, 2]} (`waiting`:
+receipts written before the rep's key reached the organisation, not a warning).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ class ReceiptBook:
     seen: dict[int, str]
     receipts: list[Receipt]
     warnings: list[str]
+    waiting: list[int] = field(default_factory=list)  # only the organisation can read these
 
     @classmethod
     def load(cls, path: Path) -> ReceiptBook:
@@ -72,13 +74,15 @@ class ReceiptBook:
         receipts = [
             Receipt(**(r | {"at": datetime.fromisoformat(r["at"])})) for r in data["receipts"]
         ]
-        return cls({int(k): v for k, v in data["seen"].items()}, receipts, data["warnings"])
+        seen = {int(k): v for k, v in data["seen"].items()}
+        return cls(seen, receipts, data["warnings"], list(data.get("waiting", [])))
 
     def save(self, path: Path) -> None:
         data = {
             "seen": {str(k): v for k, v in sorted(self.seen.items())},
             "receipts": [asdict(r) | {"at": r.at.isoformat()} for r in self.receipts],
             "warnings": self.warnings,
+            "waiting": self.waiting,
         }
         partial = path.with_name(path.name + ".partial")
         partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -119,7 +123,6 @@ def fetch_receipts(
                 audit.append(session, "access.receipts_warning", rep, {"warning": warning})
     seen = book.seen | {r.seq: r.hash for r in report.receipts}
     verified = {r.seq: r for r in book.receipts} | {r.seq: r for r in report.receipts}
-    ReceiptBook(seen, sorted(verified.values(), key=lambda r: r.seq), report.warnings).save(
-        book_path
-    )
+    ordered = sorted(verified.values(), key=lambda r: r.seq)
+    ReceiptBook(seen, ordered, report.warnings, report.waiting).save(book_path)
     return report

@@ -33,6 +33,7 @@ from companion.edges.sync.package_facts import (
 
 if TYPE_CHECKING:
     import numpy as np
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def package_call(
@@ -42,8 +43,10 @@ def package_call(
     master_key: bytes | None,
     recipients: list[str],
     seal: Callable[[str, bytes, list[str]], bytes] | None = None,
+    device_key: Ed25519PrivateKey | None = None,
 ) -> CallPackage:
-    """The encrypted package of an ended call; `master_key` decodes its audio, if any."""
+    """The encrypted package of an ended call; `master_key` decodes its audio, if any;
+    `device_key` signs it (see `core.access.devices`)."""
     facts = _facts(store, call_id)
     if recipients and facts.call.state == "ended" and audio_wanted(facts):
         if not _transcript_settled(store, call_id, policy):  # the policy: go without audio
@@ -61,7 +64,7 @@ def package_call(
                 spans = [(s.call_offset_ms, s.frames) for s in kept_segments(store, call_id)]
                 mute_masked(frames, rate, spans, transcript)
             facts = replace(facts, audio=PackageAudio(frames, rate), transcript=transcript)
-    return build_package(facts, policy, recipients, seal)
+    return build_package(facts, policy, recipients, seal, device_key)
 
 
 class TranscriptPending(PackageError):

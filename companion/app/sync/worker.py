@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +26,9 @@ from companion.edges.store.models import CallRecord, CallReviewRecord, SyncJobRe
 from companion.edges.sync.package import PackageError, encrypt_for, package_id_for
 from companion.edges.sync.sealed_cache import SealedCache
 from companion.edges.sync.targets import SyncError, SyncTarget
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 BASE_DELAY = timedelta(seconds=30)
@@ -74,8 +78,10 @@ class SyncWorker:
         sealed: SealedCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        device_key: Ed25519PrivateKey | None = None,
     ) -> None:
         self._store, self._target, self._master_key = store, target, master_key
+        self._device_key = device_key  # signs packages for an organisation's desk service
         self._sealed = sealed
         self._actor, self._clock = actor, clock
         self._rng = rng or random.Random()
@@ -137,6 +143,7 @@ class SyncWorker:
                 self._audio_key(call_id),
                 policy.sync.recipients,
                 seal,
+                self._device_key,
             )
             location = self._target.put_package(package)
         except TranscriptPending as error:  # not a failure: no attempt counted, no backoff

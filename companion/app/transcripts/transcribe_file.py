@@ -2,7 +2,8 @@
 
 An admin tries an engine and a model on their own recordings before rolling it out. A
 stereo file is read as a call (left the rep, right the customer); a mono file as one
-voice. Nothing is stored: the text goes to standard output.
+voice. It is masked by the policy's rules, as a call's transcript would be. Nothing is
+stored: the text goes to standard output.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from companion.core.errors import UserFacingError
 from companion.core.transcripts.model import Speaker, Transcript, in_time_order
+from companion.core.transcripts.redaction import MaskRules, redact
 from companion.edges.speech.transcriber import Transcriber
 
 
@@ -48,7 +50,12 @@ def _check_header(path: Path) -> None:
         )
 
 
-def transcribe_file(path: Path, engine: Transcriber) -> Transcript:
+def transcribe_file(
+    path: Path,
+    engine: Transcriber,
+    rules: MaskRules | None = None,
+    language: str | None = None,
+) -> Transcript:
     import soundfile as sf
 
     from companion.app.transcripts.transcription import lines_for_side
@@ -67,8 +74,11 @@ def transcribe_file(path: Path, engine: Transcriber) -> Transcript:
     lines = []
     for side, speaker in enumerate(speakers):
         samples = side_for_speech(frames, side, rate)
-        heard = engine.transcribe(samples, lambda _fraction: None)
+        heard = engine.transcribe(samples, lambda _fraction: None, language)
         lines.extend(lines_for_side(heard, speaker, spans, rate))
     info = engine.info
     engine.unload()
-    return Transcript(info.name, info.model, info.language, in_time_order(lines), 0, speakers)
+    said = Transcript(
+        info.name, info.model, language or info.language, in_time_order(lines), 0, speakers
+    )
+    return redact(said, rules or MaskRules())

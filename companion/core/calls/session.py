@@ -4,6 +4,7 @@
                           computer cannot record right now)    -> notes only
                  blocked (cannot right now) -> asking, once fixed
               -> asking -> declined                            -> notes only
+                        -> unclear (stays asking: ask again) -> no clear answer -> notes only
                         -> consented -> recording <-> paused
                            recording -> participant joined (paused until re-consent)
                            recording -> withdrawn / limit      -> stopped (notes only)
@@ -162,6 +163,23 @@ class CallSession:
         evidence = self._evidence(script_version, language, script)
         target = CallState.DECLINED if self.state is CallState.ASKING else CallState.STOPPED
         return self._move("decline", target, "customer declined", evidence)
+
+    def unclear(self, script_version: str, language: str) -> Transition:
+        """The customer's answer was not a clear yes or no: logged, nothing is recorded.
+
+        The call stays where it was (asking), so the rep may ask again; no grant exists.
+        """
+        self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "unclear")
+        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
+        evidence = ConsentEvidence(script_version, language, jurisdiction)
+        reason = "answer unclear: not a yes, nothing recorded"
+        return self._move("unclear", self.state, reason, evidence)
+
+    def no_clear_answer(self) -> Transition:
+        """After an unclear answer the rep goes on without recording."""
+        self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "no_clear_answer")
+        target = CallState.DECLINED if self.state is CallState.ASKING else CallState.STOPPED
+        return self._move("no_clear_answer", target, "answer unclear: going on without recording")
 
     def recording_started(self) -> Transition:
         self._require({CallState.CONSENTED}, "recording_started")

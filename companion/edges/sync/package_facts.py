@@ -33,7 +33,7 @@ class CallSummary:
 
 @dataclass(frozen=True)
 class ConsentFact:
-    kind: str  # granted, declined, withdrawn
+    kind: str  # granted, declined, withdrawn, unclear
     at: datetime
     policy_version: str
     script_version: str | None

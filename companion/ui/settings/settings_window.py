@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from companion.core.errors import UserFacingError
 from companion.edges.audio.sources import CaptureSource, source_options
@@ -31,8 +39,18 @@ class SettingsWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)  # paths and the sync answer wrap, not clip
+        self.resize(640, 640)  # a laptop's screen; what is below scrolls
         self._settings = settings
-        form = QFormLayout(self)
+        content = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        form = QFormLayout(content)
         self.mic = QComboBox()
         self.far_end = QComboBox()
         self.audio_problem = plain_label("")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPushButton, QW
 from companion.core.errors import UserFacingError, shown
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
+from companion.edges.sync.configured import TargetChoice
 from companion.edges.sync.targets import ConnectionReport
 from companion.ui.background import run_in_background
 from companion.ui.look.a11y import name_fields
@@ -24,16 +25,22 @@ class SyncSettings(QGroupBox):
         test_connection: Callable[[], ConnectionReport],
         not_set_up: str | None = None,  # why nothing can be sent, whatever the target
         parent: QWidget | None = None,
+        choice: TargetChoice | None = None,  # the target in force and who chose it
     ) -> None:
         super().__init__("Sync to the organisation", parent)
         self._settings, self._secrets, self._test = settings, secrets, test_connection
         self.pool = QThreadPool(self)
         chosen = settings.load()
+        self.by_organisation = choice is not None and choice.by_organisation
         self.folder = QLineEdit(chosen.sync_folder or "")
-        self.folder.setPlaceholderText("a network share or synced drive (default: data folder)")
+        self.folder.setPlaceholderText("a network share or synced drive (not set up without one)")
         self.bucket = QLineEdit(chosen.s3_bucket or "")
         self.endpoint = QLineEdit(chosen.s3_endpoint or "")
         self.region = QLineEdit(chosen.s3_region or "")
+        self.source = plain_label("")
+        self.source.setWordWrap(True)
+        if choice is not None and self.by_organisation:
+            self._show_organisations(choice)
         self.access_key = QLineEdit()
         self.secret_key = QLineEdit()
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -45,6 +52,8 @@ class SyncSettings(QGroupBox):
         self.result = plain_label(not_set_up or "")
         self.result.setWordWrap(True)
         form = QFormLayout(self)
+        if self.by_organisation:
+            form.addRow(self.source)
         for label, field in (
             ("Folder", self.folder),
             ("S3 bucket", self.bucket),
@@ -64,14 +73,15 @@ class SyncSettings(QGroupBox):
             return field.text().strip() or None
 
         try:
-            self._settings.save(
-                self._settings.load().with_changes(
-                    sync_folder=text(self.folder),
-                    s3_bucket=text(self.bucket),
-                    s3_endpoint=text(self.endpoint),
-                    s3_region=text(self.region),
+            if not self.by_organisation:  # the organisation's target is not the rep's to keep
+                self._settings.save(
+                    self._settings.load().with_changes(
+                        sync_folder=text(self.folder),
+                        s3_bucket=text(self.bucket),
+                        s3_endpoint=text(self.endpoint),
+                        s3_region=text(self.region),
+                    )
                 )
-            )
         except UserFacingError as error:
             self.result.setText(error.shown())
             return
@@ -84,6 +94,20 @@ class SyncSettings(QGroupBox):
             return
         self.secret_key.clear()
         self.result.setText("Saved.")
+
+    def _show_organisations(self, choice: TargetChoice) -> None:
+        """The target the organisation set: shown, and read-only (only keys are the rep's)."""
+        rules = choice.rules
+        for field, value in (
+            (self.folder, rules.folder),
+            (self.bucket, rules.bucket),
+            (self.endpoint, rules.endpoint),
+            (self.region, rules.region),
+        ):
+            field.setText(value or "")
+            field.setReadOnly(True)
+            field.setToolTip("Set by your organisation")
+        self.source.setText(f"Where calls go: {choice.words()}. Only the keys are yours to enter.")
 
     def test(self) -> None:
         """Save, then try the target off the GUI thread; the answer names the problem."""

@@ -182,7 +182,7 @@ def laptop(request, make_context, store, org_keys, org_identity, tmp_path):
         (system / "organisation-keys").mkdir(parents=True)
         (system / "organisation-keys" / "2026.pem").write_bytes(org_keys.public.read_bytes())
         raw, sig = signed_files(system, text, org_keys)
-    context.laptop = request.param  # type: ignore[attr-defined]
+    context.laptop = request.param
     assert context.active_policy().policy.version == GOOD
     return context
 
