@@ -33,6 +33,14 @@ def _policy_keygen(args: argparse.Namespace) -> int:
     from companion.edges.policy.signing import generate_keypair
 
     out = Path(args.out_dir)
+    work_tree = _git_work_tree(out)
+    if work_tree is not None:
+        print(
+            f"error: {out} is inside the git work tree {work_tree}: a private key there is one "
+            "commit away from being published (choose a folder outside it)",
+            file=sys.stderr,
+        )
+        return 1
     out.mkdir(parents=True, exist_ok=True)
     private, public = out / "organisation-private.pem", out / "organisation-key.pem"
     if private.exists() and not args.force:
@@ -41,6 +49,14 @@ def _policy_keygen(args: argparse.Namespace) -> int:
     generate_keypair(private, public)
     print(f"private key: {private} (keep it secret)\npublic key:  {public} (give it to reps)")
     return 0
+
+
+def _git_work_tree(folder: Path) -> Path | None:
+    """The git work tree holding `folder` (or where it would be made), if any."""
+    for candidate in [folder.resolve(), *folder.resolve().parents]:
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def _policy_sign(args: argparse.Namespace) -> int:
@@ -166,21 +182,40 @@ def _export(args: argparse.Namespace) -> int:
 
 def _transcribe(args: argparse.Namespace) -> int:
     from companion.app.transcripts.transcribe_file import transcribe_file
+    from companion.core.transcripts.accuracy import word_error_rate
     from companion.core.transcripts.formats import render
-    from companion.edges.speech.engines import make_engine
+    from companion.core.transcripts.redaction import MaskRules
+    from companion.edges.paths import AppPaths
+    from companion.edges.policy.files import load_active_policy
+    from companion.edges.speech.engines import DEFAULT_ENGINE, make_engine
 
-    engine = make_engine(args.engine, args.model)
-    transcript = transcribe_file(Path(args.file), engine)
+    # The engine and the masking of the policy in force, as the app's transcription uses.
+    policy = load_active_policy(AppPaths.from_environment()).policy
+    rules = policy.transcription if policy else None
+    name = args.engine or (rules.engine if rules else DEFAULT_ENGINE)
+    model = args.model or (rules.model_dir if rules else None)
+    engine = make_engine(name, model)
+    transcript = transcribe_file(
+        Path(args.file), engine, MaskRules.from_policy(rules), args.language
+    )
     sys.stdout.write(render(transcript, args.format, title=Path(args.file).name))
+    if args.reference is not None:
+        reference = Path(args.reference)
+        said = reference.read_text(encoding="utf-8") if reference.is_file() else args.reference
+        heard = " ".join(line.text for line in transcript.lines)
+        print(f"WER {word_error_rate(said, heard):.3f}", file=sys.stderr)
     return 0
 
 
 def _sync(_args: argparse.Namespace) -> int:
+    """Exit codes: 0 delivered (or nothing to deliver), 1 some calls failed, 2 no sync
+    at all (unusable policy, another sync running), 3 not set up, 4 target unreachable,
+    5 the published policy was refused."""
     from companion.app.compose import build_context
-    from companion.app.sync.sync_pass import SyncRefused, sync_once
+    from companion.app.sync.sync_pass import SyncRefused, sync_pass
 
     try:
-        summary = sync_once(
+        result = sync_pass(
             build_context(),
             print,
             lambda step: (
@@ -191,15 +226,18 @@ def _sync(_args: argparse.Namespace) -> int:
         )
     except SyncRefused as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(summary)
-    return 1 if "failed" in summary or "offline" in summary else 0
+        return 2
+    print(result.summary)
+    if result.refresh.refused:
+        print(f"warning: {result.refresh.message}", file=sys.stderr)
+    return result.exit_code()
 
 
 def _retention_sweep(args: argparse.Namespace) -> int:
     from companion.app.compose import build_context
     from companion.app.retention_sweep import sweep
     from companion.app.sync.org_holds import org_holds
+    from companion.edges.sync.sealed_cache import SealedCache
 
     context = build_context()
     active = context.active_policy()
@@ -216,6 +254,7 @@ def _retention_sweep(args: argparse.Namespace) -> int:
             context.rep,
             dry_run=args.dry_run,
             holds=org_holds(context.paths.data_dir),
+            sealed=SealedCache.in_data(context.paths.data_dir),
         )
     finally:
         lock.release()
@@ -375,8 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
         "transcribe", help="transcribe an audio file (WAV, FLAC, Ogg) to check an engine"
     )
     transcribe.add_argument("file", help="stereo: left the rep, right the customer")
-    transcribe.add_argument("--engine", choices=ENGINES, default="pocketsphinx")
-    transcribe.add_argument("--model", metavar="DIR", help="faster-whisper: the model folder")
+    transcribe.add_argument("--engine", choices=ENGINES, help="default: the policy's")
+    transcribe.add_argument(
+        "--model", metavar="DIR", help="faster-whisper: a model folder (default: the policy's)"
+    )
+    transcribe.add_argument("--language", help="e.g. en, de (default: detected)")
+    transcribe.add_argument(
+        "--reference", metavar="TEXT|FILE", help="what was said: prints the word error rate"
+    )
     transcribe.add_argument("--format", choices=("text", "vtt", "json", "md"), default="text")
     transcribe.set_defaults(handler=_transcribe)
 

@@ -26,6 +26,8 @@ class Org:
     keys: dict[str, Ed25519PrivateKey] = field(
         default_factory=lambda: {name: Ed25519PrivateKey.generate() for name in PEOPLE}
     )
+    service_key: str | None = None  # the desk service's public key, once it has one
+    devices: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (rep, key)
 
     def public(self, name: str) -> str:
         return signed.public_key_text(self.keys[name])
@@ -75,7 +77,13 @@ key = "{self.public("cora")}"
 name = "Legal"
 key = "{self.public("legal")}"
 may = ["performance", "legal_hold"]
-"""
+""" + self._service_toml()
+
+    def _service_toml(self) -> str:
+        text = f'\n[access.service]\nkey = "{self.service_key}"\n' if self.service_key else ""
+        for name, (rep, key) in self.devices.items():
+            text += f'\n[access.devices.{name}]\nrep = "{rep}"\nkey = "{key}"\n'
+        return text
 
     def policy_text(self, team_a: tuple[str, ...] = ("alice", "bob")) -> str:
         default = default_policy_path().read_text(encoding="utf-8")

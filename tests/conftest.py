@@ -204,3 +204,23 @@ def small_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Smal
         home.mkdir()
         monkeypatch.setenv("COMPANION_HOME", str(home))
         yield disk
+
+
+@pytest.fixture(scope="session")
+def speech_engine():
+    """The real default engine (faster-whisper, the bundled Whisper base), loaded once per
+    session in this process, for the tests that only need words back from audio. Tests of
+    the app's own path (its child process at nice 19) go through the transcription worker."""
+    from companion.edges.speech.engines import DEFAULT_ENGINE, make_engine
+
+    engine = make_engine(DEFAULT_ENGINE)
+    yield engine
+    engine.unload()
+
+
+@pytest.fixture(scope="session")
+def human_speech(tmp_path_factory):
+    """Recorded human speech with references (LibriVox, JFK), fetched once from PyPI sdists."""
+    from peers.human_speech import clips
+
+    return clips()

@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives import serialization
 from companion.core.policy.parse import parse_policy
 from companion.core.transcripts.model import Transcript
 from companion.edges.paths import AppPaths
-from companion.edges.settings import SettingsFile
 from companion.edges.sync.package import build_package
 from companion.edges.sync.package_facts import (
     CallSummary,
@@ -71,20 +70,13 @@ class DeskProfile:
     def python(self, code: str) -> None:
         subprocess.run([sys.executable, "-c", code], env=self.env(), check=True, timeout=60)
 
-    def set_up(self, reviewer: str, store: dict[str, str], policy_text: str) -> None:
-        """This profile as `reviewer`'s desk on `store` (Settings' sync fields)."""
-        paths = self.paths
-        paths.ensure()
-        paths.policy_override.write_text(policy_text, encoding="utf-8")
-        settings = SettingsFile(paths.settings_file)
-        settings.save(settings.load().with_changes(**store))
-        identity, pem = self.home / "org-identity.txt", self.home / f"{reviewer}.pem"
-        identity.write_text(str(self.org.age) + "\n", encoding="utf-8")
-        pem.write_bytes(pem_of(self.org.keys[reviewer]))
-        self.run(
-            "setup", "--reviewer", reviewer, "--organisation-identity", str(identity),
-            "--signing-key", str(pem),
-        )  # fmt: skip
+    def set_up(self, who: str, server: str, kind: str = "reviewer") -> None:
+        """This profile as `who`'s desk: their signing key and the service's address."""
+        self.paths.ensure()
+        pem = self.home / f"{who}.pem"
+        pem.write_bytes(pem_of(self.org.keys[who]))
+        self.run("setup", f"--{kind}", who, "--server", server, "--signing-key", str(pem))
+        pem.unlink()  # it lives in the keyring now
 
     def listed(self) -> list[str]:
         return [line.split()[0] for line in self.run("list").stdout.splitlines()]

@@ -23,6 +23,7 @@ from companion.app.transcripts.worker import TranscriptionWorker, engine_for
 from companion.core.calls.recorder import Recorder
 from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
+from companion.core.policy.model import Transcription
 from companion.edges.audio.container.keys import AudioKeys
 from companion.edges.audio.mic_watch import MicWatch, mic_watch
 from companion.edges.audio.recorder import AudioRecorder
@@ -36,6 +37,8 @@ from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,8 +101,10 @@ def build_context(
     tests pass a test keyring, a `NullRecorder` or a settable clock instead.
     """
     paths = paths or AppPaths.from_environment()
-    paths.ensure()
+    tightened = paths.ensure()
     configure_logging(paths.log_file, log_level)
+    if tightened:  # an older version's profile: said once, as the next start finds none
+        log.info("the profile was readable by others: %d entries now the rep's only", tightened)
     messages = MessageChannel()
     managed = load_managed(paths.system_config)  # IT's settings first; broken: no start
     settings = SettingsFile(paths.settings_file)
@@ -143,9 +148,19 @@ def build_context(
         keys_anywhere or global_keys(),
         transcripts,
         transcription,
-        CallTranscripts(transcripts, TranscriptJobs(store)),
+        CallTranscripts(transcripts, TranscriptJobs(store), min_word_confidence(paths)),
         managed,
     )
+
+
+def min_word_confidence(paths: AppPaths) -> Callable[[], float]:
+    """The policy's threshold below which the transcript view marks a word."""
+
+    def read() -> float:
+        policy = load_active_policy(paths).policy
+        return (policy.transcription if policy else Transcription()).min_word_confidence
+
+    return read
 
 
 def transcription_worker(

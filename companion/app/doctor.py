@@ -8,12 +8,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from companion.edges.audio.devices import AudioUnavailable
 from companion.edges.audio.sources import plan_sources
 from companion.edges.desktop import NO_DESKTOP, NO_DESKTOP_FIX, no_desktop
 from companion.edges.paths import AppPaths
 from companion.edges.policy.files import load_active_policy
+from companion.edges.policy.trust import trust_anchor
 
 MIN_FREE_BYTES = 500 * 1024 * 1024  # about 8 hours of two-sided Opus, plus the store
 
@@ -158,6 +160,34 @@ def check_data_dir(paths: AppPaths) -> CheckResult:
     return CheckResult("data", True, f"{paths.data_dir} writable, {free // 2**30} GB free")
 
 
+def check_privacy(paths: AppPaths, found: list[Path]) -> CheckResult:
+    """Others who can read the profile can read the rep's accounts, notes and CRM fields.
+
+    `found`: what was readable by others before the other checks made the folders.
+    """
+    from companion.edges.privacy import readable_by_others, tighten
+
+    if not found and not readable_by_others(paths.folders):
+        return CheckResult("privacy", True, "your data is readable by you only")
+    tighten(paths.folders)
+    left = readable_by_others(paths.folders)
+    if left:
+        return CheckResult(
+            "privacy",
+            False,
+            f"your data is readable by other users of this computer ({len(left)} files or "
+            f"folders, e.g. {left[0]})",
+            f"chmod -R go-rwx {left[0].parent if left[0].is_file() else left[0]}",
+            blocks_recording=False,
+        )
+    return CheckResult(
+        "privacy",
+        True,
+        f"your data was readable by other users of this computer ({len(found)} files or "
+        "folders); now readable by you only",
+    )
+
+
 def check_policy(paths: AppPaths) -> CheckResult:
     active = load_active_policy(paths)
     if active.policy is None:
@@ -176,13 +206,24 @@ def check_policy(paths: AppPaths) -> CheckResult:
             f"version {active.policy.version}: recording switched off",
             "the organisation's kill switch is on (recording_enabled = false)",
         )
-    signed = "signed" if active.signed else "unsigned (no organisation key configured)"
-    where = (
-        f"from {active.path}"
-        if active.path == paths.policy_override
-        else f"the built-in default; the organisation's goes to {paths.policy_override}"
+    anchor = trust_anchor(paths)
+    signed = "signed" if active.signed else "unsigned"
+    if active.path == anchor.managed_policy:
+        where = f"installed by IT at {active.path}"
+    elif active.path == paths.policy_override:
+        where = f"from {active.path}"
+    else:
+        where = f"the built-in default; the organisation's goes to {paths.policy_override}"
+    ignored = (
+        f"; ignored (IT's key and policy win): {', '.join(map(str, anchor.ignored))}"
+        if anchor.ignored
+        else ""
     )
-    return CheckResult("policy", True, f"version {active.policy.version}, {signed}, {where}")
+    return CheckResult(
+        "policy",
+        True,
+        f"version {active.policy.version}, {signed}, {where}; {anchor.describe()}{ignored}",
+    )
 
 
 def check_transcription(paths: AppPaths) -> CheckResult:
@@ -228,9 +269,15 @@ def check_sync_target(paths: AppPaths) -> CheckResult:
         settings = SettingsFile(paths.settings_file).load()
     except UserFacingError as error:
         return CheckResult("sync", False, error.message, error.fix, blocks_recording=False)
-    target = target_from_settings(
-        settings, SecretStore(), paths.data_dir / "organisation-outbox", managed.target
-    )
+    managed_rules = managed.target.rules() if managed.target else None
+    policy = load_active_policy(paths).policy
+    organisation = policy.sync.target if policy else None
+    target = target_from_settings(settings, SecretStore(), organisation, managed_rules)
+    if target is None:
+        return CheckResult(
+            "sync", False, "no folder or bucket to deliver calls to", "see Settings > Sync",
+            blocks_recording=False,
+        )  # fmt: skip
     report = target.test_connection()
     fix = "see docs/admin.md (the store's rights)" if report.missing else ""
     return CheckResult(
@@ -244,6 +291,9 @@ def check_sync_target(paths: AppPaths) -> CheckResult:
 
 
 def run_checks(paths: AppPaths) -> list[CheckResult]:
+    from companion.edges.privacy import readable_by_others
+
+    before = readable_by_others(paths.folders)  # check_data_dir tightens while it makes them
     checks: list[Callable[[], CheckResult]] = [
         check_qt,
         check_audio,
@@ -251,6 +301,7 @@ def run_checks(paths: AppPaths) -> list[CheckResult]:
         lambda: check_data_dir(paths),
         lambda: check_policy(paths),
         lambda: check_transcription(paths),
+        lambda: check_privacy(paths, before),
         lambda: check_sync_target(paths),
     ]
     return [check() for check in checks]

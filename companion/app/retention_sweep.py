@@ -20,9 +20,11 @@ from companion.core.policy.model import Policy
 from companion.core.retention import CallFacts, hold_on, locally_expired
 from companion.edges.store.models import CallRecord, CallReviewRecord, RecordingSegmentRecord
 from companion.edges.store.recordings import delete_segments
+from companion.edges.sync.package import package_id_for
 
 if TYPE_CHECKING:  # cryptography loads with the first hold, not at start-up
     from companion.core.access.holds import OrgHold
+    from companion.edges.sync.sealed_cache import SealedCache
 
 
 @dataclass
@@ -47,8 +49,11 @@ def sweep(
     today: date | None = None,
     dry_run: bool = False,
     holds: Sequence[OrgHold] = (),
+    sealed: SealedCache | None = None,
 ) -> SweepReport:
-    """`holds`: the organisation's legal holds standing at the last sync (`org_holds`)."""
+    """`holds`: the organisation's legal holds standing at the last sync (`org_holds`);
+    `sealed`: the sync's cache of sealed files, forgotten with the audio (its ciphertext
+    and its file names, hashes of the plaintext, must not outlive the retention window)."""
     today = today or datetime.now(UTC).date()
     report = SweepReport()
     with store.begin() as db:
@@ -83,6 +88,8 @@ def sweep(
                 continue
             count = _delete(db, call.id, segments.get(call.id, []), actor, dry_run)
             report.deleted.append((call.id, call.account, count))
+            if sealed is not None and not dry_run:
+                sealed.forget(package_id_for(call.id))
     return report
 
 

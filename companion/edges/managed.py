@@ -30,6 +30,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 
 from companion.core.errors import UserFacingError
+from companion.core.policy.model import SyncTargetRules
 
 MANAGED_FILE = "managed.toml"
 MANAGED_LABEL = "managed by your organisation"
@@ -62,6 +63,12 @@ class ManagedTarget(_Strict):
         if self.folder and (self.endpoint or self.region):
             raise ValueError("'endpoint' and 'region' go with a 'bucket', not a 'folder'")
         return self
+
+    def rules(self) -> SyncTargetRules:
+        """The same target as the policy's `[sync.target]` would name it."""
+        return SyncTargetRules(
+            folder=self.folder, bucket=self.bucket, endpoint=self.endpoint, region=self.region
+        )
 
     def words(self) -> str:
         if self.folder:

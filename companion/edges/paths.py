@@ -97,9 +97,22 @@ class AppPaths:
     def settings_file(self) -> Path:
         return self.config_dir / "settings.json"
 
-    def ensure(self) -> None:
-        for folder in (self.data_dir, self.config_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+    @property
+    def folders(self) -> tuple[Path, Path, Path]:
+        """The profile's own folders: private to the rep (see `edges/privacy.py`)."""
+        return (self.data_dir, self.config_dir, self.log_dir)
+
+    def ensure(self) -> int:
+        """Make the folders, 0700; from here on the process writes private files.
+
+        Returns how many entries of an older, more open profile were tightened.
+        """
+        from companion.edges.privacy import FOLDER_MODE, tighten, write_private
+
+        write_private()
+        for folder in self.folders:
+            folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        return tighten(self.folders)
 
 
 def resources_dir() -> Path:
@@ -117,3 +130,9 @@ def free_bytes(folder: Path) -> int:
         return shutil.disk_usage(folder).free
     except OSError:
         return 0
+
+
+def model_cache_dir() -> Path:
+    """Where the bundled speech model is assembled once: shared by every profile (it holds
+    no one's data, and each file is checked against its sha256 at every load)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "models"

@@ -12,7 +12,7 @@ as the app's job does (the call sealed as one Opus segment, decrypted and resamp
 RTF = transcription wall time / call length (both sides together: the target, at most
 0.5 for PocketSphinx, means an hour of call in under 30 minutes on this 2-core
 machine). WER is jiwer's, per side, lower-cased.
-faster-whisper runs only where COMPANION_WHISPER_MODEL names a model folder.
+faster-whisper runs the bundled Whisper base, or the folder COMPANION_WHISPER_MODEL names.
 
 [2] starts PulseAudio and Secret Service peers and measures the app's CPU over 20 s of
 recording: two rounds with no transcription pending, then two rounds each right after a
@@ -160,12 +160,9 @@ def bench_engines(work: Path, minutes: float) -> None:
         f"\n[1] a {seconds / 60:.1f} min stereo call of {len(SENTENCES)} espeak-ng sentences "
         f"repeated ({seconds:.0f} s; {sum(len(t.split()) for t in expected.values())} words)"
     )
-    engines: list[tuple[str, str | None]] = [("pocketsphinx", None)]
+    # faster-whisper: the bundled Whisper base, or COMPANION_WHISPER_MODEL's folder.
     model = os.environ.get("COMPANION_WHISPER_MODEL")
-    if model:
-        engines.append(("faster-whisper", model))
-    else:
-        print("    faster-whisper: skipped (set COMPANION_WHISPER_MODEL to a model folder)")
+    engines: list[tuple[str, str | None]] = [("faster-whisper", model), ("pocketsphinx", None)]
     for name, folder in engines:
         done = subprocess.run(
             [sys.executable, __file__, "--child", name, str(sealed), key.hex(), folder or ""],

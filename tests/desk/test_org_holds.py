@@ -1,6 +1,7 @@
-"""Legal holds from the organisation: an approver signs one into the store with `companion
-desk hold`, the rep's next sync honours it (the sweeper keeps the call's audio past its
-window), a signed release lets it go; both audited on the rep's and the approver's side."""
+"""Legal holds from the organisation: an approver signs one with `companion desk hold`, the
+desk service checks and records it and writes it into the store, the rep's next sync
+honours it (the sweeper keeps the call's audio past its window), a signed release with a
+reason lets it go; audited on the rep's side, recorded in the service's database."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 from datetime import date
 
 import pytest
-from access_helpers import Org
 from call_helpers import ready_call
 from cryptography.hazmat.primitives import serialization
 from desk_helpers import DeskProfile
@@ -19,16 +19,15 @@ from companion.app.retention_sweep import sweep
 from companion.app.sync.org_holds import org_holds
 from companion.app.sync.sync_pass import sync_once
 from companion.core.access import signed
-from companion.edges.settings import SettingsFile
+from companion.desk.app.holds import standing_holds
 from companion.edges.store import audit
-from companion.edges.store.database import open_store
 from companion.edges.store.models import RecordingSegmentRecord
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 LATER = date(2030, 1, 1)  # past every local window
 
 
-def pem(org: Org, name: str, folder) -> str:
+def pem(org, name: str, folder) -> str:
     path = folder / f"{name}.pem"
     path.write_bytes(
         org.keys[name].private_bytes(
@@ -53,11 +52,9 @@ def audit_kinds(store) -> list[str]:
 
 
 def test_a_signed_hold_keeps_audio_past_its_window_until_a_signed_release(
-    make_context, monkeypatch, tmp_path
+    make_context, monkeypatch, tmp_path, world, served, desk_keyring
 ):
-    org = Org()
-    share = tmp_path / "share"
-    share.mkdir()
+    org, share, (service, url) = world.org, world.store_dir, served
     monkeypatch.setenv("LOGNAME", "alice")
     rep = make_context(real_audio=True)
     rep.paths.policy_override.write_text(org.policy_text(), encoding="utf-8")
@@ -66,16 +63,16 @@ def test_a_signed_hold_keeps_audio_past_its_window_until_a_signed_release(
     free = ready_call(rep, "Acme", consent=True, sounds=tmp_path)
     sync_once(rep)
 
-    approver = DeskProfile(tmp_path / "legal-home", "unix:path=/nonexistent", org)
-    approver.paths.ensure()
-    approver.paths.policy_override.write_text(org.policy_text(), encoding="utf-8")
-    settings = SettingsFile(approver.paths.settings_file)
-    settings.save(settings.load().with_changes(sync_folder=str(share)))
-    signer = ("--approver", "legal", "--private-key", pem(org, "legal", tmp_path))
+    approver = DeskProfile(tmp_path / "legal-home", desk_keyring.address, org)
+    approver.set_up("legal", url, kind="approver")
+    signer = ("--private-key", pem(org, "legal", tmp_path))
     approver.run(
         "hold", *signer, "--id", "hold-2026-003", "--matter", "Globex dispute",
         "--call", held, "--review-on", "2031-01-01",
     )  # fmt: skip
+    again = approver.run("hold", *signer, "--id", "hold-2026-003", "--matter", "x",
+                         "--rep", "alice", "--review-on", "2031-01-01", ok=False)  # fmt: skip
+    assert "exists already; holds are never replaced" in again.stderr
     forged = signed.sign(
         {"kind": "hold", "id": "hold-x", "matter": "m", "reps": ["alice"]},
         "legal",
@@ -91,6 +88,7 @@ def test_a_signed_hold_keeps_audio_past_its_window_until_a_signed_release(
     shown = access_view(rep.paths.data_dir, "alice", rep.active_policy().policy)
     assert shown.hold(held, "Globex") == "legal hold"  # the matter stays with the org
     assert shown.hold(free, "Acme") == ""
+    assert [h["id"] for h in standing_holds(service)] == ["hold-2026-003"]
 
     approver.run("release", *signer, "--hold", "hold-2026-003", "--reason", "settled")
     sync_once(rep)
@@ -98,10 +96,9 @@ def test_a_signed_hold_keeps_audio_past_its_window_until_a_signed_release(
     again = sweep(rep.store, rep.active_policy().policy, "alice", today=LATER,
                   holds=org_holds(rep.paths.data_dir))  # fmt: skip
     assert [c for c, _, _ in again.deleted] == [held]
+    assert standing_holds(service) == []
 
     rep_side = audit_kinds(rep.store)
     assert rep_side.count("legal_hold.placed") == 1
     assert rep_side.count("legal_hold.released") == 1
     assert rep_side.count("legal_hold.refused") == 1  # the forged one, once
-    org_side = audit_kinds(open_store(approver.paths.database))
-    assert org_side == ["legal_hold.hold", "legal_hold.release"]

@@ -16,6 +16,8 @@ from desk_world import alices_call, carols_call
 
 from companion.app.sync.concerns import raise_concern
 from companion.app.sync.sync_pass import sync_once
+from companion.desk.app.devices import enrol_device
+from companion.desk.app.ingest import ingest
 from companion.edges.sync.folder_target import FolderTarget
 
 pytestmark = pytest.mark.usefixtures("secret_service")
@@ -58,8 +60,9 @@ def manifests_in(share, org):
 
 
 def test_the_program_review_renders_the_stores_numbers(
-    rep, desk, org, share, make_context, monkeypatch, tmp_path
+    rep, desk, world, served, make_context, monkeypatch, tmp_path
 ):
+    org, share, (service, url) = world.org, world.store_dir, served
     mine = alices_call(rep)
     alices_call(rep)
     carols_call(make_context, monkeypatch, org, share, tmp_path)
@@ -72,19 +75,22 @@ def test_the_program_review_renders_the_stores_numbers(
         rep.store, "coaching_misuse", "my manager scores calls", anonymous=True, rep="alice"
     )
     sync_once(rep)
+    device = (share / "reps" / "alice" / "device.txt").read_text().strip()
+    enrol_device(service, "alice", device, "test")
+    ingest(service)
     desk.run("open", mine, "--purpose", "coaching", "--reason", "objection handling")
     desk.run("open", mine, "--purpose", "coaching", "--reason", "follow-up")
-    desk.set_up("cora", {"sync_folder": str(share)}, org.policy_text())
-    approval = tmp_path / "approval.json"
-    approval.write_bytes(org.approval([mine], expires=datetime.now(UTC) + timedelta(days=1)))
-    desk.run("open", mine, "--purpose", "investigation", "--reason", "complaint",
-             "--approval", str(approval))  # fmt: skip
+    cora, legal = world.client(url, "cora"), world.client(url, "legal", "approver")
+    why = {"purpose": "investigation", "reason": "complaint"}
+    asked = cora.post("/approvals", {"calls": [mine], **why})
+    legal.post(f"/approvals/{asked['id']}/decision", {"approve": True, "reason": "ok"})
+    cora.post(f"/calls/{mine}/open", why | {"approval": asked["id"]})
 
     out = tmp_path / "review"
-    desk.set_up("dana", {"sync_folder": str(share)}, org.policy_text())
     refused = desk.run("report", "--out", str(out), ok=False)  # a manager sees one team
-    assert "your role does not cover all calls" in refused.stderr and not out.exists()
-    desk.set_up("cora", {"sync_folder": str(share)}, org.policy_text())
+    assert "the program report needs a role over all calls" in refused.stderr
+    assert not out.exists()
+    desk.set_up("cora", url)
     desk.run("report", "--out", str(out))
     page = Page()
     page.feed((out / "report.html").read_text(encoding="utf-8"))
@@ -96,7 +102,7 @@ def test_the_program_review_renders_the_stores_numbers(
     assert facts["Calls"] == "5"
     assert facts["Consent rate (granted of asked)"] == "40%"
     assert facts["Retention adherence"] == "1 past their date"
-    assert facts["Access receipts"] == "3"
+    assert facts["Access receipts"] == "5"  # 3 reads, the request and its approval
     consent = {row[0]: int(row[1]) for row in page.tables["consent"][1:]}
     assert consent == dict(statuses)
     assert page.bars["consent"] == len(statuses)
@@ -106,8 +112,10 @@ def test_the_program_review_renders_the_stores_numbers(
     assert receipts == {
         ("coaching", "manager", "open"): 2,
         ("investigation", "compliance", "open"): 1,
+        ("investigation", "compliance", "approval_requested"): 1,
+        ("investigation", "approver", "approval_granted"): 1,
     }
-    assert page.tables["approvals"][1:] == [["apr-2026-014", "investigation", "cora", "1"]]
+    assert ["investigation", "cora", "1"] in [r[1:] for r in page.tables["approvals"][1:]]
     assert page.tables["concerns"][1:] == [["Coaching misuse", "1"]]
     recorded = {tuple(r[:2]): int(r[2]) for r in page.tables["recordings"][1:]}
     assert recorded == {("discovery", "not recorded"): 3, ("discovery", "recorded"): 2}

@@ -39,7 +39,7 @@ def test_ready_with_keyring_and_sound_server(secret_service, pulse_testbed):
         == "[ok  ] keyring: your login keyring (Secret Service) is unlocked and keeps secrets"
     )
     assert lines[5] == (
-        "[ok  ] transcripts: pocketsphinx, model en-us (bundled), language en; "
+        "[ok  ] transcripts: faster-whisper, model whisper-base (bundled), language per call; "
         "runs of 4+ digits masked"
     )
     assert lines[-1] == "ready to record"

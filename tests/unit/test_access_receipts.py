@@ -74,3 +74,25 @@ def test_another_reps_receipt_is_not_accepted_as_this_reps(org, rules):
     assert verify_chain(documents, rules, "bob", {}).warnings == [
         "Receipt 1 is not this rep's receipt of that number."
     ]
+
+
+def test_receipts_the_rep_cannot_read_at_the_start_wait_for_the_key(org, rules):
+    from companion.core.access.receipts import NOT_FOR_YOU
+
+    documents = chain(org, rules, 3)
+    found = {1: NOT_FOR_YOU, 2: NOT_FOR_YOU, 3: documents[3]}
+    report = verify_chain(found, rules, "alice", {})
+    assert report.warnings == [] and report.waiting == [1, 2]
+    assert [r.seq for r in report.receipts] == [3]
+    assert report.waiting_words().startswith("Receipts 1 to 2: waiting for your key.")
+
+
+def test_an_unreadable_receipt_after_a_readable_one_or_seen_before_is_a_warning(org, rules):
+    from companion.core.access.receipts import NOT_FOR_YOU
+
+    documents = chain(org, rules, 3)
+    after = verify_chain({1: documents[1], 2: NOT_FOR_YOU, 3: documents[3]}, rules, "alice", {})
+    assert after.waiting == [] and after.warnings == [f"Receipt 2 cannot be read: {NOT_FOR_YOU}."]
+    seen = {1: signed.document_hash(documents[1])}
+    before = verify_chain({1: NOT_FOR_YOU, 2: documents[2]}, rules, "alice", seen)
+    assert before.waiting == [] and len(before.warnings) == 1

@@ -256,3 +256,24 @@ def test_jurisdiction_key_with_separator_characters_is_reported_as_one_problem()
     problem = only_problem(bad)
     assert problem.field == "jurisdictions.F; R"
     assert "unknown jurisdiction code 'F; R'" in problem.message
+
+
+def test_retention_days_beyond_a_century_are_refused_not_an_overflow_later():
+    text = DEFAULT_TEXT.replace("local_days = 30\n", "local_days = 99999999999\n", 1)
+    assert text != DEFAULT_TEXT
+    problems = problems_of(text)
+    assert any(p.field.endswith(".local_days") and "36500" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("version", ["x", "2026.12.1-rc1", "1..2", ""])
+def test_a_version_that_cannot_be_ordered_is_refused(version):
+    problems = problems_of(edited('version = "2026.11.1"', f'version = "{version}"'))
+    assert [p.field for p in problems] == ["version"]
+    assert "numbers separated by dots" in problems[0].message
+
+
+def test_versions_are_ordered_number_by_number():
+    from companion.core.policy.versions import is_newer
+
+    assert is_newer("2026.12.1", "2026.9.30") and is_newer("2027", "2026.12.31")
+    assert not is_newer("2026.12", "2026.12.0") and not is_newer("2026.11.1", "2026.12.1")

@@ -53,6 +53,9 @@ TABLE: dict[str, dict[CallState, CallState]] = {
     "begin_blocked": {S.PREPARING: S.BLOCKED},
     "give_consent": {S.ASKING: S.CONSENTED, S.AWAITING_RECONSENT: S.CONSENTED},
     "decline": {S.ASKING: S.DECLINED, S.AWAITING_RECONSENT: S.STOPPED},
+    # An unclear answer is no answer: the call stays asking, and no grant is minted.
+    "unclear": {S.ASKING: S.ASKING, S.AWAITING_RECONSENT: S.AWAITING_RECONSENT},
+    "no_clear_answer": {S.ASKING: S.DECLINED, S.AWAITING_RECONSENT: S.STOPPED},
     "recording_started": {S.CONSENTED: S.RECORDING},
     "pause": {S.CONSENTED: S.PAUSED, S.RECORDING: S.PAUSED},
     "resume": {S.PAUSED: S.CONSENTED},
@@ -69,6 +72,8 @@ AUDIT_NAME = {
     "begin_blocked": "block",
     "give_consent": "consent",
     "decline": "decline",
+    "unclear": "unclear",
+    "no_clear_answer": "no_clear_answer",
     "recording_started": "recording_started",
     "pause": "pause",
     "resume": "resume",
@@ -78,7 +83,14 @@ AUDIT_NAME = {
     "end": "end",
 }
 
-CLOSES_FOR_GOOD = {"participant_joined", "withdraw", "stop", "end", "decline"}
+CLOSES_FOR_GOOD = {
+    "participant_joined",
+    "withdraw",
+    "stop",
+    "end",
+    "decline",
+    "no_clear_answer",
+}
 
 
 def tick_clock():
@@ -101,6 +113,8 @@ def fire(session: CallSession, event: str):
         return session.give_consent(SCRIPT_VERSION, "en")
     if event == "decline":
         return session.decline(SCRIPT_VERSION, "de")
+    if event == "unclear":
+        return session.unclear(SCRIPT_VERSION, "en")
     if event == "participant_joined":
         return session.participant_joined("a colleague")
     if event == "stop":
@@ -157,7 +171,7 @@ class Checker:
             self.history.append(event)
             if event == "give_consent":
                 self._check_new_grant(transition)
-            if event in ("give_consent", "decline"):
+            if event in ("give_consent", "decline", "unclear"):
                 assert transition.evidence is not None
                 assert transition.evidence.jurisdiction == "US-CA"
                 assert transition.evidence.script_version == SCRIPT_VERSION

@@ -8,7 +8,12 @@ from companion.core.calls.session import CallDetails, CallState, Transition
 from companion.edges.store import audit
 from companion.edges.store.models import CallRecord, ConsentEventRecord
 
-CONSENT_KINDS = {"consent": "granted", "decline": "declined", "withdraw": "withdrawn"}
+CONSENT_KINDS = {
+    "consent": "granted",
+    "decline": "declined",
+    "withdraw": "withdrawn",
+    "unclear": "unclear",  # not a yes: the program report counts it as an ambiguity flag
+}
 OUTCOMES = {
     CallState.BLOCKED: "blocked",
     CallState.DECLINED: "declined",
@@ -27,6 +32,8 @@ def record_transition(db: Session, details: CallDetails, transition: Transition)
     record.state = state.value
     if transition.event == "withdraw":  # what the review and library must say
         record.outcome, record.outcome_reason = "withdrawn", transition.reason
+    elif transition.event == "no_clear_answer" and record.outcome != "recorded":
+        record.outcome, record.outcome_reason = "unclear", transition.reason
     elif state in OUTCOMES and record.outcome not in ("recorded", "withdrawn"):
         record.outcome = OUTCOMES[state]
         record.outcome_reason = transition.reason
@@ -44,6 +51,8 @@ def record_transition(db: Session, details: CallDetails, transition: Transition)
                 jurisdiction=evidence.jurisdiction if evidence else details.region,
                 rep=details.rep,
                 at=transition.at,
+                script_sha256=evidence.script_sha256 if evidence else "",
+                script_text=evidence.script_text if evidence else None,
             )
         )
     payload = {
@@ -58,6 +67,7 @@ def record_transition(db: Session, details: CallDetails, transition: Transition)
     if evidence:
         payload |= {
             "script_version": evidence.script_version,
+            "script_sha256": evidence.script_sha256,
             "language": evidence.language,
             "jurisdiction": evidence.jurisdiction,
         }

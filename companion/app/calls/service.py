@@ -32,6 +32,7 @@ from companion.core.calls.session import (
     CallSession,
     CallState,
     InvalidTransition,
+    ScriptRead,
     Transition,
 )
 from companion.core.policy.active import ActivePolicy
@@ -204,18 +205,38 @@ class CallService:
         assert active is not None and active.policy is not None
         return active.policy.decline_script(language)
 
+    def _script_read(self, text: str) -> ScriptRead:
+        active = self._policy_at_start
+        keep = bool(active and active.policy and active.policy.consent.include_script_text)
+        return ScriptRead(text, keep)
+
     def mark_consent(self, language: str | None = None) -> None:
         session = self._require_call()
-        _, lang, version = self.consent_script(language)
-        self._apply(lambda: session.give_consent(version, lang))
+        text, lang, version = self.consent_script(language)
+        read = self._script_read(text)
+        self._apply(lambda: session.give_consent(version, lang, read))
         self._start_capture(session)
 
     def mark_decline(self, language: str | None = None) -> None:
         session = self._require_call()
-        _, lang, version = self.consent_script(language)
-        self._apply(lambda: session.decline(version, lang))
+        text, lang, version = self.consent_script(language)
+        read = self._script_read(text)
+        self._apply(lambda: session.decline(version, lang, read))
         self._stop_capture()
         self._messages.info("Customer declined", "Continuing without recording. Notes work.")
+
+    def mark_unclear(self, language: str | None = None) -> None:
+        """Not a yes: logged as its own consent event; recording never starts from it."""
+        session = self._require_call()
+        _, lang, version = self.consent_script(language)
+        self._apply(lambda: session.unclear(version, lang))
+
+    def go_on_without_consent(self) -> None:
+        """After an unclear answer: the call goes on with notes only."""
+        session = self._require_call()
+        self._apply(session.no_clear_answer)
+        self._stop_capture()
+        self._messages.info("No clear answer", "Continuing without recording. Notes work.")
 
     def pause(self) -> None:
         session = self._require_call()

@@ -199,6 +199,7 @@ class AccessView:
     holds: list[OrgHold] = field(default_factory=list)  # the organisation's, at last sync
     rep: str = ""
     show_matter: bool = False  # the policy's `access.show_hold_matter`
+    waiting: str = ""  # receipts written before the rep's key: why the rep cannot read them
 
     def hold(self, call_id: str, account: str) -> str:
         """ "legal hold" (with the matter if the policy shows it) when one keeps the call."""
@@ -224,4 +225,7 @@ def access_view(data_dir: Path, rep: str = "", policy: Policy | None = None) -> 
     from companion.app.sync.org_holds import org_holds
 
     show = policy is not None and policy.access.show_hold_matter
-    return AccessView(by_call, list(book.warnings), org_holds(data_dir), rep, show)
+    from companion.core.access.receipts import waiting_words
+
+    holds = org_holds(data_dir)
+    return AccessView(by_call, list(book.warnings), holds, rep, show, waiting_words(book.waiting))

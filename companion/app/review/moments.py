@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from companion.app.review.records import ReviewDesk, ReviewError, get_call
 from companion.core.policy.model import Policy
+from companion.core.transcripts.key_phrases import confirmed_note
 from companion.edges.store.models import MomentRecord
 
 NO_TAG_COLOR = "#7f8c8d"
@@ -150,6 +151,7 @@ class MomentReview:
             if record.draft:
                 now = self._desk.clock()
                 record.draft, record.updated_at = False, now
+                record.note = confirmed_note(record.note)  # "suggested" nowhere any more
                 self._desk.audit(
                     db, "moment.confirmed", {"moment_id": record.id}, record.call_id, now
                 )

@@ -8,13 +8,14 @@ Each sync then fetches the rep's receipts, verifies signature and chain
 audits each new receipt and each new warning.
 
 `access-receipts.json`: {"seen": {"<seq>": "<hash>"}, "receipts": [Receipt fields, `at`
-as ISO text], "warnings": ["Receipt 2 is missing ...", ...]}.
+as ISO text], "warnings": ["Receipt 2 is missing ...", ...], "waiting": [1, 2]} (`waiting`:
+receipts written before the rep's key reached the organisation, not a warning).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,14 @@ def rep_identity(secrets: SecretStore) -> Any:
 
 
 def publish_recipient(store: OrgStore, identity: Any, rep: str) -> None:
+    from companion.edges.sync.targets import TooLarge
+
     key, recipient = f"reps/{rep}/recipient.txt", str(identity.to_public())
-    if (store.get(key) or b"").decode("ascii", "replace").strip() != recipient:
+    try:
+        published = store.get(key, 1024) or b""
+    except TooLarge:  # not what this companion wrote: put it right
+        published = b""
+    if published.decode("ascii", "replace").strip() != recipient:
         store.put(key, (recipient + "\n").encode("ascii"))
 
 
@@ -56,6 +63,7 @@ class ReceiptBook:
     seen: dict[int, str]
     receipts: list[Receipt]
     warnings: list[str]
+    waiting: list[int] = field(default_factory=list)  # only the organisation can read these
 
     @classmethod
     def load(cls, path: Path) -> ReceiptBook:
@@ -66,13 +74,15 @@ class ReceiptBook:
         receipts = [
             Receipt(**(r | {"at": datetime.fromisoformat(r["at"])})) for r in data["receipts"]
         ]
-        return cls({int(k): v for k, v in data["seen"].items()}, receipts, data["warnings"])
+        seen = {int(k): v for k, v in data["seen"].items()}
+        return cls(seen, receipts, data["warnings"], list(data.get("waiting", [])))
 
     def save(self, path: Path) -> None:
         data = {
             "seen": {str(k): v for k, v in sorted(self.seen.items())},
             "receipts": [asdict(r) | {"at": r.at.isoformat()} for r in self.receipts],
             "warnings": self.warnings,
+            "waiting": self.waiting,
         }
         partial = path.with_name(path.name + ".partial")
         partial.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -94,6 +104,7 @@ def fetch_receipts(
     book = ReceiptBook.load(book_path)
     report = verify_chain(read_receipts(store, identity, rep), policy.access, rep, book.seen)
     known = {r.seq for r in book.receipts}
+    warned = set(book.warnings)  # a set: a long list of warnings is no quadratic walk
     with db.begin() as session:
         for receipt in report.receipts:
             if receipt.seq not in known:
@@ -108,11 +119,10 @@ def fetch_receipts(
                 call_id = receipt.call.removeprefix("call-")
                 audit.append(session, "access.receipt", receipt.reviewer, payload, call_id)
         for warning in report.warnings:
-            if warning not in book.warnings:
+            if warning not in warned:
                 audit.append(session, "access.receipts_warning", rep, {"warning": warning})
     seen = book.seen | {r.seq: r.hash for r in report.receipts}
     verified = {r.seq: r for r in book.receipts} | {r.seq: r for r in report.receipts}
-    ReceiptBook(seen, sorted(verified.values(), key=lambda r: r.seq), report.warnings).save(
-        book_path
-    )
+    ordered = sorted(verified.values(), key=lambda r: r.seq)
+    ReceiptBook(seen, ordered, report.warnings, report.waiting).save(book_path)
     return report

@@ -21,7 +21,7 @@ from companion.core.transcripts.model import Transcript
 from companion.core.transcripts.redaction import masked_spans
 from companion.edges.store.models import AuditEventRecord, CallRecord
 from companion.edges.store.recordings import kept_segments
-from companion.edges.store.transcripts import load_transcript
+from companion.edges.store.transcripts import TranscriptJobs, load_transcript
 from companion.edges.sync.package import CallPackage, PackageError, audio_wanted, build_package
 from companion.edges.sync.package_facts import (
     CallSummary,
@@ -33,6 +33,7 @@ from companion.edges.sync.package_facts import (
 
 if TYPE_CHECKING:
     import numpy as np
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def package_call(
@@ -42,10 +43,14 @@ def package_call(
     master_key: bytes | None,
     recipients: list[str],
     seal: Callable[[str, bytes, list[str]], bytes] | None = None,
+    device_key: Ed25519PrivateKey | None = None,
 ) -> CallPackage:
-    """The encrypted package of an ended call; `master_key` decodes its audio, if any."""
+    """The encrypted package of an ended call; `master_key` decodes its audio, if any;
+    `device_key` signs it (see `core.access.devices`)."""
     facts = _facts(store, call_id)
     if recipients and facts.call.state == "ended" and audio_wanted(facts):
+        if not _transcript_settled(store, call_id, policy):  # the policy: go without audio
+            return build_package(facts, policy, recipients, seal)
         if master_key is None:
             raise PackageError("The audio key is needed to package this call's recording.")
         try:
@@ -59,7 +64,37 @@ def package_call(
                 spans = [(s.call_offset_ms, s.frames) for s in kept_segments(store, call_id)]
                 mute_masked(frames, rate, spans, transcript)
             facts = replace(facts, audio=PackageAudio(frames, rate), transcript=transcript)
-    return build_package(facts, policy, recipients, seal)
+    return build_package(facts, policy, recipients, seal, device_key)
+
+
+class TranscriptPending(PackageError):
+    """The policy mutes masked numbers, and the call's transcript is not done: wait."""
+
+
+def _transcript_settled(store: sessionmaker[Session], call_id: str, policy: Policy) -> bool:
+    """Whether the audio may go now (True), or the package goes without it (False).
+
+    When the policy silences masked numbers, no audio leaves before its transcript says
+    where the numbers are: the package waits (`TranscriptPending`) while transcription is
+    pending, and after it failed for good too unless the policy says to send no audio.
+    """
+    rules = policy.transcription
+    if not rules.mute_redacted_audio or rules.redact_digit_runs is None:
+        return True
+    job = TranscriptJobs(store).state(call_id)
+    state = job.state if job is not None else ("failed" if not rules.enabled else "queued")
+    if state == "done":
+        return True
+    if state != "failed":
+        raise TranscriptPending(
+            "It waits for its transcript: the policy silences spoken numbers in the audio."
+        )
+    if rules.untranscribed_audio == "without_audio":
+        return False
+    raise TranscriptPending(
+        "Its transcript failed, and the policy silences spoken numbers in the audio, so "
+        "it waits: tell IT (the policy may send such calls without audio)."
+    )
 
 
 def mute_masked(
@@ -118,7 +153,15 @@ def _facts(store: sessionmaker[Session], call_id: str) -> PackageFacts:
         )
         events = tuple(
             ConsentFact(
-                e.kind, e.at, e.policy_version, e.script_version, e.language, e.jurisdiction, e.rep
+                e.kind,
+                e.at,
+                e.policy_version,
+                e.script_version,
+                e.language,
+                e.jurisdiction,
+                e.rep,
+                e.script_sha256,
+                e.script_text,
             )
             for e in call.consent_events
         )

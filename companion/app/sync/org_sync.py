@@ -26,6 +26,7 @@ class OrgSync:
     target: SyncTarget
     policy: Policy
     identity: Any = None  # the rep's age identity (pyrage), once the keyring gave it
+    device_key: Any = None  # signs packages, for an organisation with a desk service
     problem: str | None = None  # why receipts cannot be read this pass
 
     @classmethod
@@ -46,7 +47,21 @@ class OrgSync:
             publish_recipient(org_store_for(target), pass_.identity, context.rep)
         except Exception as error:  # OSError or botocore's: delivery says why
             log.warning("recipient not published: %s", error)
+        if policy.access.service is not None:
+            pass_._device(context, target)
         return pass_
+
+    def _device(self, context: SyncProfile, target: SyncTarget) -> None:
+        from companion.app.sync.device_key import device_key, publish_device_key
+        from companion.edges.sync.org_store import org_store_for
+
+        try:
+            self.device_key = device_key(context.secrets)
+            publish_device_key(org_store_for(target), self.device_key, context.rep)
+        except UserFacingError as error:  # packages go unsigned; the desk quarantines them
+            self.problem = f"packages cannot be signed ({error})"
+        except Exception as error:  # OSError or botocore's: the next pass publishes it
+            log.warning("device key not published: %s", error)
 
     def finish(self, summary: str) -> str:
         return self._holds(self._receipts(summary))
@@ -72,12 +87,14 @@ class OrgSync:
         except Exception as error:  # OSError, botocore's, a damaged store: the next pass tries
             return f"{summary}; access receipts wait for the next sync ({error})"
         warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
-        return f"{summary}; {len(report.receipts)} access receipt(s){warned}"
+        # sealed before this companion published its key: not tampering, they come later
+        waiting = f", {len(report.waiting)} waiting for your key" if report.waiting else ""
+        return f"{summary}; {len(report.receipts)} access receipt(s){warned}{waiting}"
 
     def _holds(self, summary: str) -> str:
         if not self.policy.access.approvers:
             return summary
-        from companion.app.sync.org_holds import sync_holds
+        from companion.app.sync.org_holds import missing_holds, sync_holds
         from companion.edges.sync.org_store import org_store_for
 
         context = self.context
@@ -91,4 +108,10 @@ class OrgSync:
             )
         except Exception as error:  # OSError, botocore's: the holds known so far still stand
             return f"{summary}; legal holds wait for the next sync ({error})"
-        return f"{summary}; {len(holds)} legal hold(s)" if holds else summary
+        missing = missing_holds(context.paths.data_dir)
+        if missing:  # kept in force: only a signed release lifts a hold
+            log.warning("legal holds missing from the store, kept: %s", ", ".join(missing))
+            gone = f", {len(missing)} missing from the store (still in force)"
+        else:
+            gone = ""
+        return f"{summary}; {len(holds)} legal hold(s){gone}" if holds else summary

@@ -13,11 +13,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.app.sync.call_package import package_call
+from companion.app.sync.call_package import TranscriptPending, package_call
 from companion.app.sync.progress import SyncProgress, no_progress
 from companion.core.policy.model import Policy
 from companion.edges.store import audit
@@ -25,6 +26,9 @@ from companion.edges.store.models import CallRecord, CallReviewRecord, SyncJobRe
 from companion.edges.sync.package import PackageError, encrypt_for, package_id_for
 from companion.edges.sync.sealed_cache import SealedCache
 from companion.edges.sync.targets import SyncError, SyncTarget
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger(__name__)
 BASE_DELAY = timedelta(seconds=30)
@@ -39,6 +43,8 @@ class SyncReport:
     delivered: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     waiting: int = 0  # queued but backing off
+    # Held back by the policy until their transcript is done (numbers to silence): why.
+    untranscribed: list[tuple[str, str]] = field(default_factory=list)
     offline: str | None = None  # why the target could not be reached; the pass stopped
 
     def summary(self) -> str:
@@ -50,6 +56,9 @@ class SyncReport:
             parts.append(f"{len(self.failed)} failed (will retry): {self.failed[0][1]}")
         if self.waiting:
             parts.append(f"{self.waiting} waiting to retry")
+        if self.untranscribed:
+            why = self.untranscribed[0][1]
+            parts.append(f"{len(self.untranscribed)} waiting for the transcript ({why})")
         return ", ".join(parts)
 
 
@@ -69,8 +78,10 @@ class SyncWorker:
         sealed: SealedCache | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        device_key: Ed25519PrivateKey | None = None,
     ) -> None:
         self._store, self._target, self._master_key = store, target, master_key
+        self._device_key = device_key  # signs packages for an organisation's desk service
         self._sealed = sealed
         self._actor, self._clock = actor, clock
         self._rng = rng or random.Random()
@@ -132,8 +143,12 @@ class SyncWorker:
                 self._audio_key(call_id),
                 policy.sync.recipients,
                 seal,
+                self._device_key,
             )
             location = self._target.put_package(package)
+        except TranscriptPending as error:  # not a failure: no attempt counted, no backoff
+            report.untranscribed.append((call_id, str(error)))
+            return False
         except (PackageError, SyncError, OSError) as error:
             offline = self._offline(error) if isinstance(error, SyncError) else None
             if offline:

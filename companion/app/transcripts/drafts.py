@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from companion.app.review.service import ReviewService
 from companion.core.policy.model import Policy
 from companion.core.transcripts.crm_drafts import MarkedMoment, draft_crm
-from companion.core.transcripts.key_phrases import Similar, find_key_phrases, normal_words
+from companion.core.transcripts.key_phrases import (
+    Similar,
+    find_key_phrases,
+    normal_words,
+    sure_words_only,
+)
 from companion.core.transcripts.model import Transcript
 
 
@@ -53,6 +58,9 @@ def add_drafts(
     if policy is None:
         return Drafted(0, 0)
     shown = review.review(call_id)
+    # Only words the engine was sure of can draft anything: an ambiguous signal triggers
+    # nothing (the policy's transcription.min_word_confidence).
+    transcript = sure_words_only(transcript, policy.transcription.min_word_confidence)
     phrases = phrases_for(policy, shown.call_type)
     suggestions = find_key_phrases(transcript, phrases, _sounds_like(transcript, phrases))
     for suggestion in suggestions:

@@ -26,10 +26,10 @@ from companion.core.transcripts.model import (
     TranscriptLine,
     in_time_order,
 )
-from companion.core.transcripts.redaction import redact
+from companion.core.transcripts.redaction import MaskRules, redact
 from companion.edges.speech.transcriber import Transcriber, Utterance
 from companion.edges.store import audit
-from companion.edges.store.recordings import kept_segments
+from companion.edges.store.recordings import consent_language, kept_segments
 from companion.edges.store.transcripts import TranscriptFiles
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ def lines_for_side(
     lines = []
     for utterance in utterances:
         words = tuple(
-            SpokenWord(w.text, call_ms(w.start, spans, rate), call_ms(w.end, spans, rate))
+            SpokenWord(
+                w.text, call_ms(w.start, spans, rate), call_ms(w.end, spans, rate), w.confidence
+            )
             for w in utterance.words
         )
         lines.append(TranscriptLine(speaker, words[0].start_ms, words[-1].end_ms, words))
@@ -83,15 +85,20 @@ class CallTranscriber:
             return None
         sides, spans, rate = self._speech_sides(call_id, progress)
         lines: list[TranscriptLine] = []
+        language = consent_language(self._store, call_id)  # the consent script's; None: detect
         for index, (samples, (_, speaker)) in enumerate(zip(sides, SIDES, strict=True)):
             if is_silent(samples):
                 continue
-            heard = engine.transcribe(samples, _side_progress(progress, index))
+            heard = engine.transcribe(samples, _side_progress(progress, index), language)
             lines.extend(lines_for_side(heard, speaker, spans, rate))
         info = engine.info
-        transcript = Transcript(info.name, info.model, info.language, in_time_order(lines))
-        rule = policy.transcription.redact_digit_runs if policy else None
-        transcript = redact(transcript, rule)
+        said_in = (language or "auto") if info.language == "per call" else info.language
+        transcript = Transcript(info.name, info.model, said_in, in_time_order(lines))
+        # Masked here, before anything is stored: the sealed file, the search index,
+        # the drafts, and so every export and package, only ever see the masked words.
+        transcript = redact(
+            transcript, MaskRules.from_policy(policy.transcription if policy else None)
+        )
         at = self._clock()
         self._files.save(call_id, transcript, at)
         drafted = add_drafts(self._review, call_id, transcript, policy)

@@ -21,8 +21,9 @@ from companion.core.policy.model import Policy
 from companion.edges.memory import give_back_memory
 from companion.edges.secrets import SecretStoreError
 from companion.edges.settings import SettingsFile
-from companion.edges.speech.engines import make_engine
-from companion.edges.speech.transcriber import Transcriber
+from companion.edges.speech.engines import DEFAULT_ENGINE, make_engine
+from companion.edges.speech.isolated import EngineSpec, isolated
+from companion.edges.speech.transcriber import EngineUnavailable, Transcriber
 from companion.edges.store.transcripts import TranscriptJobs
 
 log = logging.getLogger(__name__)
@@ -46,20 +47,26 @@ class _Stopped(Exception):
     """The app is quitting: leave the job as running, so the next start resumes it."""
 
 
-def engine_for(policy: Policy | None, settings: SettingsFile) -> Transcriber:
-    """The rep's choice in Settings, else the policy's, else PocketSphinx."""
+def engine_spec(policy: Policy | None, settings: SettingsFile) -> EngineSpec:
+    """The rep's choice in Settings, else the policy's, else faster-whisper with the
+    bundled model. The language is each call's own (its consent script's), not set here."""
     chosen = settings.load()
     rules = policy.transcription if policy else None
-    name = chosen.transcription_engine or (rules.engine if rules else "pocketsphinx")
+    name = chosen.transcription_engine or (rules.engine if rules else DEFAULT_ENGINE)
     model_dir = chosen.transcription_model_dir or (rules.model_dir if rules else None)
-    language = policy.default_language if policy else None
-    return make_engine(name, model_dir, language)
+    return EngineSpec(name, model_dir)
+
+
+def engine_for(policy: Policy | None, settings: SettingsFile) -> Transcriber:
+    """The engine for a transcription pass, in a child process of its own (nice 19)."""
+    return isolated(engine_spec(policy, settings))
 
 
 def engine_words(policy: Policy | None, settings: SettingsFile) -> str:
     """Which engine, model and language will transcribe: for Settings (nothing loads)."""
     try:
-        info = engine_for(policy, settings).info
+        spec = engine_spec(policy, settings)
+        info = make_engine(spec.name, spec.model_dir).info
     except UserFacingError as error:
         return f"none usable: {error.shown()}"
     return f"{info.name}, model {info.model}, language {info.language}"
@@ -123,15 +130,15 @@ class TranscriptionWorker:
         engine: Transcriber | None = None
         try:
             for call_id in self._jobs.pending():
-                self._wait_while_recording(call_id)
+                self._wait_while_recording(call_id, policy)
                 try:
                     engine = engine or self._engine(policy)
-                except UserFacingError as error:  # no model folder, say: calls stay queued
+                    if self._run_one(call_id, engine, policy):
+                        done.append(call_id)
+                except EngineUnavailable as error:  # no model, a damaged one: calls stay queued
                     log.warning("transcription waits: %s", error)
                     self._publish(TranscriptionProgress(call_id, "failed", 0.0, shown(error)))
                     break
-                if self._run_one(call_id, engine, policy):
-                    done.append(call_id)
         finally:
             if engine is not None:
                 engine.unload()  # idle memory after a pass is measured
@@ -145,11 +152,14 @@ class TranscriptionWorker:
         self._publish(TranscriptionProgress(call_id, "running", 0.0))
 
         def progress(fraction: float) -> None:
-            self._wait_while_recording(call_id)
+            self._wait_while_recording(call_id, policy)
             self._publish(TranscriptionProgress(call_id, "running", fraction))
 
         try:
             transcript = self._transcriber.transcribe(call_id, engine, policy, progress)
+        except EngineUnavailable:  # the engine's fault, not the call's: it stays queued
+            self._jobs.mark(call_id, "queued", self._clock())
+            raise
         except SecretStoreError as error:  # a locked keyring: try again at the next pass
             self._jobs.mark(call_id, "queued", self._clock())
             self._publish(TranscriptionProgress(call_id, "waiting", 0.0, shown(error)))
@@ -165,9 +175,10 @@ class TranscriptionWorker:
         self._publish(TranscriptionProgress(call_id, "done", 1.0, f"{lines} lines"))
         return True
 
-    def _wait_while_recording(self, call_id: str) -> None:
+    def _wait_while_recording(self, call_id: str, policy: Policy | None) -> None:
         announced = False
-        while self._recording_now():
+        allowed = policy is not None and policy.transcription.while_recording
+        while not allowed and self._recording_now():
             if self._stop.is_set():
                 raise _Stopped
             if not announced:

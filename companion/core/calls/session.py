@@ -4,6 +4,7 @@
                           computer cannot record right now)    -> notes only
                  blocked (cannot right now) -> asking, once fixed
               -> asking -> declined                            -> notes only
+                        -> unclear (stays asking: ask again) -> no clear answer -> notes only
                         -> consented -> recording <-> paused
                            recording -> participant joined (paused until re-consent)
                            recording -> withdrawn / limit      -> stopped (notes only)
@@ -16,6 +17,7 @@ or recording under the latest consent.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,10 +63,20 @@ class CallDetails:
 
 
 @dataclass(frozen=True)
+class ScriptRead:
+    """The consent script exactly as the rep was shown it, and whether to keep the text."""
+
+    text: str
+    keep_text: bool = False
+
+
+@dataclass(frozen=True)
 class ConsentEvidence:
     script_version: str
     language: str
     jurisdiction: str
+    script_sha256: str = ""  # of the exact text read, UTF-8
+    script_text: str | None = None  # kept only where the policy asks for it
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,16 @@ class CallSession:
     def _grant_is_live(self, consent_seq: int) -> bool:
         return self.state in CAPTURE_STATES and self._consent_seq == consent_seq
 
+    def _evidence(
+        self, script_version: str, language: str, script: ScriptRead | None
+    ) -> ConsentEvidence:
+        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
+        if script is None:
+            return ConsentEvidence(script_version, language, jurisdiction)
+        digest = hashlib.sha256(script.text.encode("utf-8")).hexdigest()
+        kept = script.text if script.keep_text else None
+        return ConsentEvidence(script_version, language, jurisdiction, digest, kept)
+
     # -- events ------------------------------------------------------------------------
     def begin(self, decision: RecordingDecision) -> Transition:
         self._require({CallState.PREPARING}, "begin")
@@ -124,21 +146,40 @@ class CallSession:
             raise InvalidTransition("the policy never records this call")
         return self._move("ask_consent", CallState.ASKING, "recording can work now")
 
-    def give_consent(self, script_version: str, language: str) -> Transition:
+    def give_consent(
+        self, script_version: str, language: str, script: ScriptRead | None = None
+    ) -> Transition:
         self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "give_consent")
-        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
-        evidence = ConsentEvidence(script_version, language, jurisdiction)
+        evidence = self._evidence(script_version, language, script)
         transition = self._move("consent", CallState.CONSENTED, "customer agreed", evidence)
         self._consent_seq = transition.seq
         self._grant = _mint(self.details.call_id, transition.seq, self._live_check(transition.seq))
         return transition
 
-    def decline(self, script_version: str, language: str) -> Transition:
+    def decline(
+        self, script_version: str, language: str, script: ScriptRead | None = None
+    ) -> Transition:
         self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "decline")
-        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
-        evidence = ConsentEvidence(script_version, language, jurisdiction)
+        evidence = self._evidence(script_version, language, script)
         target = CallState.DECLINED if self.state is CallState.ASKING else CallState.STOPPED
         return self._move("decline", target, "customer declined", evidence)
+
+    def unclear(self, script_version: str, language: str) -> Transition:
+        """The customer's answer was not a clear yes or no: logged, nothing is recorded.
+
+        The call stays where it was (asking), so the rep may ask again; no grant exists.
+        """
+        self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "unclear")
+        jurisdiction = self.decision.jurisdiction if self.decision else "unknown"
+        evidence = ConsentEvidence(script_version, language, jurisdiction)
+        reason = "answer unclear: not a yes, nothing recorded"
+        return self._move("unclear", self.state, reason, evidence)
+
+    def no_clear_answer(self) -> Transition:
+        """After an unclear answer the rep goes on without recording."""
+        self._require({CallState.ASKING, CallState.AWAITING_RECONSENT}, "no_clear_answer")
+        target = CallState.DECLINED if self.state is CallState.ASKING else CallState.STOPPED
+        return self._move("no_clear_answer", target, "answer unclear: going on without recording")
 
     def recording_started(self) -> Transition:
         self._require({CallState.CONSENTED}, "recording_started")

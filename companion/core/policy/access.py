@@ -20,6 +20,13 @@
     key = "<base64 Ed25519 public key>"
     may = ["performance", "legal_hold"]
 
+    [access.service]                   # the desk service: the one holder of the org's key
+    key = "<base64 Ed25519 public key that signs every access receipt>"
+
+    [access.devices.alice_laptop]      # a rep's companion, enrolled by listing its key
+    rep = "alice"
+    key = "<base64 Ed25519 public key of the device that signs alice's packages>"
+
 A reviewer not listed, or whose role is not listed, sees nothing. Performance purposes
 also need an approval signed by an approver who `may` approve performance use.
 """
@@ -129,11 +136,26 @@ class Approver(_Strict):
     may: list[Power] = Field(min_length=1)
 
 
+class DeskService(_Strict):
+    """The desk service: its key signs access receipts (reviewers sign nothing)."""
+
+    key: PublicKey
+
+
+class Device(_Strict):
+    """A rep's companion whose packages the desk service accepts."""
+
+    rep: Text
+    key: PublicKey
+
+
 class AccessRules(_Strict):
     teams: dict[Key, list[Text]] = Field(default_factory=dict)
     roles: dict[Key, Role] = Field(default_factory=dict)
     reviewers: dict[Text, Reviewer] = Field(default_factory=dict)
     approvers: dict[Key, Approver] = Field(default_factory=dict)
+    service: DeskService | None = None
+    devices: dict[Key, Device] = Field(default_factory=dict)
     # Whether the rep's companion shows a hold's matter name (else only that a hold exists).
     show_hold_matter: bool = False
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from companion.core.transcripts.model import Transcript
+from companion.core.transcripts.model import SpokenWord, Transcript
 
 # The same tag found again within this long is the same conversation point, not a new one.
 SAME_POINT_MS = 20_000
@@ -22,6 +22,9 @@ SAME_POINT_MS = 20_000
 SOUNDS_LIKE = 0.75
 Similar = Callable[[list[str], list[str]], float]  # heard words, phrase words -> 0..1
 WORD = re.compile(r"[^\w']+")
+SUGGESTED = "suggested, please check"
+CONFIRMED = "confirmed by the rep"
+UNSURE = "[unsure]"  # stands for a word the engine was unsure of: it matches no phrase
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,34 @@ class SuggestedMoment:
 
     @property
     def note(self) -> str:
-        return f'Key phrase "{self.phrase}" ({self.speaker_label}): suggested, please check'
+        return f'Key phrase "{self.phrase}" ({self.speaker_label}): {SUGGESTED}'
+
+
+def confirmed_note(note: str) -> str:
+    """A suggested moment's note once the rep confirmed it: no longer "suggested"."""
+    return note.replace(SUGGESTED, CONFIRMED)
+
+
+def sure_words_only(transcript: Transcript, min_confidence: float) -> Transcript:
+    """The transcript as drafts may read it: each word the engine heard less surely than
+    `min_confidence` replaced by a stand-in that matches nothing (dropping it instead
+    would join its neighbours into phrases nobody said)."""
+    from dataclasses import replace
+
+    def sure(word: SpokenWord) -> SpokenWord:
+        if word.confidence >= min_confidence:
+            return word
+        return SpokenWord(UNSURE, word.start_ms, word.end_ms, word.confidence)
+
+    lines = tuple(
+        replace(line, words=tuple(sure(w) for w in line.words)) for line in transcript.lines
+    )
+    return replace(transcript, lines=lines)
+
+
+def marked_text(words: Sequence[SpokenWord], min_confidence: float) -> str:
+    """A line for the rep's eyes: each word the engine was unsure of marked "(?)"."""
+    return " ".join(f"{w.text}(?)" if w.confidence < min_confidence else w.text for w in words)
 
 
 def normal_words(text: str) -> list[str]:

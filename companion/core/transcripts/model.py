@@ -21,6 +21,7 @@ class SpokenWord:
     text: str
     start_ms: int
     end_ms: int
+    confidence: float = 1.0  # the engine's probability, 0..1 (1: the engine gave none)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Transcript:
                 line["speaker"],
                 line["start_ms"],
                 line["end_ms"],
-                tuple(SpokenWord(w, s, e) for w, s, e in line["words"]),
+                tuple(SpokenWord(*word) for word in line["words"]),
             )
             for line in raw["lines"]
         )
@@ -97,11 +98,16 @@ def _as_dict(transcript: Transcript) -> dict[str, Any]:
                 "speaker": line.speaker,
                 "start_ms": line.start_ms,
                 "end_ms": line.end_ms,
-                "words": [[w.text, w.start_ms, w.end_ms] for w in line.words],
+                "words": [_word(w) for w in line.words],
             }
             for line in transcript.lines
         ],
     }
+
+
+def _word(word: SpokenWord) -> list[Any]:
+    plain: list[Any] = [word.text, word.start_ms, word.end_ms]
+    return plain if word.confidence >= 1.0 else [*plain, round(word.confidence, 3)]
 
 
 def in_time_order(lines: list[TranscriptLine]) -> tuple[TranscriptLine, ...]:

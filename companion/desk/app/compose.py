@@ -1,74 +1,26 @@
-"""The desk on a profile: its folders, settings, keyring, audit store and policy.
+"""The desk service from its configuration file: policy, database, store, custodian.
 
-The desk opens a profile of its own with the edges directly; it shares nothing of the
-rep's app but the core and the edges (see `companion/desk/__init__.py`).
+Only the server that runs `companion desk serve` (or an admin command beside it) opens
+this: it reads the custodian's secret file, which no reviewer has.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from companion.core.errors import UserFacingError
-from companion.core.policy.active import ActivePolicy
-from companion.desk.app.keys import desk_keys
-from companion.desk.app.service import ReviewDesk
-from companion.edges.logs import configure_logging
-from companion.edges.paths import AppPaths
-from companion.edges.policy.files import load_active_policy
-from companion.edges.secrets import SecretStore
-from companion.edges.settings import SettingsFile
-from companion.edges.store.database import open_store
-from companion.edges.sync.configured import target_from_settings
-from companion.edges.sync.org_store import OrgStore, org_store_for
+from companion.desk.app.service import DeskService
+from companion.desk.edges.config import DeskConfig
+from companion.desk.edges.custodian import load_secrets
+from companion.desk.edges.database import open_database
 
 
-@dataclass
-class DeskProfile:
-    """What the desk's verbs work with: one profile's folders, settings, keyring and store."""
-
-    paths: AppPaths
-    settings: SettingsFile
-    secrets: SecretStore
-    store: sessionmaker[Session]
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-
-    def active_policy(self) -> ActivePolicy:
-        return load_active_policy(self.paths)
-
-    def org_store(self) -> OrgStore:
-        """The organisation's store: the profile's sync folder or bucket."""
-        outbox = self.paths.data_dir / "organisation-outbox"
-        return org_store_for(target_from_settings(self.settings.load(), self.secrets, outbox))
-
-
-def open_profile(
-    paths: AppPaths | None = None,
-    *,
-    secrets: SecretStore | None = None,
-    clock: Callable[[], datetime] | None = None,
-) -> DeskProfile:
-    paths = paths or AppPaths.from_environment()
-    paths.ensure()
-    configure_logging(paths.log_file, logging.INFO)
-    return DeskProfile(
-        paths,
-        SettingsFile(paths.settings_file),
-        secrets or SecretStore(),
-        open_store(paths.database),
-        clock or (lambda: datetime.now(UTC)),
+def open_service(config_file: Path, *, require_signed: bool | None = None) -> DeskService:
+    config = DeskConfig.load(config_file)
+    return DeskService(
+        config.load_policy(),
+        open_database(config.database),
+        config.open_store(),
+        load_secrets(config.secrets),
+        require_signed=config.require_signed if require_signed is None else require_signed,
+        policy_path=config.policy,
     )
-
-
-def open_desk(profile: DeskProfile) -> ReviewDesk:
-    policy = profile.active_policy().policy
-    if policy is None:
-        raise UserFacingError(
-            "The desk has no usable policy, so nothing can be opened.",
-            "Put the organisation's signed policy in this profile's config folder.",
-        )
-    return ReviewDesk(profile.org_store(), policy, desk_keys(profile.secrets), profile.clock)

@@ -1,69 +1,74 @@
-"""Evidence export: a chain-of-custody bundle of one call, checkable offline.
+"""Evidence export from the service: a chain-of-custody bundle of one call, checkable
+offline (`companion desk verify`).
 
-A bundle is a folder:
+A bundle is a set of files (the API sends them as base64 in JSON; the command line writes
+them into a folder):
 
 - `package/`: the call's package exactly as stored (`index.json` and the `.age` files,
   still encrypted to the organisation).
-- `receipts/<seq:08d>.json`: every access receipt about the call (signed documents, see
-  `core.access.receipts`), the export's own included.
-- `policy/policy.toml` (and `policy.toml.sig` where the desk's policy is signed): the
-  policy whose reviewer keys verify the receipts and the bundle.
-- `bundle.json`: a signed document (signed by the exporting reviewer) whose body is
+- `receipts/<seq:08d>.json`: every access receipt about the call (signed by the desk
+  service, see `core.access.receipts`), the export's own included.
+- `policy/policy.toml` (and `policy.toml.sig` where signed): the policy whose
+  `[access.service]` key verifies the receipts and the bundle.
+- `bundle.json`: a signed document (signer `desk-service`) whose body is
   `{"kind": "bundle", "call": "call-<id>", "rep": ..., "exported_by": ..., "exported_at":
   ..., "files": {"<path in the bundle>": "<SHA-256>"}}` for every other file.
-
-The rep's own audit extract for the call is not in it: it lives on the rep's laptop
-(`companion audit export`), not in the organisation's store.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
+import json
 from typing import Any
 
+from sqlalchemy import select
+
 from companion.core.access import signed
+from companion.core.access.receipts import SERVICE_SIGNER
 from companion.core.errors import UserFacingError
-from companion.core.policy.access import Part
-from companion.desk.app.service import Opening, ReviewDesk
+from companion.desk.app.reads import Opening, ReviewerSession
+from companion.desk.edges.models import ReceiptRow
 from companion.edges.policy.signing import signature_path
-from companion.edges.sync.org_store import read_receipts
 from companion.edges.sync.package import INDEX, sha256_hex
 
 BUNDLE = "bundle.json"
 
 
-def export_bundle(
-    desk: ReviewDesk, call: str, opening: Opening, policy_file: Path, out: Path
-) -> Path:
-    found = desk.find(call)
-    parts = [Part.MOMENTS_NOTES] + ([Part.AUDIO] if found.has_audio else [])
-    if out.exists() and any(out.iterdir()):
-        raise UserFacingError(f"{out} is not empty; export into a new folder.")
-    desk.record(found, "export", parts, opening)  # the bundle's own receipt goes in it
+def export_bundle(session: ReviewerSession, call: str, opening: Opening) -> dict[str, bytes]:
+    service = session.service
+    row = session.admitted_export(call, opening)  # the bundle's own receipt goes in it
     files: dict[str, bytes] = {}
-    for name in (*found.files, INDEX):
-        data = desk.store.get(f"{found.package_id}/{name}")
+    for name in (*json.loads(row.files), INDEX):
+        data = service.store.get(f"{row.package_id}/{name}")
         if data is None:
-            raise UserFacingError(f"{found.package_id}/{name} is missing from the store.")
+            raise UserFacingError(f"{row.package_id}/{name} is missing from the store.")
         files[f"package/{name}"] = data
-    for seq, document in read_receipts(desk.store, desk.keys.identity, found.rep).items():
-        if isinstance(document, dict) and document["body"].get("call") == found.package_id:
-            files[f"receipts/{seq:08d}.json"] = signed.canonical(document)
-    files["policy/policy.toml"] = policy_file.read_bytes()
-    sig = signature_path(policy_file)
-    if sig.exists():
-        files["policy/policy.toml.sig"] = sig.read_bytes()
+    with service.db() as db:
+        receipts = db.execute(
+            select(ReceiptRow.seq, ReceiptRow.document).where(
+                ReceiptRow.rep == row.rep, ReceiptRow.call == row.package_id
+            )
+        ).all()
+    for seq, document in receipts:
+        files[f"receipts/{seq:08d}.json"] = document.encode()
+    if service.policy_path is not None:
+        files["policy/policy.toml"] = service.policy_path.read_bytes()
+        sig = signature_path(service.policy_path)
+        if sig.exists():
+            files["policy/policy.toml.sig"] = sig.read_bytes()
     body: dict[str, Any] = {
         "kind": "bundle",
-        "call": found.package_id,
-        "rep": found.rep,
-        "exported_by": desk.keys.reviewer,
-        "exported_at": desk.clock().isoformat(),
+        "call": row.package_id,
+        "rep": row.rep,
+        "exported_by": session.reviewer,
+        "exported_at": service.clock().isoformat(),
         "files": {name: sha256_hex(data) for name, data in sorted(files.items())},
     }
-    files[BUNDLE] = signed.canonical(signed.sign(body, desk.keys.reviewer, desk.keys.signing_key))
-    for name, data in files.items():
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return out
+    bundle = signed.sign(body, SERVICE_SIGNER, service.custodian.signing_key)
+    files[BUNDLE] = signed.canonical(bundle)
+    return files
+
+
+def export_json(session: ReviewerSession, call: str, opening: Opening) -> dict[str, Any]:
+    files = export_bundle(session, call, opening)
+    return {"files": {name: base64.b64encode(data).decode() for name, data in files.items()}}

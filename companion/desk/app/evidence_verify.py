@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from companion.core.access import signed
+from companion.core.access.receipts import SERVICE_SIGNER
 from companion.core.policy.access import AccessRules
 from companion.core.policy.parse import PolicyError, parse_policy
 from companion.desk.app.evidence import BUNDLE
@@ -52,16 +53,24 @@ def _receipts(files: dict[str, bytes], rules: AccessRules, call: str) -> list[st
             continue
         try:
             document = signed.parse(data, "receipt")
-            reviewer = rules.reviewers.get(document["signer"])
-            if reviewer is None:
+            key = _key_of(rules, document["signer"])
+            if key is None:
                 raise signed.SignedDocumentError("signed by someone the policy does not name")
-            signed.verify(document, reviewer.key, "receipt")
+            signed.verify(document, key, "receipt")
         except signed.SignedDocumentError as error:
             problems.append(f"{name}: {error}")
             continue
         if document["body"].get("call") != call:
             problems.append(f"{name} is about another call")
     return problems
+
+
+def _key_of(rules: AccessRules, signer: str) -> str | None:
+    """The desk service's key (the signer of bundles and receipts), or a reviewer's."""
+    if signer == SERVICE_SIGNER:
+        return rules.service.key if rules.service else None
+    reviewer = rules.reviewers.get(signer)
+    return reviewer.key if reviewer else None
 
 
 def _policy_signature(files: dict[str, bytes], organisation_key: Path) -> list[str]:
@@ -100,11 +109,11 @@ def verify_bundle(root: Path, organisation_key: Path | None = None) -> list[str]
     except (signed.SignedDocumentError, PolicyError) as error:
         return [str(error)]
     body: dict[str, Any] = bundle["body"]
-    exporter = rules.reviewers.get(bundle["signer"])
+    exporter = _key_of(rules, bundle["signer"])
     if exporter is None:
-        return [f"{BUNDLE} is signed by '{bundle['signer']}', who is not a reviewer in the policy"]
+        return [f"{BUNDLE} is signed by '{bundle['signer']}', whom the policy does not name"]
     try:
-        signed.verify(bundle, exporter.key, "bundle")
+        signed.verify(bundle, exporter, "bundle")
     except signed.SignedDocumentError as error:
         return [f"{BUNDLE}: {error}"]
     call = str(body.get("call"))

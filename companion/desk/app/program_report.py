@@ -1,4 +1,5 @@
-"""The program review (every 6-12 months): the numbers, from the store with the org's key.
+"""The program review (every 6-12 months): the numbers, made by the desk service (the one
+holder of the organisation's key) from the store's manifests and its own receipts.
 
 Aggregates only: no account, note or reason text leaves the manifests. Each table is a
 list of rows under a title; `report_html` draws them as HTML with SVG bar charts and
@@ -14,9 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from companion.core.access.rules import AccessRefused, role_of
-from companion.core.policy.access import AccessRules, Whose
-from companion.edges.sync.org_store import OrgStore, read_receipts
+from companion.edges.sync.org_store import OrgStore
 from companion.edges.sync.package import MANIFEST
 
 
@@ -60,22 +59,37 @@ def _call_tables(manifests: list[dict[str, Any]]) -> tuple[list[Table], dict[str
     consent: Counter[tuple[str, ...]] = Counter()
     refusals: Counter[tuple[str, ...]] = Counter()
     recordings: Counter[tuple[str, ...]] = Counter()
+    ambiguous: Counter[tuple[str, ...]] = Counter()
     for manifest in manifests:
         status, kind = manifest["consent"]["status"], manifest["call_type"]["key"]
         consent[(status,)] += 1
-        if status in ("declined", "blocked"):
+        if manifest["consent"].get("unclear_answers", 0):  # a consent-ambiguity flag
+            ambiguous[(kind, status)] += 1
+        if status in ("declined", "blocked", "unclear"):
             refusals[(status, kind, manifest["consent"]["reason"] or "")] += 1
         recordings[(kind, "recorded" if manifest["audio"]["included"] else "not recorded")] += 1
-    asked = consent[("granted",)] + consent[("declined",)]
+    asked = consent[("granted",)] + consent[("declined",)] + consent[("unclear",)]
     rate = f"{100 * consent[('granted',)] / asked:.0f}%" if asked else "no consent asked"
+    flags = sum(ambiguous.values())
     tables = [
         _counted("consent", "Consent outcomes", ("outcome",), consent),
         _counted(
             "declines_blocks", "Declines and blocks", ("outcome", "call type", "reason"), refusals
         ),
         _counted("recordings", "Recordings by call type", ("call type", "audio"), recordings),
+        _counted(
+            "consent_ambiguity",
+            "Consent-ambiguity flags (an answer that was not clear)",
+            ("call type", "outcome"),
+            ambiguous,
+        ),
     ]
-    return tables, {"Consent rate (granted of asked)": rate, "Calls": str(len(manifests))}
+    facts = {
+        "Consent rate (granted of asked)": rate,
+        "Consent-ambiguity flags": str(flags),
+        "Calls": str(len(manifests)),
+    }
+    return tables, facts
 
 
 def _retention(indexes: list[dict[str, Any]], today: date) -> tuple[Table, str]:
@@ -112,22 +126,14 @@ def _receipt_tables(receipts: list[dict[str, Any]]) -> list[Table]:
     return [table, approved]
 
 
-def may_review_program(rules: AccessRules, reviewer: str) -> None:
-    """The review reads every call's manifest: only a role that covers all calls may."""
-    found = role_of(rules, reviewer)
-    if found is None or found[1].calls is not Whose.ALL:
-        raise AccessRefused(
-            "The program review reads every call; your role does not cover all calls.",
-            "Ask someone whose role covers all calls (e.g. compliance) to make it.",
-        )
-
-
 def program_report(
     store: OrgStore,
     identity: Any,
     organisation: str,
+    receipts: list[dict[str, Any]],
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ProgramReport:
+    """`receipts`: the bodies of every access receipt the service committed."""
     today = clock().date()
     indexes = list(store.package_indexes())
     manifests = [
@@ -138,12 +144,6 @@ def program_report(
     tables, facts = _call_tables(manifests)
     retention, adherence = _retention(indexes, today)
     facts["Retention adherence"] = adherence
-    receipts = [
-        document["body"]
-        for rep in store.folders("receipts")
-        for document in read_receipts(store, identity, rep).values()
-        if isinstance(document, dict)
-    ]
     facts["Access receipts"] = str(len(receipts))
     concerns: Counter[tuple[str, ...]] = Counter()
     for index in store.package_indexes("concern-"):

@@ -39,7 +39,8 @@ def read_bounded(path: Path, limit: int) -> bytes:
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise OSError(f"{path.name} is larger than {limit} bytes")
+        size = f"{limit // 1024} KB" if limit >= 1024 else f"{limit} bytes"
+        raise OSError(f"{path.name} is larger than {size}, the most read from such a file")
     return data
 
 

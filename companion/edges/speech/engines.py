@@ -1,4 +1,5 @@
-"""Choosing the speech engine: the rep's setting, else the policy's, else PocketSphinx."""
+"""Choosing the speech engine: the rep's setting, else the policy's, else faster-whisper
+with the bundled Whisper base model."""
 
 from __future__ import annotations
 
@@ -8,19 +9,16 @@ from companion.edges.speech.pocketsphinx_engine import PocketSphinxEngine
 from companion.edges.speech.transcriber import EngineUnavailable, Transcriber
 from companion.edges.speech.whisper_engine import WhisperEngine
 
-ENGINES = ("pocketsphinx", "faster-whisper")
+ENGINES = ("faster-whisper", "pocketsphinx")
+DEFAULT_ENGINE = "faster-whisper"
 
 
 def make_engine(
     name: str, model_dir: str | None = None, language: str | None = None
 ) -> Transcriber:
+    """The engine in this process (nothing loads until the first transcription)."""
     if name == "pocketsphinx":
         return PocketSphinxEngine()
     if name == "faster-whisper":
-        if not model_dir:
-            raise EngineUnavailable(
-                "faster-whisper needs a model folder and none is set",
-                "set one in Settings (Transcription) or in the policy's transcription.model_dir",
-            )
-        return WhisperEngine(Path(model_dir).expanduser(), language)
+        return WhisperEngine(Path(model_dir).expanduser() if model_dir else None, language)
     raise EngineUnavailable(f"unknown speech engine '{name}'", f"use one of: {', '.join(ENGINES)}")

@@ -46,7 +46,10 @@ class PocketSphinxEngine:
             self._decoder = Decoder(samprate=SPEECH_RATE, loglevel="FATAL")
         return self._decoder
 
-    def transcribe(self, samples: np.ndarray, progress: Progress) -> list[Utterance]:
+    def transcribe(
+        self, samples: np.ndarray, progress: Progress, language: str | None = None
+    ) -> list[Utterance]:
+        # US English only: `language` is not this engine's to choose.
         from pocketsphinx import Segmenter
 
         decoder = self._load()

@@ -24,6 +24,7 @@ class HeardWord:
     text: str
     start: float  # seconds into the audio given to the engine
     end: float
+    confidence: float = 1.0  # the engine's probability for the word, 0..1
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,11 @@ class Transcriber(Protocol):
     @property
     def info(self) -> EngineInfo: ...
 
-    def transcribe(self, samples: np.ndarray, progress: Progress) -> list[Utterance]:
-        """`samples` are int16 mono at SPEECH_RATE; utterances in time order."""
+    def transcribe(
+        self, samples: np.ndarray, progress: Progress, language: str | None = None
+    ) -> list[Utterance]:
+        """`samples` are int16 mono at SPEECH_RATE; utterances in time order. `language`:
+        the call's (its consent script's), None to let the engine detect it."""
         ...
 
     def unload(self) -> None:

@@ -60,6 +60,10 @@ class ConsentEventRecord(Base):
     jurisdiction: Mapped[str] = mapped_column(String(16))
     rep: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # SHA-256 of the exact script text read (empty before revision 0007), and the text
+    # itself where the policy asks for it.
+    script_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    script_text: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
     call: Mapped[CallRecord] = relationship(back_populates="consent_events")
 

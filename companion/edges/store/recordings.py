@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from companion.core.calls.recorder import SegmentSummary
 from companion.edges.audio.capture import SAMPLE_RATE
 from companion.edges.store import audit
-from companion.edges.store.models import RecordingSegmentRecord
+from companion.edges.store.models import ConsentEventRecord, RecordingSegmentRecord
 from companion.edges.store.transcripts import delete_transcript
 
 log = logging.getLogger(__name__)
@@ -137,3 +137,14 @@ class RecordingLog:
                 at=at,
                 with_seconds=True,
             )
+
+
+def consent_language(store: sessionmaker[Session], call_id: str) -> str | None:
+    """The language of the consent script the customer last agreed to: the call's."""
+    with store() as db:
+        return db.execute(
+            select(ConsentEventRecord.language)
+            .where(ConsentEventRecord.call_id == call_id, ConsentEventRecord.kind == "granted")
+            .order_by(ConsentEventRecord.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from companion.edges.privacy import share_mode
 from companion.edges.sync.package import INDEX, CallPackage, sha256_hex
 from companion.edges.sync.targets import (
     MAX_POLICY_FETCH,
@@ -51,9 +52,12 @@ class FolderTarget:
             if partial.exists():
                 shutil.rmtree(partial)  # left by an interrupted attempt
             partial.mkdir()
+            # the app writes private files; the share's readers are the share's to decide
+            partial.chmod(share_mode(self.root, folder=True))
+            file_mode = share_mode(self.root, folder=False)
             for name, data in sorted(package.files.items()):
-                _write_synced(partial / name, data)
-            _write_synced(partial / INDEX, package.index_bytes)  # last: the commit marker
+                _write_synced(partial / name, data, file_mode)
+            _write_synced(partial / INDEX, package.index_bytes, file_mode)  # the commit marker
             _fsync_dir(partial)
             retired = None
             if final.exists():  # an incomplete or older revision of this call's package
@@ -119,8 +123,9 @@ class FolderTarget:
         return data
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def _write_synced(path: Path, data: bytes, mode: int) -> None:
     with path.open("wb") as handle:
+        os.fchmod(handle.fileno(), mode)
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

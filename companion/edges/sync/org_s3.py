@@ -9,7 +9,7 @@ from typing import Any
 
 from companion.edges.sync.package import INDEX
 from companion.edges.sync.s3_connection import NOT_FOUND, error_code
-from companion.edges.sync.s3_target import RACES, S3Target
+from companion.edges.sync.s3_target import RACES, S3Target, read_capped
 
 INDEX_READERS = 16  # concurrent GETs when listing: boto3's clients are thread-safe
 
@@ -23,7 +23,7 @@ class S3OrgStore:
     def _key(self, key: str) -> str:
         return self.target.prefix + key
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         from botocore.exceptions import ClientError
 
         try:
@@ -32,6 +32,8 @@ class S3OrgStore:
             if error_code(error) in NOT_FOUND:
                 return None
             raise
+        if limit is not None:
+            return read_capped(answer, key, limit)
         return bytes(answer["Body"].read())
 
     def _keys(self, prefix: str, delimiter: str | None = None) -> Iterator[str]:

@@ -8,6 +8,9 @@ holds, under the same folder or bucket prefix:
 - `receipts/<rep>/<seq:08d>.json.age`: access receipts (see `core.access.receipts`),
   age-encrypted to the organisation's recipients and the rep's. Written once, never
   replaced; on S3 with Object Lock retention, so one cannot be quietly deleted.
+  `receipts/<rep>/<seq:08d>.org.json.age`: a receipt the desk service sealed before the rep
+  published a recipient (the organisation's only); the rep's companion shows it as
+  waiting for the rep's key until the service seals the `.json.age` copy for the rep.
 - `holds/<hold id>.json` and `holds/<hold id>.release.json`: signed legal holds and
   their releases (see `core.access.holds`); readable, since the rep's companion must
   honour them without the organisation's key.
@@ -19,19 +22,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from companion.core.access import signed
+from companion.core.access.receipts import NOT_FOR_YOU, WAITING_FOR_KEY
+from companion.edges.privacy import share_mode
 from companion.edges.sync.package import INDEX
-from companion.edges.sync.targets import SyncTarget
+from companion.edges.sync.targets import SyncTarget, TooLarge
+
+# What a laptop reads from the store is capped: a receipt or a hold is a few KB.
+MAX_DOCUMENT_BYTES = 64 * 1024
+RECEIPT_NAME = re.compile(r"^([0-9]{8})(\.org)?\.json\.age$")  # exactly as `receipt_key` writes
 
 
 class OrgStore(Protocol):
-    def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None when there is none."""
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
+        """The object's bytes, or None when there is none; `TooLarge` beyond `limit`."""
         ...
 
     def names(self, folder: str) -> list[str]:
@@ -61,11 +72,15 @@ class FolderOrgStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
         try:
-            return (self.root / key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+            with (self.root / key).open("rb") as handle:
+                data = handle.read(-1 if limit is None else limit + 1)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
+        if limit is not None and len(data) > limit:
+            raise TooLarge(f"{key} is larger than {limit} bytes")
+        return data
 
     def names(self, folder: str) -> list[str]:
         try:
@@ -80,24 +95,45 @@ class FolderOrgStore:
             return []
 
     def put_new(self, key: str, data: bytes, retain_until: datetime | None = None) -> bool:
+        """Whole or not at all: the bytes go to a temporary file first, which is then
+        hard-linked to `key` (a link never replaces a file: of two desks writing the same
+        receipt number, one wins). A writer killed midway leaves no partial `key`."""
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:  # O_EXCL: of two desks writing the same receipt number, one wins
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        self._folder(path.parent)
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+        try:
+            os.fchmod(fd, share_mode(self.root, folder=False))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(partial, path)
+            except FileExistsError:
+                return False
+        finally:
+            os.unlink(partial)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the new name survives a power cut too
+        finally:
+            os.close(folder)
         return True
 
     def put(self, key: str, data: bytes) -> None:
         path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(path.parent)
         partial = path.with_name(path.name + ".partial")
         partial.write_bytes(data)
+        partial.chmod(share_mode(self.root, folder=False))
         os.replace(partial, path)
+
+    def _folder(self, folder: Path) -> None:
+        """Folders in the share as open as the share (the app's own umask is private)."""
+        missing = [p for p in (folder, *folder.parents) if not p.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        for made in missing:
+            made.chmod(share_mode(self.root, folder=True))
 
     def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
         with os.scandir(self.root) as entries:
@@ -113,21 +149,33 @@ def receipts_folder(rep: str) -> str:
     return f"receipts/{rep}"
 
 
-def receipt_key(rep: str, seq: int) -> str:
-    return f"{receipts_folder(rep)}/{seq:08d}.json.age"
+ORG_ONLY = ".org.json.age"
+
+
+def receipt_key(rep: str, seq: int, *, org_only: bool = False) -> str:
+    return f"{receipts_folder(rep)}/{seq:08d}{ORG_ONLY if org_only else '.json.age'}"
+
+
+def _receipt_names(store: OrgStore, rep: str) -> dict[int, bool]:
+    """Receipt number -> whether only the organisation's copy (`.org.json.age`) exists.
+
+    Only names exactly as `receipt_key` writes them count; any other name is not a receipt.
+    """
+    found: dict[int, bool] = {}
+    for name in store.names(receipts_folder(rep)):
+        match = RECEIPT_NAME.match(name)
+        if match and int(match.group(1)) >= 1:
+            seq, org_only = int(match.group(1)), match.group(2) is not None
+            found[seq] = found.get(seq, True) and org_only
+    return found
 
 
 def receipt_numbers(store: OrgStore, rep: str) -> list[int]:
-    numbers = []
-    for name in store.names(receipts_folder(rep)):
-        stem = name.removesuffix(".json.age")
-        if stem.isdigit() and name.endswith(".json.age"):
-            numbers.append(int(stem))
-    return sorted(numbers)
+    return sorted(_receipt_names(store, rep))
 
 
 def rep_recipient(store: OrgStore, rep: str) -> str | None:
-    raw = store.get(f"reps/{rep}/recipient.txt")
+    raw = store.get(f"reps/{rep}/recipient.txt", 1024)
     return raw.decode("ascii").strip() if raw else None
 
 
@@ -136,12 +184,19 @@ def read_receipts(store: OrgStore, identity: Any, rep: str) -> dict[int, dict[st
     import pyrage
 
     found: dict[int, dict[str, Any] | str] = {}
-    for seq in receipt_numbers(store, rep):
-        raw = store.get(receipt_key(rep, seq)) or b""
+    for seq, org_only in sorted(_receipt_names(store, rep).items()):
+        if org_only:
+            found[seq] = WAITING_FOR_KEY
+            continue
+        try:
+            raw = store.get(receipt_key(rep, seq), MAX_DOCUMENT_BYTES) or b""
+        except TooLarge:
+            found[seq] = "it is too large to be a receipt"
+            continue
         try:
             found[seq] = signed.parse(pyrage.decrypt(raw, [identity]), "receipt")
         except pyrage.DecryptError:
-            found[seq] = "it is not encrypted to you, or it was changed"
+            found[seq] = NOT_FOR_YOU
         except signed.SignedDocumentError as error:
             found[seq] = error.message.rstrip(".")
     return found

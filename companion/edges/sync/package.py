@@ -42,7 +42,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from companion import __version__
 from companion.core.errors import UserFacingError
@@ -50,6 +50,9 @@ from companion.core.policy.model import Policy
 from companion.core.retention import CallFacts, hold_on, retention_dates
 from companion.edges.sync.moments_vtt import package_moments_vtt
 from companion.edges.sync.package_facts import CallSummary, ConsentFact, MomentFact, PackageFacts
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 FORMAT = "rep-companion.call-package"
 SCHEMA_VERSION = 1
@@ -144,8 +147,13 @@ def build_package(
     policy: Policy,
     recipients: list[str],
     seal: Callable[[str, bytes, list[str]], bytes] | None = None,
+    device_key: Ed25519PrivateKey | None = None,
 ) -> CallPackage:
     """Assemble and encrypt the package of an ended call from its facts.
+
+    With `device_key` (the rep's device, for an organisation with a desk service) the
+    index carries the device's signatures over itself and the manifest
+    (`core.access.devices`): the desk lists only packages of enrolled devices.
 
     `seal(name, plaintext, recipients)` encrypts each file; the default is a fresh age
     encryption, the sync worker passes a `SealedCache` so that retries resend the same
@@ -242,6 +250,10 @@ def build_package(
             for name, data in sorted(files.items())
         },
     }
+    if device_key is not None:
+        from companion.core.access.devices import sign_package
+
+        index = sign_package(index, manifest_bytes, device_key)
     tags = {"rep": rep, "call-type": call_type, "use": USE}
     return CallPackage(package_id_for(call_id), files, manifest, index, tags)
 
@@ -275,6 +287,8 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
         status = "blocked"
     elif outcome == "declined" or (decisive is not None and decisive.kind == "declined"):
         status = "declined"
+    elif outcome == "unclear":  # no clear answer, and the rep went on without recording
+        status = "unclear"
     elif granted:
         status = "granted"
     else:
@@ -282,8 +296,10 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
     return {
         "status": status,
         "withdrawn": any(e.kind == "withdrawn" for e in events),
+        "unclear_answers": sum(e.kind == "unclear" for e in events),  # ambiguity flags
         "policy_version": decisive.policy_version if decisive else call_info["policy_version"],
         "script_version": decisive.script_version if decisive else None,
+        "script_sha256": (decisive.script_sha256 or None) if decisive else None,
         "language": decisive.language if decisive else None,
         "jurisdiction": decisive.jurisdiction if decisive else call_info["region"],
         "reason": _reason(status, call_info),
@@ -293,21 +309,25 @@ def _consent(call_info: dict[str, Any], events: list[ConsentFact]) -> dict[str, 
                 "at": _iso(e.at),
                 "policy_version": e.policy_version,
                 "script_version": e.script_version,
+                "script_sha256": e.script_sha256 or None,
                 "language": e.language,
                 "jurisdiction": e.jurisdiction,
                 "rep": e.rep,
             }
+            | ({"script_text": e.script_text} if e.script_text is not None else {})
             for e in events
         ],
     }
 
 
 def _reason(status: str, call_info: dict[str, Any]) -> str | None:
-    if status not in ("blocked", "declined"):
+    if status not in ("blocked", "declined", "unclear"):
         return None
-    return call_info.get("outcome_reason") or (
-        "The customer declined recording." if status == "declined" else "Policy: never recorded."
-    )
+    fallback = {
+        "declined": "The customer declined recording.",
+        "unclear": "The answer was not clear: the call went on without recording.",
+    }
+    return call_info.get("outcome_reason") or fallback.get(status, "Policy: never recorded.")
 
 
 def _audio(

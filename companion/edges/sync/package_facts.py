@@ -33,13 +33,15 @@ class CallSummary:
 
 @dataclass(frozen=True)
 class ConsentFact:
-    kind: str  # granted, declined, withdrawn
+    kind: str  # granted, declined, withdrawn, unclear
     at: datetime
     policy_version: str
     script_version: str | None
     language: str | None
     jurisdiction: str | None
     rep: str
+    script_sha256: str = ""  # of the exact text read (empty: recorded before it was kept)
+    script_text: str | None = None  # where the policy keeps the text
 
 
 @dataclass(frozen=True)

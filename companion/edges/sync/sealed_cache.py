@@ -18,11 +18,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 Seal = Callable[[bytes, list[str]], bytes]
+FOLDER = "sync-sealed"  # under the data folder
 
 
 class SealedCache:
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @classmethod
+    def in_data(cls, data_dir: Path) -> SealedCache:
+        return cls(data_dir / FOLDER)
 
     def sealer(self, package_id: str, seal: Seal) -> Callable[[str, bytes, list[str]], bytes]:
         """A `seal(name, plaintext, recipients)` for one package's build."""

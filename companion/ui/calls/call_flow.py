@@ -82,6 +82,10 @@ class CallFlow(QObject):
         session = self._start(request, say_blocked=answer is not ConsentAnswer.NONE)
         if session is not None and session.state is not CallState.BLOCKED:
             self._answered(answer, request.language or "")
+        if answer is ConsentAnswer.UNCLEAR and session is not None:  # on in the call's dialog
+            dialog = self.ask_consent()
+            if dialog is not None:
+                dialog.show_unclear()
 
     def ask_consent(self) -> ConsentDialog | None:
         """Open the script for the current call (also used to ask again after a join, or
@@ -135,6 +139,10 @@ class CallFlow(QObject):
             self.run_safely("mark consent", lambda: self._calls.mark_consent(language))
         elif answer is ConsentAnswer.DECLINED:
             self.run_safely("mark the decline", lambda: self._calls.mark_decline(language))
+        elif answer is ConsentAnswer.UNCLEAR:
+            self.run_safely("mark the unclear answer", lambda: self._calls.mark_unclear(language))
+        elif answer is ConsentAnswer.NO_CLEAR_ANSWER:
+            self.run_safely("go on without recording", self._calls.go_on_without_consent)
 
     def _show(self, dialog: D) -> D:
         if self.dialog is not None:

@@ -1,7 +1,9 @@
 """Ctrl+Alt+digit marks a tagged moment from any application while a call runs.
 
 Only the call type's tags are offered, by the policy's keys; each mark is confirmed in
-a brief notification, since the call window may be behind the meeting app.
+a brief notification, since the call window may be behind the meeting app. The key of
+a tag this call type does not offer is listened to as well, so it says why nothing was
+marked instead of doing nothing.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ class MomentKeys(QObject):
         calls: CallService,
         mark: Callable[[str], object],
         parent: QObject | None = None,
+        refuse: Callable[[str], object] | None = None,  # why a key marked nothing
     ) -> None:
         super().__init__(parent)
-        self._keys, self._calls, self._mark = keys, calls, mark
+        self._keys, self._calls, self._mark, self._refuse = keys, calls, mark, refuse
         self._tags: dict[str, str] = {}  # digit -> tag key, for the running call
+        self._not_offered: dict[str, str] = {}  # digit -> why it marks nothing in this call
         self.active = False
         self.poll = QTimer(self)
         self.poll.setInterval(POLL_MS)
@@ -41,7 +45,8 @@ class MomentKeys(QObject):
         )
         if running and not self.active:
             self._tags = self._call_tags()
-            self.active = bool(self._tags) and self._keys.grab(sorted(self._tags))
+            digits = sorted({*self._tags, *self._not_offered})
+            self.active = bool(self._tags) and self._keys.grab(digits)
             if self.active:
                 self.poll.start()
         elif not running and self.active:
@@ -55,10 +60,18 @@ class MomentKeys(QObject):
         kind = policy.call_types.get(session.details.call_type)
         keys = kind.tags if kind and kind.tags else list(policy.tags)
         digits = {}
-        for key in keys:
-            tag = policy.tags.get(key)
-            if tag is not None and tag.shortcut:
+        self._not_offered = {}
+        for key, tag in policy.tags.items():
+            if not tag.shortcut:
+                continue
+            if key in keys:
                 digits[tag.shortcut] = key
+            else:
+                call = kind.label if kind else "this call"
+                self._not_offered[tag.shortcut] = (
+                    f"Ctrl+Alt+{tag.shortcut} is “{tag.label}”, which a {call} does not "
+                    "offer: nothing was marked."
+                )
         return digits
 
     def _check(self) -> None:
@@ -66,6 +79,8 @@ class MomentKeys(QObject):
             tag = self._tags.get(digit)
             if tag is not None:
                 self._mark(tag)
+            elif digit in self._not_offered and self._refuse is not None:
+                self._refuse(self._not_offered[digit])
 
     def stop(self) -> None:
         self.poll.stop()

@@ -18,7 +18,8 @@ from companion.app.calls.service import CallRequest
 from companion.core.policy.model import Policy
 from companion.core.policy.rules import RecordingDecision
 from companion.ui.calls.consent_dialog import ConsentAnswer, big_label
-from companion.ui.calls.start_call_dialog import CallDetailsForm
+from companion.ui.calls.start_call_dialog import CallDetailsForm, missing_label
+from companion.ui.look.fit import GrowingScroll, fit_to_contents
 from companion.ui.look.text import plain_label
 
 PREVIEW_MS = 150  # after the last change of the details
@@ -49,8 +50,10 @@ class QuickStartDialog(QDialog):
         self.decline_label = big_label("")
         self.agree_button = QPushButton("The customer agreed: start recording")
         self.decline_button = QPushButton("The customer declined: continue without recording")
+        self.unclear_button = QPushButton("The answer was unclear: do not record yet")
         self.notes_button = QPushButton("Start the call with notes only")
         self.continue_button = QPushButton("Continue with notes only")
+        self.missing = missing_label()  # why the answers are disabled
         self._build()
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -64,7 +67,7 @@ class QuickStartDialog(QDialog):
         column.addWidget(plain_label("Read this to the customer:"))
         column.addWidget(self.script_label)
         column.addWidget(self.version_label)
-        for button in (self.agree_button, self.decline_button):
+        for button in (self.agree_button, self.decline_button, self.unclear_button):
             button.setAutoDefault(False)  # Enter never answers for the customer
             button.setMinimumHeight(44)
             column.addWidget(button)
@@ -82,9 +85,11 @@ class QuickStartDialog(QDialog):
             self.pages.addWidget(page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.details)
-        layout.addWidget(self.pages)
+        layout.addWidget(GrowingScroll(self.pages))  # the whole script, at any font size
+        layout.addWidget(self.missing)
         self.agree_button.clicked.connect(lambda: self._answer(ConsentAnswer.AGREED))
         self.decline_button.clicked.connect(lambda: self._answer(ConsentAnswer.DECLINED))
+        self.unclear_button.clicked.connect(lambda: self._answer(ConsentAnswer.UNCLEAR))
         self.notes_button.clicked.connect(lambda: self._answer(ConsentAnswer.NONE))
         self.continue_button.clicked.connect(self.accept)
 
@@ -92,11 +97,13 @@ class QuickStartDialog(QDialog):
         """Show the script for these details, or why there will be no recording."""
         request = self.details.request()
         has_account = bool(request.account)
+        self.missing.setVisible(not has_account and self.pages.currentIndex() != DECLINED)
         decision = self._preview(request)
         if not decision.allowed or self._policy is None:
             self.reason_label.setText(decision.reason)
             self.pages.setCurrentIndex(NOT_RECORDED)
             self.notes_button.setEnabled(has_account)
+            fit_to_contents(self)
             return
         script, language = self._policy.consent_script(request.language)
         self.script_label.setText(script)
@@ -105,8 +112,9 @@ class QuickStartDialog(QDialog):
             f"Approved script version {self._policy.consent.script_version} ({language})"
         )
         self.pages.setCurrentIndex(ASK)
-        for button in (self.agree_button, self.decline_button):
+        for button in (self.agree_button, self.decline_button, self.unclear_button):
             button.setEnabled(has_account)  # who the call is with comes first
+        fit_to_contents(self)  # the whole script, whatever page was shown before
 
     def _answer(self, answer: ConsentAnswer) -> None:
         self.answered.emit(answer, self.details.request())

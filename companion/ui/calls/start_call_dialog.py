@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -26,6 +27,18 @@ from companion.ui.look.a11y import name_fields
 from companion.ui.look.text import plain_label
 
 UNKNOWN_LABEL = "Other / not sure (strictest rules apply)"
+# Said next to the buttons it keeps disabled, so a disabled button always has its reason.
+NEEDS_ACCOUNT = (
+    "Type the account or contact above first: the call and its consent are filed under it."
+)
+
+
+def missing_label() -> QLabel:
+    """What is missing before the call can start; shown only while something is."""
+    label = plain_label(NEEDS_ACCOUNT)
+    label.setWordWrap(True)
+    label.setProperty("role", "muted")
+    return label
 
 
 class CallDetailsForm(QWidget):
@@ -124,13 +137,17 @@ class StartCallDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start call")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.missing = missing_label()
+        form.addRow(self.missing)
         form.addRow(self.buttons)
         self.details.changed.connect(self._update_ok)
         self._update_ok()
 
     def _update_ok(self) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(bool(self.account.text().strip()))
+        has_account = bool(self.account.text().strip())
+        ok.setEnabled(has_account)
+        self.missing.setVisible(not has_account)
 
     def request(self) -> CallRequest:
         return self.details.request()

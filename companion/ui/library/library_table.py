@@ -20,20 +20,21 @@ from companion.ui.look.text import tooltip_text
 from companion.ui.look.theme import SPACE_L
 
 COLUMNS = (
-    "Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Deleted on", "Opened by",
+    "Date", "Account", "Call type", "Outcome", "Why", "Tags", "Sync", "Audio kept until",
+    "Opened by",
 )  # fmt: skip
 HEADER_TIPS = {
     "Sync": "Whether the call reached the organisation",
-    "Deleted on": "The day this computer deletes the call's audio (notes stay)",
+    "Audio kept until": "The day this computer deletes the call's audio (notes stay)",
     "Opened by": "Who in the organisation opened the call, from their signed receipts",
 }
 SYNC_COLUMN = COLUMNS.index("Sync")
-DELETED_COLUMN = COLUMNS.index("Deleted on")
+DELETED_COLUMN = COLUMNS.index("Audio kept until")
 STRETCHED = ("Account", "Why", "Tags", "Opened by")  # share what the fixed columns leave
 LONG_TEXT = {COLUMNS.index(name) for name in STRETCHED}
 SYNC_STAGE_WORDS = {"uploading": "uploading…", "synced": "synced", "retry later": "retry later"}
 SYNC_BADGES = {"synced": "synced", "uploading…": "pending", "retry later": "trouble"}
-OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "blocked", "pending")
+OUTCOMES = ("recorded", "consented", "withdrawn", "declined", "unclear", "blocked", "pending")
 SOON_DAYS = 7  # a deletion this close is shown as a warning
 
 
@@ -89,9 +90,13 @@ def _deletion_badge(day: date | None, today: date) -> str | None:
 class LibraryTable(QTableWidget):
     """The calls, newest first; `rows` are the calls shown, in their order."""
 
-    def __init__(self, policy: Policy | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, policy: Policy | None, parent: QWidget | None = None, syncs: bool | None = None
+    ) -> None:
+        """`syncs` False: nothing can be delivered (no recipients or no target)."""
         super().__init__(0, len(COLUMNS), parent)
         self._policy = policy
+        self._syncs = syncs
         self.rep_locale = QLocale()  # the rep's: dates as they write them
         self.setAccessibleName("Calls")
         for column, title in enumerate(COLUMNS):
@@ -124,7 +129,7 @@ class LibraryTable(QTableWidget):
             "Call type": kinds[:20] or ["Call type"],
             "Outcome": list(OUTCOMES),
             "Sync": ["local (ready)", "retry later", "not set up", "uploading…"],
-            "Deleted on": [local_date(sample.date(), self.rep_locale)],
+            "Audio kept until": [local_date(sample.date(), self.rep_locale)],
         }
         for column, title in enumerate(COLUMNS):
             if title in STRETCHED:
@@ -136,7 +141,9 @@ class LibraryTable(QTableWidget):
             self.setColumnWidth(column, min(width, 220))
 
     def show_rows(self, rows: list[LibraryRow], access: AccessView | None = None) -> None:
-        syncs = self._policy is None or bool(self._policy.sync.recipients)
+        syncs = self._syncs
+        if syncs is None:
+            syncs = self._policy is None or bool(self._policy.sync.recipients)
         today = date.today()
         self.setUpdatesEnabled(False)  # one repaint for the whole list
         self.setRowCount(len(rows))

@@ -32,6 +32,7 @@ from companion.app.library.notes_export import library_csv
 from companion.app.library.search import AccessView, LibraryQuery, LibraryRow
 from companion.core.policy.model import Policy
 from companion.ui.library.library_table import OUTCOMES, LibraryTable
+from companion.ui.look.export_place import documents_path
 from companion.ui.look.text import plain_label
 from companion.ui.look.theme import SPACE_L, SPACE_M, SPACE_S
 from companion.ui.review.call_export import CallExportBar
@@ -62,6 +63,7 @@ class LibraryWindow(QWidget):
         exports: CallExports | None = None,
         parent: QWidget | None = None,
         access: Callable[[], AccessView] | None = None,
+        syncs: bool | None = None,  # None: as the policy's recipients say
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Library")
@@ -72,8 +74,11 @@ class LibraryWindow(QWidget):
         self.access_warning.setProperty("role", "warning")
         self.access_warning.setWordWrap(True)
         self.access_warning.hide()
+        self.access_waiting = plain_label()  # receipts before the rep's key: not a warning
+        self.access_waiting.setWordWrap(True)
+        self.access_waiting.hide()
         self._make_filters(policy)
-        self.table = LibraryTable(policy)
+        self.table = LibraryTable(policy, syncs=syncs)
         self.table.cellActivated.connect(self._activated)
         self.table.currentCellChanged.connect(lambda row, *_: self._chosen(row))
         self.empty = plain_label(NO_CALLS)
@@ -147,6 +152,7 @@ class LibraryWindow(QWidget):
         layout.setContentsMargins(SPACE_L, SPACE_L, SPACE_L, SPACE_L)
         layout.setSpacing(SPACE_M)
         layout.addWidget(self.access_warning)
+        layout.addWidget(self.access_waiting)
         layout.addLayout(filters)
         layout.addWidget(self.pages, 1)
         actions = QHBoxLayout()
@@ -215,6 +221,8 @@ class LibraryWindow(QWidget):
         self.open_button.setEnabled(0 <= self.table.currentRow() < shown)
 
     def _show_access_warnings(self, access: AccessView | None) -> None:
+        self.access_waiting.setText(access.waiting if access else "")
+        self.access_waiting.setVisible(bool(access and access.waiting))
         if access is None or not access.warnings:
             self.access_warning.hide()
             return
@@ -256,7 +264,9 @@ class LibraryWindow(QWidget):
             return library_csv(self.rows, out)
 
     def _choose_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export library", "library.csv", "CSV (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export library", documents_path("library.csv"), "CSV (*.csv)"
+        )
         if name:
             self.export_csv(Path(name))
 

@@ -190,6 +190,12 @@ def _controls(p: Palette) -> str:
         f" QListWidget, QTableView {{ background: {p.surface}; border: 1px solid {p.border};"
         f" border-radius: {RADIUS}px; padding: {SPACE_XS}px; }}\n"
         f"QTableView {{ alternate-background-color: {p.alternate}; gridline-color: {p.border}; }}\n"
+        # A dropdown's rows: the row under the pointer or chosen is the accent, its words
+        # readable on it (the style's own hover row drew blank against the surface).
+        f"QComboBox QAbstractItemView {{ background: {p.surface}; color: {p.text};"
+        f" selection-background-color: {p.accent}; selection-color: {p.on_accent}; }}\n"
+        f"QComboBox QAbstractItemView::item:hover, QComboBox QAbstractItemView::item:selected,"
+        f" QComboBox::item:selected {{ background: {p.accent}; color: {p.on_accent}; }}\n"
         f"QHeaderView::section {{ background: {p.button}; color: {p.text}; border: none;"
         f" border-bottom: 1px solid {p.border}; padding: {SPACE_XS}px {SPACE_S}px; }}\n"
         # Visible focus on every control, keyboard or mouse.

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
 
 from companion.app.library.exports import NOTE_FORMATS, TRANSCRIPT_FORMATS, CallExports, short_id
 from companion.core.errors import UserFacingError
+from companion.ui.look.export_place import documents_path
 from companion.ui.look.text import plain_label
 
 
@@ -88,7 +89,10 @@ class CallExportBar(QWidget):
     def _choose_transcript(self) -> None:
         filters = ";;".join(TRANSCRIPT_FORMATS.values())
         name, chosen = QFileDialog.getSaveFileName(
-            self, "Export transcript", f"call-{short_id(self._call_id)}.vtt", filters
+            self,
+            "Export transcript",
+            documents_path(f"call-{short_id(self._call_id)}.vtt"),
+            filters,
         )
         if name:
             fmt = next((k for k, v in TRANSCRIPT_FORMATS.items() if v == chosen), "vtt")
@@ -97,7 +101,7 @@ class CallExportBar(QWidget):
     def _choose_notes(self) -> None:
         filters = ";;".join(NOTE_FORMATS.values())
         name, chosen = QFileDialog.getSaveFileName(
-            self, "Export notes", f"call-{short_id(self._call_id)}.md", filters
+            self, "Export notes", documents_path(f"call-{short_id(self._call_id)}.md"), filters
         )
         if name:
             fmt = next((k for k, v in NOTE_FORMATS.items() if v == chosen), "md")
@@ -105,7 +109,10 @@ class CallExportBar(QWidget):
 
     def _choose_audio(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export audio", f"call-{short_id(self._call_id)}.opus", "Ogg Opus (*.opus)"
+            self,
+            "Export audio",
+            documents_path(f"call-{short_id(self._call_id)}.opus"),
+            "Ogg Opus (*.opus)",
         )
         if name:
             self.export_audio_to(Path(name))

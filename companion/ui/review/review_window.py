@@ -6,12 +6,14 @@ filled and every automatic draft has been confirmed by the rep.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +21,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +44,7 @@ from companion.ui.review.transcript_panel import TranscriptPanel
 
 PLAY_LEAD_SECONDS = 5.0
 AUTOSAVE_MS = 400  # after the last keystroke
+DEFAULT_SIZE = (1180, 680)
 
 
 def moment_line(moment: MomentView) -> str:
@@ -49,6 +54,8 @@ def moment_line(moment: MomentView) -> str:
 
 
 class ReviewWindow(QWidget):
+    marked_ready = Signal(str)  # call id: the tray syncs soon after
+
     def __init__(
         self,
         review: ReviewService,
@@ -71,7 +78,7 @@ class ReviewWindow(QWidget):
         self._policy = policy
         self.exports = CallExportBar(exports, call_id) if exports else None
         self.setWindowTitle("Review call")
-        self.resize(760, 840)
+        self.resize(*DEFAULT_SIZE)  # fits a 1280x800 or 1366x768 laptop with its panels
         self.heading = plain_label()
         self.opened_by = _opened_by(access, call_id)
         self.moments = QListWidget()
@@ -88,6 +95,11 @@ class ReviewWindow(QWidget):
         self.save_moment.clicked.connect(self._save_moment)
         self.delete_button = QPushButton("Delete moment")
         self.delete_button.clicked.connect(self._delete_moment)
+        self.undo_button = QPushButton("Undo delete")  # the last deleted moment comes back
+        self.undo_button.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.hide()
+        self._deleted: MomentView | None = None
         self.confirm_button = QPushButton("Confirm draft")
         self.confirm_button.clicked.connect(self._confirm)
         self.report_button = QPushButton("Report a wrong draft")
@@ -101,6 +113,7 @@ class ReviewWindow(QWidget):
         self.transcript = TranscriptPanel(self._playing_at)
         self.transcript.play_requested.connect(self._play_line)
         self.nuance = QPlainTextEdit()
+        self.nuance.setFixedHeight(5 * self.nuance.fontMetrics().lineSpacing())
         self.status = plain_label()
         self.status.setWordWrap(True)
         self.ready_button = QPushButton("Save and mark ready to sync")
@@ -118,34 +131,65 @@ class ReviewWindow(QWidget):
         self.reload()
 
     def _build(self) -> None:
+        """For a laptop screen: the call's moments beside its transcript, then what the
+        rep writes (CRM fields, nuance, Save) below them, scrolling as Tab goes through."""
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.opened_by)
         if self.exports is not None:
             layout.addWidget(self.exports)
         layout.addWidget(self.player)
-        layout.addWidget(
-            plain_label("Moments (double-click or Enter: play from a few seconds before)")
-        )
-        layout.addWidget(self.moments)
-        edit = QHBoxLayout()
-        for widget in (
-            self.tag,
-            self.note,
+        moments = QWidget()
+        left = QVBoxLayout(moments)
+        left.setContentsMargins(0, 0, 0, 0)
+        heading = plain_label("Moments (double-click or Enter: play from a few seconds before)")
+        heading.setWordWrap(True)
+        left.addWidget(heading)
+        left.addWidget(self.moments, 1)
+        chosen = QHBoxLayout()
+        chosen.addWidget(self.tag)
+        chosen.addWidget(self.note, 1)
+        left.addLayout(chosen)
+        actions = QHBoxLayout()
+        for button in (
             self.save_moment,
             self.confirm_button,
             self.report_button,
             self.delete_button,
+            self.undo_button,
         ):
-            edit.addWidget(widget)
-        layout.addLayout(edit)
-        layout.addWidget(plain_label("Transcript"))
-        layout.addWidget(self.transcript)
-        layout.addWidget(self.crm_fields)
-        layout.addWidget(plain_label("Human nuance (what the notes cannot say)"))
-        layout.addWidget(self.nuance)
-        layout.addWidget(self.status)
-        layout.addWidget(self.ready_button)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        left.addLayout(actions)
+        said = QWidget()
+        right = QVBoxLayout(said)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(plain_label("Transcript"))
+        right.addWidget(self.transcript, 1)
+        call = QSplitter(Qt.Orientation.Horizontal)
+        call.setChildrenCollapsible(False)
+        call.addWidget(moments)
+        call.addWidget(said)
+        notes = QWidget()
+        written = QVBoxLayout(notes)
+        written.setContentsMargins(0, 0, 0, 0)
+        written.addWidget(self.crm_fields)
+        written.addWidget(plain_label("Human nuance (what the notes cannot say)"))
+        written.addWidget(self.nuance)
+        written.addWidget(self.status)
+        written.addWidget(self.ready_button)
+        self.notes_scroll = QScrollArea()
+        self.notes_scroll.setWidget(notes)
+        self.notes_scroll.setWidgetResizable(True)
+        self.notes_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.notes_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        panes = QSplitter(Qt.Orientation.Vertical)
+        panes.setChildrenCollapsible(False)
+        panes.addWidget(call)
+        panes.addWidget(self.notes_scroll)
+        panes.setStretchFactor(0, 1)  # the call and the notes share the height
+        panes.setStretchFactor(1, 1)
+        layout.addWidget(panes, 1)
 
     def _typed(self) -> None:
         if not self._loading:
@@ -187,9 +231,35 @@ class ReviewWindow(QWidget):
         self.player.show_call(call)
         self.crm_fields.show_fields(call.crm_fields)
         if self._transcripts is not None:
-            self.transcript.show_transcript(self._transcripts.for_call(self._call_id))
+            shown = self._transcripts.for_call(self._call_id, bool(call.recorded))
+            self.transcript.show_transcript(shown)
         self.nuance.setPlainText(call.human_nuance)
         self._show_readiness(call.ready_to_sync, call.missing)
+        self._reading_order()
+
+    def _reading_order(self) -> None:
+        """Tab reads the moments, then the transcript beside them, then the notes below."""
+
+        def tabbable(area: QWidget) -> list[QWidget]:
+            tab = Qt.FocusPolicy.TabFocus
+            return [w for w in area.findChildren(QWidget) if w.focusPolicy() & tab]
+
+        chain = [
+            self.moments,
+            self.tag,
+            self.note,
+            self.save_moment,
+            self.confirm_button,
+            self.report_button,
+            self.delete_button,
+            self.undo_button,
+            *tabbable(self.transcript),
+            *tabbable(self.crm_fields),
+            self.nuance,
+            self.ready_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _show_readiness(self, ready: bool, missing: list[str]) -> None:
         if ready:
@@ -244,7 +314,27 @@ class ReviewWindow(QWidget):
         if moment is not None and self._guard(
             lambda: self._review.moments.delete_moment(moment.id)
         ):
+            self._deleted = moment
             self.reload()
+            self.undo_button.show()
+            self.status.setText(f"Moment at {clock_text(moment.offset_ms)} deleted.")
+
+    def undo_delete(self) -> None:
+        """The last deleted moment, back as it was (a new entry in the audit trail)."""
+        moment, self._deleted = self._deleted, None
+        self.undo_button.hide()
+        if moment is not None and self._guard(
+            lambda: self._review.moments.add_moment(
+                self._call_id,
+                moment.offset_ms,
+                moment.note,
+                moment.tag,
+                draft=moment.draft,
+                had_audio=moment.had_audio,
+            )
+        ):
+            self.reload()
+            self.status.setText(f"Moment at {clock_text(moment.offset_ms)} restored.")
 
     def _confirm(self) -> None:
         moment = self._current()
@@ -305,6 +395,7 @@ class ReviewWindow(QWidget):
             lambda: self._review.crm.mark_ready(self._call_id)
         ):
             self.reload()
+            self.marked_ready.emit(self._call_id)
 
     def _play_from(self, item: QListWidgetItem) -> None:
         self._play_moment(item.data(Qt.ItemDataRole.UserRole), PLAY_LEAD_SECONDS)
@@ -329,7 +420,10 @@ def _opened_by(access: AccessView | None, call_id: str) -> QLabel:
     """Who in the organisation opened this call, from the receipts the last sync verified."""
     opened = access.by_call.get(call_id, []) if access else []
     warnings = " ".join(access.warnings) if access else ""
-    label = plain_label("\n".join(opened + ([f"Warning: {warnings}"] if warnings else [])))
+    waiting = [access.waiting] if access and access.waiting else []
+    label = plain_label(
+        "\n".join(opened + ([f"Warning: {warnings}"] if warnings else []) + waiting)
+    )
     label.setWordWrap(True)
-    label.setVisible(bool(opened or warnings))
+    label.setVisible(bool(opened or warnings or waiting))
     return label

@@ -11,7 +11,7 @@ from companion.app.compose import AppContext
 from companion.app.library.search import access_view
 from companion.app.review.call_audio import CallAudio
 from companion.ui.calls.call_flow import CallFlow
-from companion.ui.look.a11y import follow_reading_order, name_fields
+from companion.ui.look.a11y import name_fields
 from companion.ui.review.review_window import ReviewWindow
 
 
@@ -23,9 +23,10 @@ class ReviewWindows:
         windows: dict[str, QWidget],
         pool: QThreadPool,
         report_draft: Callable[[str], object],
+        ready: Callable[[str], object] | None = None,  # a call was marked ready to sync
     ) -> None:
         self._context, self._flow, self._windows = context, flow, windows
-        self._pool, self._report_draft = pool, report_draft
+        self._pool, self._report_draft, self._ready = pool, report_draft, ready
 
     def open(self, call_id: str) -> ReviewWindow:
         context = self._context
@@ -41,10 +42,11 @@ class ReviewWindows:
             report_draft=self._report_draft,
             access=access_view(context.paths.data_dir, context.rep, policy),
         )
+        if self._ready is not None:
+            window.marked_ready.connect(self._ready)
         name_fields(window)  # its fields, by their labels
         self._windows[f"review:{call_id}"] = window
-        window.show()
-        follow_reading_order(window)  # its CRM fields are made after its buttons
+        window.show()  # its own tab order: moments, the transcript beside them, the notes
         window.raise_()
         return window
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from companion.app.review.transcript_view import TranscriptShown
+from companion.core.transcripts.key_phrases import marked_text
 from companion.core.transcripts.model import Transcript
 from companion.core.webvtt import vtt_time
 from companion.ui.look.text import plain_label
@@ -54,7 +55,8 @@ class TranscriptPanel(QWidget):
         transcript = shown.transcript
         for line in transcript.lines if transcript else ():
             who = f"{line.label}  " if transcript and transcript.two_sided else ""
-            item = QListWidgetItem(f"{vtt_time(line.start_ms)[:8]}  {who}{line.text}")
+            said = marked_text(line.words, shown.unsure_below)
+            item = QListWidgetItem(f"{vtt_time(line.start_ms)[:8]}  {who}{said}")
             item.setData(Qt.ItemDataRole.UserRole, line.start_ms)
             self.lines.addItem(item)
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from companion.core.errors import UserFacingError
 from companion.edges.audio.sources import CaptureSource, source_options
 from companion.edges.autostart import SessionAutostart
 from companion.edges.managed import MANAGED_LABEL, ManagedSettings
 from companion.edges.paths import AppPaths
+from companion.edges.policy.trust import trust_anchor
 from companion.edges.settings import SettingsFile
 from companion.ui.look.a11y import name_fields
 from companion.ui.look.text import plain_label
@@ -34,8 +44,18 @@ class SettingsWindow(QWidget):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)  # paths and the sync answer wrap, not clip
+        self.resize(640, 640)  # a laptop's screen; what is below scrolls
         self._settings = settings
-        form = QFormLayout(self)
+        content = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        form = QFormLayout(content)
         self.mic = QComboBox()
         self.far_end = QComboBox()
         self.audio_problem = plain_label("")
@@ -52,9 +72,7 @@ class SettingsWindow(QWidget):
             "Data folder": str(paths.data_dir),
             "Log file": str(paths.log_file),
             "Policy in force": policy_path,
-            "Organisation key": str(paths.organisation_key)
-            if paths.organisation_key.exists()
-            else "none configured (policies need no signature)",
+            "Organisation key": trust_anchor(paths).describe(),
             "Managed settings": f"{managed.path} ({MANAGED_LABEL})"
             if managed.path
             else "none (this computer is not managed)",

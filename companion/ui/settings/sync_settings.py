@@ -8,9 +8,9 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPushButton, QWidget
 
 from companion.core.errors import UserFacingError, shown
-from companion.edges.managed import MANAGED_LABEL, ManagedTarget
 from companion.edges.secrets import SecretStore
 from companion.edges.settings import SettingsFile
+from companion.edges.sync.configured import TargetChoice
 from companion.edges.sync.targets import ConnectionReport
 from companion.ui.background import run_in_background
 from companion.ui.look.a11y import name_fields
@@ -25,31 +25,22 @@ class SyncSettings(QGroupBox):
         test_connection: Callable[[], ConnectionReport],
         not_set_up: str | None = None,  # why nothing can be sent, whatever the target
         parent: QWidget | None = None,
-        managed: ManagedTarget | None = None,  # IT's target: shown, not changeable
+        choice: TargetChoice | None = None,  # the target in force and who chose it
     ) -> None:
         super().__init__("Sync to the organisation", parent)
         self._settings, self._secrets, self._test = settings, secrets, test_connection
-        self._managed = managed
         self.pool = QThreadPool(self)
         chosen = settings.load()
-        own = (chosen.sync_folder, chosen.s3_bucket, chosen.s3_endpoint, chosen.s3_region)
-        shown_values = (
-            own
-            if managed is None
-            else (managed.folder, managed.bucket, managed.endpoint, managed.region)
-        )
-        self.folder, self.bucket, self.endpoint, self.region = (
-            QLineEdit(value or "") for value in shown_values
-        )
-        self.folder.setPlaceholderText("a network share or synced drive (default: data folder)")
-        self.managed_note = plain_label(
-            f"Where calls go is {MANAGED_LABEL}: {managed.words()}." if managed else ""
-        )
-        self.managed_note.setWordWrap(True)
-        self.managed_note.setVisible(managed is not None)
-        for field in (self.folder, self.bucket, self.endpoint, self.region):
-            field.setReadOnly(managed is not None)
-            field.setEnabled(managed is None)
+        self.by_organisation = choice is not None and choice.by_organisation
+        self.folder = QLineEdit(chosen.sync_folder or "")
+        self.folder.setPlaceholderText("a network share or synced drive (not set up without one)")
+        self.bucket = QLineEdit(chosen.s3_bucket or "")
+        self.endpoint = QLineEdit(chosen.s3_endpoint or "")
+        self.region = QLineEdit(chosen.s3_region or "")
+        self.source = plain_label("")
+        self.source.setWordWrap(True)
+        if choice is not None and self.by_organisation:
+            self._show_organisations(choice)
         self.access_key = QLineEdit()
         self.secret_key = QLineEdit()
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -61,7 +52,8 @@ class SyncSettings(QGroupBox):
         self.result = plain_label(not_set_up or "")
         self.result.setWordWrap(True)
         form = QFormLayout(self)
-        form.addRow(self.managed_note)
+        if self.by_organisation:
+            form.addRow(self.source)
         for label, field in (
             ("Folder", self.folder),
             ("S3 bucket", self.bucket),
@@ -81,7 +73,7 @@ class SyncSettings(QGroupBox):
             return field.text().strip() or None
 
         try:
-            if self._managed is None:  # IT's target is not the rep's to save over
+            if not self.by_organisation:  # the organisation's target is not the rep's to keep
                 self._settings.save(
                     self._settings.load().with_changes(
                         sync_folder=text(self.folder),
@@ -102,6 +94,20 @@ class SyncSettings(QGroupBox):
             return
         self.secret_key.clear()
         self.result.setText("Saved.")
+
+    def _show_organisations(self, choice: TargetChoice) -> None:
+        """The target the organisation set: shown, and read-only (only keys are the rep's)."""
+        rules = choice.rules
+        for field, value in (
+            (self.folder, rules.folder),
+            (self.bucket, rules.bucket),
+            (self.endpoint, rules.endpoint),
+            (self.region, rules.region),
+        ):
+            field.setText(value or "")
+            field.setReadOnly(True)
+            field.setToolTip("Set by your organisation")
+        self.source.setText(f"Where calls go: {choice.words()}. Only the keys are yours to enter.")
 
     def test(self) -> None:
         """Save, then try the target off the GUI thread; the answer names the problem."""

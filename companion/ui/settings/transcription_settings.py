@@ -21,8 +21,8 @@ from companion.ui.look.text import plain_label
 
 CHOICES = (
     ("As the organisation's policy says", None),
-    ("PocketSphinx (built in, US English)", "pocketsphinx"),
-    ("faster-whisper (more accurate; needs a model folder)", "faster-whisper"),
+    ("faster-whisper (Whisper base built in, or a model folder)", "faster-whisper"),
+    ("PocketSphinx (small, US English only, far less accurate)", "pocketsphinx"),
 )
 
 

@@ -13,7 +13,7 @@ from companion.app.calls.recovery import RecoveryReport, recover_interrupted
 from companion.app.compose import AppContext, build_context
 from companion.app.library.search import access_view
 from companion.app.sync.concerns import raise_concern
-from companion.app.sync.sync_pass import sync_not_set_up, test_sync_target
+from companion.app.sync.sync_pass import sync_problem, target_choice, test_sync_target
 from companion.app.transcripts.worker import engine_words
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
@@ -69,10 +69,14 @@ class TrayApp(QObject):
             self.tray.actions["ignore_app"],
             self.tray,
         )
-        self.tray.icon.messageClicked.connect(self.prompt.clicked)
+        self.tray.icon.messageClicked.connect(self._message_clicked)
         self.tray.icon.activated.connect(self._tray_clicked)
         self.moment_keys = MomentKeys(
-            context.global_keys, context.calls, self.mark_tagged, self.tray
+            context.global_keys,
+            context.calls,
+            self.mark_tagged,
+            self.tray,
+            refuse=lambda why: context.messages.info("Not marked", why),
         )
         self.windows: dict[str, QWidget] = {}
         self.control: ControlWindow | None = None
@@ -92,6 +96,7 @@ class TrayApp(QObject):
             self.windows,
             self.pool,
             lambda text: self.raise_concern("ai_error", text),
+            ready=lambda _call_id: self.sync.sync_soon(),
         )
         # Writes a full disk refused (kept in memory) are retried between calls too.
         self.unsaved_retry = QTimer(self.tray)
@@ -125,6 +130,7 @@ class TrayApp(QObject):
             "withdraw": self.confirm_withdrawal,
             "end_call": lambda: flow.run_safely("end the call", calls.end_call),
             "show_call": lambda: self.call_windows.bring_back(),
+            "sync_now": lambda: self.sync.sync_now(),
             "library": lambda: self.open_window("library"),
             "policy": lambda: self.open_window("policy"),
             "settings": lambda: self.open_window("settings"),
@@ -194,9 +200,10 @@ class TrayApp(QObject):
 
         def done(report: object) -> None:
             assert isinstance(report, RecoveryReport)
-            if report.recovered or report.failed:
-                level = context.messages.warning if report.failed else context.messages.info
-                level("Recording recovered after a crash", report.summary())
+            for call_id, seconds in report.recovered:
+                self._say_recovered(call_id, seconds)
+            if report.failed:
+                context.messages.warning("Recording not recovered", report.summary())
             self.recovery_finished.emit()
 
         def failed(error: BaseException) -> None:
@@ -204,6 +211,30 @@ class TrayApp(QObject):
             self.recovery_finished.emit()
 
         self._relays.append(run_in_background(self.pool, work, done, failed, self.tray))
+
+    def _say_recovered(self, call_id: str, seconds: float) -> None:
+        """Names the call, and a click on the notification opens its review."""
+        try:
+            call = self.context.review.review(call_id)
+        except UserFacingError:
+            words = f"Call {call_id[:8]}: {seconds:.0f} s of audio kept."
+        else:
+            when = f"{call.started_at:%d %b, %H:%M}"
+            words = f"{call.account}, {when}: {seconds:.0f} s of audio kept."
+        self.context.messages.warning(
+            "Recording recovered after a crash",
+            f"{words} Click to review it.",
+            review=call_id,
+        )
+
+    def _message_clicked(self) -> None:
+        """A click on a notification: the review it offers, else the call it offers."""
+        shown = self.tray.shown
+        call_id = shown.context.get("review") if shown is not None else None
+        if call_id:
+            self.open_review(call_id)
+            return
+        self.prompt.clicked()
 
     def _retry_unsaved(self) -> None:
         if self.context.calls.unsaved.count:
@@ -298,6 +329,7 @@ class TrayApp(QObject):
                 self.open_review,
                 context.exports,
                 access=lambda: access_view(context.paths.data_dir, context.rep, policy),
+                syncs=sync_problem(context) is None,
             )
         if name == "policy":
             return PolicyWindow(active)
@@ -305,8 +337,8 @@ class TrayApp(QObject):
             context.settings,
             context.secrets,
             lambda: test_sync_target(context),
-            sync_not_set_up(active.policy),
-            managed=context.managed.target,
+            sync_problem(context),
+            choice=target_choice(context),
         )
         transcription_box = TranscriptionSettings(
             context.settings, lambda: engine_words(context.active_policy().policy, context.settings)

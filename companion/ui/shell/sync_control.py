@@ -16,6 +16,7 @@ from companion.ui.shell.tray import TrayController
 SYNC_INTERVAL_MS = 15 * 60 * 1000  # and once at start-up
 SWEEP_INTERVAL_MS = 6 * 60 * 60 * 1000  # first sweep hours after start: warnings come first
 OFFLINE_RETRY_MS = 60 * 1000  # offline: look again in a minute, so calls leave soon after
+SOON_MS = 3 * 1000  # after "mark ready": a few calls marked in a row go in one pass
 
 
 class SyncControl(QObject):
@@ -39,6 +40,9 @@ class SyncControl(QObject):
         self.sweep_timer = self._timer(SWEEP_INTERVAL_MS, self.sweep_now)
         self.offline_retry = self._timer(OFFLINE_RETRY_MS, self.sync_now)
         self.offline_retry.setSingleShot(True)
+        self.soon = self._timer(SOON_MS, self.sync_now)
+        self.soon.setSingleShot(True)
+        self._again = False  # asked for during a pass: one more pass after it
         self.progressed.connect(self._show_progress)
         self._told_not_set_up = False
         self.running = False
@@ -54,11 +58,20 @@ class SyncControl(QObject):
         self.sweep_timer.start()
         QTimer.singleShot(0, self.sync_now)
 
+    def sync_soon(self) -> None:
+        """A call was marked ready: it leaves in seconds, not at the next 15-minute pass."""
+        if self.running:
+            self._again = True  # the pass under way may have read the list before it
+        else:
+            self.soon.start()
+
     def sync_now(self) -> None:
         """Policy refresh, then delivery of ready calls: off the GUI thread, one at a time."""
         if self.running:
             return  # the timer fired during a long pass: that pass will do
         self.running = True
+        self.soon.stop()
+        self._show_running(True)
         context = self.context
 
         def work() -> object:
@@ -73,14 +86,28 @@ class SyncControl(QObject):
         self.tray.set_activity(step.words())
         self._show_sync_stage(step.call_id, step.stage)
 
+    def _show_running(self, running: bool) -> None:
+        action = self.tray.actions["sync_now"]
+        action.setEnabled(not running)
+        action.setText("Syncing…" if running else "Sync now")
+
+    def _pass_over(self) -> None:
+        self.running = False
+        self._show_running(False)
+        if self._again:
+            self._again = False
+            self.soon.start()
+
     def _synced(self, result: object) -> None:
         from companion.app.sync.sync_pass import SyncPass
 
         assert isinstance(result, SyncPass)
-        self.running = False
+        self._pass_over()
         refresh, messages = result.refresh, self.context.messages
-        if refresh.changed or "refused" in refresh.message:  # news for the rep
+        if refresh.changed:  # news for the rep
             messages.info("Policy", refresh.message)
+        elif refresh.refused and not refresh.repeated:  # once per published file
+            messages.warning("Policy", refresh.message)
         if refresh.newly_expiring:
             self.warn_shortened_window(refresh.version, refresh.newly_expiring)
         self.tray.set_activity(result.summary)
@@ -92,7 +119,7 @@ class SyncControl(QObject):
         self.finished.emit(result.summary)
 
     def _sync_failed(self, error: BaseException) -> None:
-        self.running = False
+        self._pass_over()
         reason = shown(error)
         self.context.messages.warning("Sync did not finish", f"{reason} (will retry)")
         self.tray.set_activity(f"sync did not finish: {reason}")
@@ -115,9 +142,11 @@ class SyncControl(QObject):
         def work() -> str:
             from companion.app.retention_sweep import sweep
             from companion.app.sync.org_holds import org_holds
+            from companion.edges.sync.sealed_cache import SealedCache
 
             holds = org_holds(context.paths.data_dir)
-            report = sweep(context.store, policy, context.rep, holds=holds)
+            sealed = SealedCache.in_data(context.paths.data_dir)
+            report = sweep(context.store, policy, context.rep, holds=holds, sealed=sealed)
             return report.summary(dry_run=False) if report.deleted else ""
 
         def done(summary: object) -> None:

@@ -32,6 +32,7 @@ ACTION_NAMES = (
     "withdraw",
     "end_call",
     "show_call",
+    "sync_now",  # calls marked ready go now, not at the next 15-minute pass
     "library",
     "policy",
     "settings",
@@ -49,6 +50,7 @@ ACTION_GLYPHS = {
     "withdraw": "comment-slash",
     "end_call": "phone-slash",
     "show_call": "headset",
+    "sync_now": "rotate",
     "library": "book",
     "policy": "shield-halved",
     "settings": "gear",
@@ -78,6 +80,7 @@ class TrayController(QObject):
             "withdraw": "Customer withdrew consent",
             "end_call": "End call",
             "show_call": "Show call window",
+            "sync_now": "Sync now",
             "library": "Library",
             "policy": "Policy",
             "settings": "Settings",
@@ -88,11 +91,12 @@ class TrayController(QObject):
             action = QAction(labels[name], self.menu)
             action.triggered.connect(handlers[name])
             self.actions[name] = action
-            if name in ("library", "quit"):
+            if name in ("sync_now", "quit"):
                 self.menu.addSeparator()
             self.menu.addAction(action)
         self.recent: list[Message] = []  # newest first, for the "Recent messages" menu
         self.queue: list[Message] = []  # waiting to be shown, oldest first
+        self.shown: Message | None = None  # the notification on screen (or last shown)
         self.showing = QTimer(self)
         self.showing.setSingleShot(True)
         self.showing.timeout.connect(self._show_next)
@@ -162,6 +166,9 @@ class TrayController(QObject):
         self._fill_recent()
         if message.context.get("urgent") == "yes":
             self.queue.insert(0, message)  # a call starting does not wait behind sync news
+            interrupted = self.shown if self.showing.isActive() else None
+            if interrupted is not None and interrupted.context.get("review"):
+                self.queue.insert(1, interrupted)  # an offer to act comes back after it
             self._show_next()
             return
         self.queue.append(message)
@@ -172,8 +179,10 @@ class TrayController(QObject):
         if not self.queue:
             return
         message = self.queue.pop(0)
+        self.shown = message  # what a click on the notification is about
         self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], SHOW_MS)
-        self.showing.start(SHOW_MS if self.queue else SHOW_MS // 2)
+        offers = bool(message.context.get("review"))  # its whole turn: it is to be clicked
+        self.showing.start(SHOW_MS if self.queue or offers else SHOW_MS // 2)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -127,4 +127,12 @@ def test_the_tray_app_recovers_at_start_and_tells_the_rep(qtbot, tmp_path):
     titles = [m.title for m in app.context.messages.history]
     assert "Unfinished call closed" in titles
     assert "Recording recovered after a crash" in titles
+    (told,) = [m for m in app.context.messages.history if m.title.startswith("Recording rec")]
+    assert told.text.startswith("Acme, ") and told.text.endswith("Click to review it.")
+    call_id = told.context["review"]
+    qtbot.waitUntil(lambda: app.tray.shown is told, timeout=20_000)  # its turn comes
+    app.tray.icon.messageClicked.emit()  # the rep clicks the notification
+    assert app.windows[f"review:{call_id}"].isVisible()
+    for window in app.windows.values():
+        window.close()
     app.tray.icon.hide()

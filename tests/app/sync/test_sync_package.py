@@ -83,6 +83,12 @@ def test_a_declined_call_syncs_evidence_and_notes_but_no_audio(context, org):
     assert manifest["consent"]["script_version"] == "3"
     assert manifest["consent"]["language"] == "de"
     assert [e["kind"] for e in manifest["consent"]["events"]] == ["declined"]
+    # The evidence stands without an archive of old policies: the hash of the words read.
+    read, _ = context.active_policy().policy.consent_script("de")
+    digest = hashlib.sha256(read.encode("utf-8")).hexdigest()
+    assert manifest["consent"]["script_sha256"] == digest
+    assert manifest["consent"]["events"][0]["script_sha256"] == digest
+    assert "script_text" not in manifest["consent"]["events"][0]  # unless the policy asks
     assert manifest["audio"] == {"included": False, "reason": "consent declined"}
     assert AUDIO not in manifest["files"]
     assert manifest["use"] == "coaching"
@@ -220,3 +226,20 @@ def test_a_rebuilt_package_of_a_recorded_call_is_the_same_bytes(context, org, tm
     assert decrypt(first, AUDIO, org) == decrypt(
         package_call(context.store, call_id, policy(context), key, to), AUDIO, org
     )  # the audio itself is deterministic, not only its cached seal
+
+
+def test_the_policy_can_keep_the_consent_script_text_in_the_evidence(context, org):
+    from companion.edges.policy.files import default_policy_path
+
+    text = default_policy_path().read_text(encoding="utf-8")
+    keeping = text.replace("[consent]\n", "[consent]\ninclude_script_text = true\n", 1)
+    assert keeping != text
+    context.paths.policy_override.write_text(keeping, encoding="utf-8")
+    call_id = declined_call(context)
+    package = package_call(context.store, call_id, policy(context), None, [str(org.to_public())])
+    manifest = manifest_of(package, org)
+    validate(manifest)
+    read, _ = context.active_policy().policy.consent_script("de")
+    event = manifest["consent"]["events"][0]
+    assert event["script_text"] == read
+    assert event["script_sha256"] == hashlib.sha256(read.encode("utf-8")).hexdigest()

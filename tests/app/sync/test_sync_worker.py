@@ -148,3 +148,27 @@ def test_policy_refresh_installs_a_signed_newer_policy_and_refuses_a_tampered_on
     with context.store() as db:
         kinds = [e["kind"] for e in audit.entries(db)]
     assert kinds.count("policy.refused") == 2 and kinds.count("policy.updated") == 1
+
+
+@pytest.mark.usefixtures("secret_service", "pulse_testbed")
+def test_the_sweep_forgets_the_sealed_copies_of_the_audio_it_deletes(tmp_path):
+    from companion.edges.sync.package import package_id_for
+    from companion.edges.sync.sealed_cache import SealedCache
+
+    context = build_context()
+    recipient = str(pyrage.x25519.Identity.generate().to_public())
+    organisation_policy(context, recipient, "delete_unsynced_audio = true\n")
+    broken = tmp_path / "share-that-is-a-file"  # every delivery fails: the seals stay
+    broken.write_text("not a folder", encoding="utf-8")
+    context.settings.save(context.settings.load().with_changes(sync_folder=str(broken)))
+    call_id = ready_call(context, "Acme", consent=True, sounds=tmp_path)
+    assert companion("sync", "--once").returncode == 1
+    sealed = SealedCache.in_data(context.paths.data_dir)
+    kept = sealed.root / package_id_for(call_id)
+    assert any(p.name.startswith("audio") for p in kept.iterdir())
+
+    report = sweep(
+        context.store, context.active_policy().policy, "rep", today=date(2030, 1, 1), sealed=sealed
+    )
+    assert [c for c, _, _ in report.deleted] == [call_id]
+    assert not kept.exists()  # no ciphertext, no plaintext hashes in file names

@@ -4,6 +4,7 @@ the audio, exported for the rep, deleted with the audio, found by the library.""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -18,13 +19,19 @@ from companion.app.calls.service import CallRequest
 from companion.app.library.search import LibraryQuery
 from companion.app.retention_sweep import sweep
 from companion.app.sync.call_package import package_call
+from companion.core.transcripts.redaction import is_number_word
 from companion.edges.store import audit
 from companion.edges.store.models import CallReviewRecord
 from companion.edges.sync.package import TRANSCRIPT_JSON, TRANSCRIPT_VTT
 
 pytestmark = pytest.mark.usefixtures("secret_service", "pulse_testbed")
 
-CARD = "my card number is four one one one two two two two"
+# A Luhn-valid test card (4111 1111 1111 1111) said as people say it: with "thousand",
+# "double" and digit words. The real default model writes it in digits, words or a mix.
+CARD = (
+    "my card number is four thousand one hundred eleven, one one one one, "
+    "double one, double one, one one one one"
+)
 
 
 @pytest.fixture
@@ -58,7 +65,8 @@ def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spok
     transcript = context.transcripts.load(call_id)
     words = spoken_words(transcript)
     assert "[number]" in words and transcript.redactions >= 1
-    assert not {"four", "one", "two"} & set(words), words
+    assert not any(is_number_word(w) for w in words), words
+    assert "card" in " ".join(words).lower()  # the real model heard the sentence
     with context.store() as db:
         created = [e for e in audit.entries(db) if e["kind"] == "transcript.created"]
     assert created[-1]["payload"]["redactions"] == transcript.redactions
@@ -74,7 +82,7 @@ def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spok
     vtt_bytes = pyrage.decrypt(package.files[TRANSCRIPT_VTT + ".age"], [org])
     synced = json.loads(pyrage.decrypt(package.files[TRANSCRIPT_JSON + ".age"], [org]))
     synced_words = [w[0] for line in synced["lines"] for w in line["words"]]
-    assert "[number]" in synced_words and not {"four", "one", "two"} & set(synced_words)
+    assert "[number]" in synced_words and not any(is_number_word(w) for w in synced_words)
 
     # The organisation reads it with the age CLI, and it is WebVTT with voice spans.
     (tmp_path / "key.txt").write_text(f"{org}\n", encoding="utf-8")
@@ -176,6 +184,26 @@ def test_the_library_finds_a_call_by_what_was_said(context, spoken):
     hits = context.search_calls(LibraryQuery(text="joining"))
     assert [row.call_id for row in hits] == [call_id]
     assert context.search_calls(LibraryQuery(text="pineapple")) == []
+    assert context.search_calls(LibraryQuery(text="card")) != []  # the sentence is indexed
+    for number in ("4111", "1111", "four", "thousand", "double", "one", "eleven"):
+        assert context.search_calls(LibraryQuery(text=number)) == [], number  # its digits not
+
+
+def test_the_rep_s_exports_hold_the_mask_not_the_number(context, spoken, tmp_path):
+    call_id = transcribed_call(context, spoken)
+    for kind in ("vtt", "md"):
+        out = tmp_path / f"call.{kind}"
+        context.exports.transcript(call_id, kind, out)
+        text = re.sub(r"\d+:\d\d(:\d\d)?([.,]\d+)?", " ", out.read_text(encoding="utf-8"))
+        assert "[number]" in text, kind
+        assert not re.findall(r"\d{4,}", text), (kind, text)
+        spoken = {w.strip(".,;:!?*").lower() for w in text.split()}
+        assert not spoken & {"four", "one", "thousand", "hundred", "eleven", "double"}, text
+    out = tmp_path / "call.json"
+    context.exports.transcript(call_id, "json", out)
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    said = [w[0] for line in exported["lines"] for w in line["words"]]
+    assert "[number]" in said and not any(is_number_word(w) for w in said), said
 
 
 def test_retention_deletes_the_transcript_with_the_audio(context, spoken):
@@ -209,3 +237,55 @@ def test_withdrawal_with_discard_leaves_nothing_to_transcribe(context, spoken):
     assert context.transcription.run_pending() == []
     assert context.transcripts.load(call_id) is None
     assert not context.transcripts.path_for(call_id).exists()
+
+
+def test_with_muting_no_audio_leaves_before_its_transcript_is_done(context, spoken, tmp_path):
+    from datetime import UTC, datetime
+
+    from call_helpers import CRM
+
+    from companion.app.sync.call_package import TranscriptPending
+    from companion.app.sync.worker import SyncWorker
+    from companion.edges.policy.files import default_policy_path
+    from companion.edges.store.transcripts import TranscriptJobs
+    from companion.edges.sync.folder_target import FolderTarget
+
+    org = pyrage.x25519.Identity.generate()
+    text = default_policy_path().read_text(encoding="utf-8")
+    muting = text.replace("mute_redacted_audio = false", "mute_redacted_audio = true")
+    muting += f'\n[sync]\nrecipients = ["{org.to_public()}"]\n'
+    context.paths.policy_override.write_text(muting, "utf-8")
+    calls = context.calls
+    calls.start_call(CallRequest("Acme", "demo", "US"))
+    calls.mark_consent()
+    play(FAR_END, speech(spoken, CARD))
+    call_id = calls.current.details.call_id
+    calls.end_call()
+    for key in CRM:
+        context.review.crm.set_crm_field(call_id, key, f"{key}: done")
+    context.review.crm.mark_ready(call_id)  # ready before transcription ran
+
+    share = tmp_path / "share"
+    share.mkdir()
+    worker = SyncWorker(context.store, FolderTarget(share), context.audio_keys.master_key, "rep")
+    report = worker.run_once(context.active_policy().policy)
+    assert report.delivered == [] and report.failed == []
+    assert "1 waiting for the transcript" in report.summary()
+    assert not [p for p in share.iterdir() if p.name.startswith("call-")]
+
+    jobs = TranscriptJobs(context.store)
+    jobs.queue(call_id, datetime.now(UTC))
+    jobs.mark(call_id, "failed", datetime.now(UTC), error="no engine")  # failed for good
+    policy = context.active_policy().policy
+    with pytest.raises(TranscriptPending, match="failed"):  # the policy says: wait
+        package_call(
+            context.store, call_id, policy, context.audio_keys.master_key(), [str(org.to_public())]
+        )
+    without = muting.replace(
+        "mute_redacted_audio = true",
+        'mute_redacted_audio = true\nuntranscribed_audio = "without_audio"',
+    )
+    context.paths.policy_override.write_text(without, "utf-8")
+    assert worker.run_once(context.active_policy().policy).delivered == [call_id]
+    package = next(p for p in share.iterdir() if p.name.startswith("call-"))
+    assert not any(p.name.startswith("audio") for p in package.iterdir())  # nothing unmuted

@@ -134,11 +134,16 @@ def test_an_engine_that_cannot_load_is_said_once_per_pass_and_calls_stay_queued(
     calls.end_call()
     jobs = TranscriptJobs(ctx.store)
     jobs.queue(call_id, datetime.now(UTC))
-    ctx.settings.save(ctx.settings.load().with_changes(transcription_engine="faster-whisper"))
+    nowhere = str(ctx.paths.data_dir / "no-model-here")
+    ctx.settings.save(
+        ctx.settings.load().with_changes(
+            transcription_engine="faster-whisper", transcription_model_dir=nowhere
+        )
+    )
     reports = Reports()
     ctx.transcription.subscribe(reports)
     assert ctx.transcription.run_pending() == []
     failed = reports.wait_for("failed", timeout=1)
-    assert failed.call_id == call_id and "needs a model folder" in failed.detail
+    assert failed.call_id == call_id and "not a faster-whisper model folder" in failed.detail
     assert jobs.state(call_id).state == "queued"  # it goes once the engine can load
     assert "Traceback" not in caplog.text

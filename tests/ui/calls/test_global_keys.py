@@ -58,6 +58,8 @@ def test_a_moment_is_marked_while_another_window_has_the_focus(
         xdotool("key", "ctrl+alt+1", env=env)
         wait_until(lambda: len(marked()) == 2, what="the second moment", timeout=10)
         assert marked() == ["pain_point", "discovery"]
+        log = (companion_home / "logs" / "companion.log").read_text(encoding="utf-8")
+        assert "Not marked: Ctrl+Alt+4 is “Objection”, which a Discovery call does not" in log
     finally:
         other.terminate()
         other.wait(timeout=10)

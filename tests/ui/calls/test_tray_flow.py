@@ -52,7 +52,15 @@ def enabled(companion) -> set[str]:
 
 def test_idle_menu_offers_only_what_makes_sense(companion):
     assert companion.tray.look is TrayLook.IDLE
-    assert enabled(companion) == {"start_call", "library", "policy", "settings", "concern", "quit"}
+    assert enabled(companion) == {
+        "start_call",
+        "sync_now",
+        "library",
+        "policy",
+        "settings",
+        "concern",
+        "quit",
+    }
 
 
 def test_start_call_needs_an_account(qtbot, companion):

@@ -227,6 +227,7 @@ def test_tab_follows_the_reading_order_in_every_window(qtbot, companion):
     problems = {}
     for where, window in every_window(companion).items():
         window.show()
+        QApplication.processEvents()  # a scroll area lays its content out on the event loop
         wrong = out_of_reading_order(window)
         if wrong:
             problems[where] = wrong

@@ -45,7 +45,7 @@ def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, 
     qtbot.waitUntil(lambda: review.transcript.lines.count() >= 3)
     shown = [review.transcript.lines.item(i).text() for i in range(review.transcript.lines.count())]
     assert "Rep" in shown[0] and "Customer" in shown[1] and "Rep" in shown[2]
-    assert review.transcript.status.text().startswith("Machine transcript (pocketsphinx")
+    assert review.transcript.status.text().startswith("Machine transcript (faster-whisper")
     assert "Transcribing" not in app.tray.activity  # done: nothing left in the tooltip
     assert review.exports.transcript_button.isEnabled()
     out = tmp_path / "call.vtt"

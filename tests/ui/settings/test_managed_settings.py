@@ -30,9 +30,8 @@ def test_a_managed_target_and_rep_are_shown_and_cannot_be_changed(
     box = window.findChild(SyncSettings)
     assert box is not None
     assert box.folder.text() == str(share)
-    assert not box.folder.isEnabled() and box.folder.isReadOnly()
-    assert not box.bucket.isEnabled()
-    assert MANAGED_LABEL in box.managed_note.text() and not box.managed_note.isHidden()
+    assert box.folder.isReadOnly() and box.bucket.isReadOnly()
+    assert f"{share} ({MANAGED_LABEL})" in box.source.text()
     assert window.rows["Rep"] == f"alice@example.com ({MANAGED_LABEL})"
     box.folder.setText(str(tmp_path / "mine"))  # even if the widget were edited somehow
     box.save()

@@ -1,0 +1,205 @@
+"""Ingest: the service reads new packages from the store into its own index.
+
+Each pass lists the store once (no GET per package to list), skips what the database
+already holds (listed or quarantined: that is the cursor), and for each new package
+fetches its index and manifest, decrypts the manifest in memory and checks who wrote it:
+the index's device signature by a device enrolled for the manifest's rep, the manifest's
+own signature, and that index and manifest agree. Rep, call type and times come from the
+decrypted, signed manifest, never from the plain index. A package that fails a check is
+quarantined with the reason and never listed.
+
+The same pass learns the reps' published recipients and seals, for a rep who published
+one since, a copy of each receipt that was sealed for the organisation only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from companion.core.access import signed
+from companion.core.access.devices import DeviceProblem, check_package_signatures
+from companion.desk.edges.database import insert_ignoring
+from companion.desk.edges.models import (
+    CallRow,
+    DeviceRow,
+    IngestState,
+    QuarantineRow,
+    ReceiptRow,
+    RepRow,
+)
+from companion.desk.edges.store_listing import complete_packages, side_by_side
+from companion.edges.sync.org_store import FolderOrgStore, receipt_key, rep_recipient
+from companion.edges.sync.package import INDEX, MANIFEST, encrypt_for, sha256_hex
+
+if TYPE_CHECKING:
+    from companion.desk.app.service import DeskService
+
+BATCH = 500
+
+
+@dataclass
+class IngestReport:
+    listed: int = 0
+    quarantined: dict[str, str] = field(default_factory=dict)
+    resealed: int = 0
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    package_id: str
+    index: bytes | None
+    manifest: bytes | None
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> CallRow | str:
+    """The index row of a checked package, or why it is quarantined."""
+    try:
+        index = json.loads(fetched.index or b"")
+    except ValueError:
+        return "its index.json is not readable"
+    entry = index.get("files", {}).get(MANIFEST + ".age")
+    if fetched.manifest is None or entry is None:
+        return "it has no manifest"
+    if sha256_hex(fetched.manifest) != entry.get("sha256"):
+        return "its manifest does not match its index"
+    try:
+        plain = service.custodian.decrypt(fetched.manifest)
+        manifest = json.loads(plain)
+    except Exception:  # pyrage.DecryptError, ValueError
+        return "its manifest is not encrypted to the desk service, or is damaged"
+    try:
+        device = check_package_signatures(index, plain, manifest, devices, service.require_signed)
+    except DeviceProblem as problem:
+        return problem.message
+    if (index.get("package_id"), index.get("rep")) != (fetched.package_id, manifest.get("rep")):
+        return "its index names another call or rep than its signed manifest"
+    if manifest.get("package_id") != fetched.package_id:
+        return "its manifest is of another call"
+    call = manifest.get("call", {})
+    transcript = manifest.get("transcript") or {}
+    retain = manifest.get("retention", {}).get("organisation_until")
+    return CallRow(
+        package_id=fetched.package_id,
+        rep=str(manifest["rep"]),
+        call_type=str(manifest.get("call_type", {}).get("key", "")),
+        started_at=_when(call.get("started_at")),
+        ended_at=_when(call.get("ended_at")),
+        has_audio=bool(manifest.get("audio", {}).get("included")),
+        has_transcript=bool(transcript.get("included")),
+        retain_until=date.fromisoformat(retain) if retain else None,
+        files=json.dumps(index.get("files", {})),
+        device=device,
+        ingested_at=service.clock(),
+    )
+
+
+def enrolled_devices(service: DeskService) -> dict[str, str]:
+    """Device public key -> rep: the policy's `[access.devices]` and enrolments."""
+    found = {d.key: d.rep for d in service.policy.access.devices.values()}
+    with service.db() as session:
+        for key, rep in session.execute(select(DeviceRow.key, DeviceRow.rep)):
+            found.setdefault(key, rep)
+    return found
+
+
+def ingest(service: DeskService) -> IngestReport:
+    report = IngestReport()
+    store = service.store
+    with service.db() as session:
+        known = set(session.execute(select(CallRow.package_id)).scalars())
+        known |= set(session.execute(select(QuarantineRow.package_id)).scalars())
+    new = [p for p in complete_packages(store) if p not in known]
+    devices = enrolled_devices(service)
+    folder = isinstance(store, FolderOrgStore)
+
+    def fetch(package_id: str) -> _Fetched:
+        return _Fetched(
+            package_id,
+            store.get(f"{package_id}/{INDEX}"),
+            store.get(f"{package_id}/{MANIFEST}.age"),
+        )
+
+    batch: list[CallRow | QuarantineRow] = []
+    for fetched in side_by_side(fetch, new, folder):
+        row = _row(service, fetched, devices)
+        if isinstance(row, str):
+            report.quarantined[fetched.package_id] = row
+            batch.append(
+                QuarantineRow(package_id=fetched.package_id, reason=row, at=service.clock())
+            )
+        else:
+            report.listed += 1
+            batch.append(row)
+        if len(batch) >= BATCH:
+            _save(service, batch)
+    _save(service, batch)
+    report.resealed = _reps(service)
+    return report
+
+
+def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
+    if not batch:
+        return
+    with service.db.begin() as session:
+        for table in (CallRow, QuarantineRow):
+            rows = [_values(r) for r in batch if isinstance(r, table)]
+            if rows:  # another service may have ingested some meanwhile: theirs stand
+                session.execute(insert_ignoring(session, table).values(rows))
+        state = session.get(IngestState, "calls")
+        stamp = json.dumps({"at": service.clock().isoformat()})
+        if state is None:
+            session.add(IngestState(name="calls", value=stamp))
+        else:
+            state.value = stamp
+    batch.clear()
+
+
+def _values(row: CallRow | QuarantineRow) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+def _reps(service: DeskService) -> int:
+    """Learn published recipients; seal the rep's copy of receipts sealed before."""
+    resealed = 0
+    for rep in service.store.folders("reps"):
+        recipient = rep_recipient(service.store, rep)
+        if not recipient:
+            continue
+        with service.db.begin() as session:
+            row = session.get(RepRow, rep)
+            if row is None:
+                session.add(RepRow(rep=rep, recipient=recipient))
+            elif row.recipient != recipient:
+                row.recipient = recipient
+        resealed += _reseal(service, rep, recipient)
+    return resealed
+
+
+def _reseal(service: DeskService, rep: str, recipient: str) -> int:
+    with service.db() as session:
+        waiting = session.execute(
+            select(ReceiptRow.seq, ReceiptRow.document)
+            .where(ReceiptRow.rep == rep, ReceiptRow.sealed_for_rep.is_(False))
+            .order_by(ReceiptRow.seq)
+        ).all()
+    ledger = service.ledger
+    for seq, document in waiting:
+        sealed = encrypt_for(
+            signed.canonical(json.loads(document)), [*ledger.recipients(None), recipient]
+        )
+        at = datetime.fromisoformat(json.loads(document)["body"]["at"])
+        service.store.put_new(receipt_key(rep, seq), sealed, ledger.keep_until(at))
+        with service.db.begin() as session:
+            row = session.get(ReceiptRow, (rep, seq))
+            if row is not None:
+                row.sealed_for_rep = True
+    return len(waiting)
