@@ -180,7 +180,12 @@ def _sync_pass(
     from companion.edges.sync.org_store import org_store_for
 
     summary = with_heartbeat(  # the desk's fleet view: version, queue, refusals
-        context, org_store_for(target), active.policy.version, len(report.failed), summary
+        context,
+        org_store_for(target),
+        organisation.device_key,
+        active.policy.version,
+        len(report.failed),
+        summary,
     )
     finished = organisation.finish(summary)  # receipts and holds
     return SyncPass(refresh, finished, failed=len(report.failed))
