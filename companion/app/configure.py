@@ -103,14 +103,19 @@ def show(
         else " (the login name: IT has not set the rep's id)"
     )
     out(f"rep:          {rep}{rep_from}")
-    if managed.target is not None:
+    active_policy = load_active_policy(paths).policy
+    organisation = active_policy.sync.target if active_policy else None
+    if managed.target is not None:  # the order of `edges.sync.configured.choose_target`
         out(f"sync target:  {managed.target.words()}{by_it}")
+    elif organisation is not None:
+        where = organisation.folder or f"S3 bucket {organisation.bucket}"
+        out(f"sync target:  {where} (set by your organisation's policy)")
     elif settings.s3_bucket:
         out(f"sync target:  S3 bucket {settings.s3_bucket} (your settings)")
     elif settings.sync_folder:
         out(f"sync target:  folder {settings.sync_folder} (your settings)")
     else:
-        out(f"sync target:  the outbox in {paths.data_dir} (nothing set)")
+        out("sync target:  not set up (no folder or bucket)")
     anchor = trust_anchor(paths)
     active = load_active_policy(paths)
     if active.policy is None:

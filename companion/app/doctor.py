@@ -260,26 +260,24 @@ def check_sync_target(paths: AppPaths) -> CheckResult:
     """Where calls go (IT's managed target first) and whether the store protects them."""
     from companion.core.errors import UserFacingError
     from companion.edges.managed import load_managed
-    from companion.edges.policy.files import load_active_policy
     from companion.edges.secrets import SecretStore
     from companion.edges.settings import SettingsFile
-    from companion.edges.sync.configured import NO_TARGET, choose_target, open_target
+    from companion.edges.sync.configured import target_from_settings
 
     try:
         managed = load_managed(paths.system_config)
         settings = SettingsFile(paths.settings_file).load()
     except UserFacingError as error:
         return CheckResult("sync", False, error.message, error.fix, blocks_recording=False)
+    managed_rules = managed.target.rules() if managed.target else None
     policy = load_active_policy(paths).policy
-    choice = choose_target(
-        settings,
-        policy.sync.target if policy else None,
-        managed.target.as_target_rules() if managed.target else None,
-    )
-    if choice is None:
-        fix = "your organisation names it in the policy or in /etc/rep-companion/managed.toml"
-        return CheckResult("sync", False, NO_TARGET, fix, blocks_recording=False)
-    target = open_target(choice.rules, SecretStore())
+    organisation = policy.sync.target if policy else None
+    target = target_from_settings(settings, SecretStore(), organisation, managed_rules)
+    if target is None:
+        return CheckResult(
+            "sync", False, "no folder or bucket to deliver calls to", "see Settings > Sync",
+            blocks_recording=False,
+        )  # fmt: skip
     report = target.test_connection()
     fix = "see docs/admin.md (the store's rights)" if report.missing else ""
     return CheckResult(

@@ -78,8 +78,8 @@ def _fleet(args: argparse.Namespace) -> int:
     rows = fleet_view(config.open_store(), config.load_policy().version, now, args.silent_days)
     for line in fleet_lines(rows, now):
         print(line)
-    print(f"{len(rows)} laptop(s), {sum(1 for r in rows if r.problems)} need attention",
-          file=sys.stderr)  # fmt: skip
+    attention = sum(1 for row in rows if row.problems)
+    print(f"{len(rows)} laptop(s), {attention} need attention", file=sys.stderr)
     return 0
 
 
@@ -105,8 +105,10 @@ def add_admin_verbs(actions: Any) -> None:
     enrol.add_argument("--key", required=True, help="the device's public key (base64)")
     enrol.set_defaults(handler=_enrol)
     fleet = actions.add_parser(
-        "fleet", help="(admin) every laptop's last heartbeat: behind, old policy, or silent"
+        "fleet", help="(admin) every laptop's last heartbeat: behind, old policy, silent"
     )
     fleet.add_argument("--config", required=True)
-    fleet.add_argument("--silent-days", type=int, default=7, help="no heartbeat this long: silent")
+    fleet.add_argument(
+        "--silent-days", type=int, default=7, help="no heartbeat for this long: silent"
+    )
     fleet.set_defaults(handler=_fleet)

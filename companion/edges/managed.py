@@ -64,8 +64,8 @@ class ManagedTarget(_Strict):
             raise ValueError("'endpoint' and 'region' go with a 'bucket', not a 'folder'")
         return self
 
-    def as_target_rules(self) -> SyncTargetRules:
-        """The same place as the policy's `[sync.target]` names one: IT's wins over it."""
+    def rules(self) -> SyncTargetRules:
+        """The same target as the policy's `[sync.target]` would name it."""
         return SyncTargetRules(
             folder=self.folder, bucket=self.bucket, endpoint=self.endpoint, region=self.region
         )

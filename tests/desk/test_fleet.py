@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pyrage
 import pytest
-from call_helpers import organisation_policy, ready_call
+from call_helpers import ready_call
 
 from companion.app.sync.sync_pass import sync_once
 from companion.desk.app.fleet import fleet_lines, fleet_view
@@ -19,9 +18,9 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def laptops(make_context, monkeypatch, share, tmp_path, secret_service):
-    """Alice on policy 2026.11.1, Bob on 2026.12.1, both syncing to `share`."""
-    recipient = str(pyrage.x25519.Identity.generate().to_public())
+def laptops(make_context, monkeypatch, org, share, tmp_path, secret_service):
+    """Alice on policy 2026.11.1, Bob on 2026.12.1, both syncing to `share`, for an
+    organisation with a desk (reviewers in its policy: the laptops have device keys)."""
     now = {"alice": T0, "bob": T0}
     made = {}
     for rep in ("alice", "bob"):
@@ -29,10 +28,10 @@ def laptops(make_context, monkeypatch, share, tmp_path, secret_service):
         root = tmp_path / rep
         paths = AppPaths(root / "data", root / "config", root / "logs", tmp_path / "system")
         context = make_context(paths=paths, clock=lambda rep=rep: now[rep])
-        organisation_policy(context, recipient)
+        policy = org.policy_text()
         if rep == "bob":
-            policy = context.paths.policy_override
-            policy.write_text(policy.read_text().replace("2026.11.1", "2026.12.1"))
+            policy = policy.replace('version = "2026.11.1"', 'version = "2026.12.1"')
+        context.paths.policy_override.write_text(policy, encoding="utf-8")
         context.settings.save(context.settings.load().with_changes(sync_folder=str(share)))
         made[rep] = context
     return made, now

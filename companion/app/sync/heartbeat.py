@@ -1,15 +1,14 @@
 """At every sync the laptop says how it is: a small signed heartbeat in the store.
 
 `fleet/<rep>/heartbeat.json` (format: `core.access.heartbeats`), replaced each pass,
-signed by the laptop's device key. That key is made on first use and kept in the
-keyring as `device-signing-key` (base64 of the raw 32 bytes); its public half is
-published once at `reps/<rep>/device.txt`, which the desk checks heartbeats against.
+signed by the laptop's device key (`device_key`: the one that signs its packages, its
+public half at `reps/<rep>/device.txt`, which the desk checks heartbeats against), so
+only for an organisation with a desk (reviewers in its policy), as that key is.
 A heartbeat that cannot be sent never fails the delivery: the summary says so.
 """
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,29 +18,8 @@ from companion import __version__
 from companion.app.sync.profile import SyncProfile
 from companion.core.access import signed
 from companion.core.access.heartbeats import Heartbeat, heartbeat_document
-from companion.core.errors import UserFacingError
-from companion.edges.secrets import SecretStore
 from companion.edges.store.models import SyncJobRecord
 from companion.edges.sync.org_store import OrgStore
-
-DEVICE_KEY = "device-signing-key"
-
-
-def device_key(secrets: SecretStore) -> Ed25519PrivateKey:
-    """The laptop's signing key, made and kept in the keyring on first use."""
-    stored = secrets.get(DEVICE_KEY)
-    if stored:
-        return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
-    from cryptography.hazmat.primitives import serialization
-
-    key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(
-        serialization.Encoding.Raw,
-        serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
-    )
-    secrets.set(DEVICE_KEY, base64.b64encode(raw).decode())
-    return key
 
 
 def heartbeat_now(
@@ -60,26 +38,31 @@ def heartbeat_now(
 def publish_heartbeat(
     context: SyncProfile,
     store: OrgStore,
+    key: Ed25519PrivateKey,
     policy_version: str | None,
     refusals: int,
     now: datetime | None = None,
 ) -> None:
-    """Raises UserFacingError (keyring) or the store's errors (OSError, botocore's)."""
-    key = device_key(context.secrets)
+    """Raises the store's errors (OSError, botocore's)."""
     beat = heartbeat_now(context, policy_version, refusals, now or datetime.now(UTC))
-    store.put_new(f"reps/{context.rep}/device.txt", signed.public_key_text(key).encode())
     store.put(
         f"fleet/{context.rep}/heartbeat.json", signed.canonical(heartbeat_document(beat, key))
     )
 
 
 def with_heartbeat(
-    context: SyncProfile, store: OrgStore, policy_version: str, refusals: int, summary: str
+    context: SyncProfile,
+    store: OrgStore,
+    key: Ed25519PrivateKey | None,
+    policy_version: str,
+    refusals: int,
+    summary: str,
 ) -> str:
+    """Only for an organisation with a desk (the pass then has the device key)."""
+    if key is None:
+        return summary
     try:
-        publish_heartbeat(context, store, policy_version, refusals, context.clock())
-    except UserFacingError as error:
-        return f"{summary}; heartbeat not sent ({error})"
+        publish_heartbeat(context, store, key, policy_version, refusals, context.clock())
     except Exception as error:  # OSError or botocore's: the next pass sends one
         return f"{summary}; heartbeat waits for the next sync ({error})"
     return summary

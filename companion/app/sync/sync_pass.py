@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from companion.app.sync.profile import SyncProfile
 from companion.core.errors import UserFacingError
-from companion.core.policy.model import Policy
+from companion.core.policy.model import Policy, SyncTargetRules
 from companion.edges.sync.configured import (
     NO_TARGET,
     TargetChoice,
     choose_target,
-    open_target,
+    target_from_settings,
 )
 from companion.edges.sync.sealed_cache import SealedCache
 from companion.edges.sync.targets import ConnectionReport, SyncTarget
@@ -32,20 +32,25 @@ class SyncBusy(SyncRefused):
 
 
 def target_choice(context: SyncProfile) -> TargetChoice | None:
-    """Where calls go and who chose it: the policy's target wins over the rep's Settings."""
+    """Where calls go and who chose it: IT's managed target, the policy's, the rep's."""
     policy = context.active_policy().policy
-    managed = context.managed.target
-    return choose_target(
-        context.settings.load(),
-        policy.sync.target if policy else None,
-        managed.as_target_rules() if managed else None,
-    )
+    organisation = policy.sync.target if policy else None
+    return choose_target(context.settings.load(), organisation, managed_target(context))
 
 
 def sync_target(context: SyncProfile) -> SyncTarget | None:
-    """The target in force, opened; None when IT, the policy and Settings name none."""
-    choice = target_choice(context)
-    return open_target(choice.rules, context.secrets) if choice else None
+    """The target in force, opened; None when neither the policy nor Settings name one."""
+    policy = context.active_policy().policy
+    target = policy.sync.target if policy else None
+    return target_from_settings(
+        context.settings.load(), context.secrets, target, managed_target(context)
+    )
+
+
+def managed_target(context: SyncProfile) -> SyncTargetRules | None:
+    """IT's target from /etc/rep-companion/managed.toml: it wins over every other."""
+    managed = context.managed.target
+    return managed.rules() if managed is not None else None
 
 
 # `companion sync` exit codes; 2 is the command's own error (no usable policy, busy).
@@ -175,7 +180,12 @@ def _sync_pass(
     from companion.edges.sync.org_store import org_store_for
 
     summary = with_heartbeat(  # the desk's fleet view: version, queue, refusals
-        context, org_store_for(target), active.policy.version, len(report.failed), summary
+        context,
+        org_store_for(target),
+        organisation.device_key,
+        active.policy.version,
+        len(report.failed),
+        summary,
     )
     finished = organisation.finish(summary)  # receipts and holds
     return SyncPass(refresh, finished, failed=len(report.failed))

@@ -1,7 +1,7 @@
 """The sync target in force, and who chose it.
 
-Highest first: a managed setting (the organisation's IT, in `/etc/rep-companion/`; a
-later issue passes it in as `managed`), the signed policy's `[sync.target]`, then the
+Highest first: a managed setting (the organisation's IT, in
+`/etc/rep-companion/managed.toml`: `edges.managed`), the signed policy's `[sync.target]`, then the
 profile's own settings, only when neither names one. No target is "not set up": there
 is no fallback folder on the rep's own disk, because a copy there is not delivered.
 
@@ -41,8 +41,9 @@ class TargetChoice:
 
     def words(self) -> str:
         where = self.rules.folder or f"S3 bucket {self.rules.bucket}"
-        who = {ChosenBy.MANAGED: "managed", ChosenBy.POLICY: "set"}.get(self.chosen_by)
-        return f"{where} ({who} by your organisation)" if who else where
+        if self.chosen_by is ChosenBy.MANAGED:  # IT's, on this computer (`edges.managed`)
+            return f"{where} (managed by your organisation)"
+        return where if not self.by_organisation else f"{where} (set by your organisation)"
 
 
 def choose_target(
