@@ -25,13 +25,14 @@ from companion.core.calls.session import CallState
 from companion.core.policy.active import ActivePolicy
 from companion.core.policy.model import Transcription
 from companion.edges.audio.container.keys import AudioKeys
-from companion.edges.audio.mic_watch import MicWatch, mic_watch
+from companion.edges.audio.mic_watch import MicWatch
 from companion.edges.audio.recorder import AudioRecorder
 from companion.edges.audio.sources import SourcePlan, plan_sources
-from companion.edges.global_keys import GlobalKeys, global_keys
+from companion.edges.global_keys import GlobalKeys
 from companion.edges.logs import configure_logging
 from companion.edges.managed import ManagedSettings, load_managed
 from companion.edges.paths import AppPaths, free_bytes
+from companion.edges.platform.choose import far_end_for, global_keys_for, mic_watch_for
 from companion.edges.policy.files import load_active_policy
 from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
@@ -119,12 +120,14 @@ def build_context(
         return plan_sources(choice.mic_source, choice.far_end_source, rescan=True)
 
     if recorder is None:
-        recorder = AudioRecorder(paths.recordings_dir, keys.master_key, chosen_sources)
+        recorder = AudioRecorder(
+            paths.recordings_dir, keys.master_key, chosen_sources, far_end_for()
+        )
     policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
     calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
     review = ReviewService(store, policy, rep, clock)
-    call_watch = CallWatch(mic or mic_watch(), policy, settings)
+    call_watch = CallWatch(mic or mic_watch_for(), policy, settings)
     exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)
     transcripts = TranscriptFiles(store, paths.transcripts_dir, keys.master_key)
     transcription = transcription_worker(
@@ -145,7 +148,7 @@ def build_context(
         call_watch,
         exports,
         CallHistory(store),
-        keys_anywhere or global_keys(),
+        keys_anywhere or global_keys_for(),
         transcripts,
         transcription,
         CallTranscripts(transcripts, TranscriptJobs(store), min_word_confidence(paths)),

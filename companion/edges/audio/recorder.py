@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from companion.core.calls.grant import CaptureGrant
 from companion.core.calls.recorder import (
@@ -43,6 +43,16 @@ POLL_SECONDS = 0.1
 PLAN_FRESH_SECONDS = 60.0
 LOST_AFTER_SECONDS = 1.5
 CHANNEL = {Side.MIC: 0, Side.FAR_END: 1}
+
+
+class FarEndCapture(Protocol):
+    """The call audio by the OS's own means (`edges/platform/call_audio*.py`): opened only
+    with a live grant, 48 kHz mono int16 blocks onto the writer's queue, dropped once the
+    grant is dead."""
+
+    def open(self, grant: CaptureGrant, blocks: queue.SimpleQueue[Block], index: int) -> object: ...
+
+    def close(self) -> None: ...
 
 
 class _SegmentWriter(threading.Thread):
@@ -108,8 +118,11 @@ class AudioRecorder:
         recordings_dir: Path,
         master_key: Callable[[], bytes],
         plan: Callable[[], SourcePlan] = lambda: plan_sources(rescan=True),
+        far_end: FarEndCapture | None = None,
     ) -> None:
         self._dir = recordings_dir
+        self._far_end = far_end  # the OS's own way to the call audio, where PortAudio has none
+        self._far_end_open = False
         self._master_key = master_key
         self._plan = plan
         self._streams: list[SourceStream] = []
@@ -125,7 +138,8 @@ class AudioRecorder:
         try:
             plan = self._fresh_plan()
             sources = plan.sources()
-            if not sources:
+            use_far_end = self._far_end is not None and plan.far_end is None
+            if not sources and not use_far_end:
                 raise RecorderUnavailable(plan.explanation)
             key = self._take_key()
         except AudioUnavailable as error:
@@ -147,6 +161,8 @@ class AudioRecorder:
         self._writer.start()
         self.segment_path = path
         self._started_at = time.monotonic()
+        if use_far_end:  # first: a macOS tap makes PortAudio list devices anew (closing streams)
+            self._open_far_end(grant, blocks, bool(sources))
         try:
             for source in sources:  # opened only now: after consent, no pre-roll
                 stream = SourceStream(CHANNEL[source.side], source, grant, blocks)
@@ -157,6 +173,20 @@ class AudioRecorder:
             raise RecorderUnavailable(str(error)) from error
         self._watch = _watch_routes(sources)
         return path
+
+    def _open_far_end(
+        self, grant: CaptureGrant, blocks: queue.SimpleQueue[Block], has_mic: bool
+    ) -> None:
+        """The call audio through the platform seam; refused, the rep's side still records."""
+        assert self._far_end is not None
+        try:
+            self._far_end.open(grant, blocks, CHANNEL[Side.FAR_END])
+            self._far_end_open = True
+        except AudioUnavailable as error:
+            if not has_mic:
+                self.stop()
+                raise RecorderUnavailable(error.shown()) from error
+            log.warning("recording only the rep's side: %s", error.shown())
 
     def prepare(self) -> str | None:
         """Do the slow part of `start()` while consent is being asked, so capture starts
@@ -207,6 +237,9 @@ class AudioRecorder:
         streams, self._streams = self._streams, []
         for stream in streams:  # first: no frame may be captured once consent is gone
             stream.close()
+        far_end_open, self._far_end_open = self._far_end_open, False
+        if far_end_open and self._far_end is not None:
+            self._far_end.close()
         watch, self._watch = self._watch, None
         if watch is not None:
             watch.stop()
@@ -215,7 +248,9 @@ class AudioRecorder:
             return None
         writer.stopping.set()
         writer.join()
-        sides = tuple(s.source.side.value for s in streams)
+        sides = tuple(s.source.side.value for s in streams) + (
+            (Side.FAR_END.value,) if far_end_open else ()
+        )
         overflows = sum(s.overflows for s in streams)
         return SegmentSummary(self.segment_path, writer.frames, overflows, sides)
 

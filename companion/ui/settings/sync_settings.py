@@ -117,7 +117,7 @@ class SyncSettings(QGroupBox):
 
         def done(report: object) -> None:
             assert isinstance(report, ConnectionReport)
-            self.result.setText(report.words())
+            self.result.setText("Connection works." if report.ok else report.problem or "")
             self.test_button.setEnabled(True)
 
         def failed(error: BaseException) -> None:

@@ -70,7 +70,13 @@ def test_the_tray_and_the_library_follow_each_call_as_it_syncs(qtbot, tmp_path):
 
 @pytest.mark.usefixtures("secret_service", "pulse_testbed")
 def test_a_shortened_window_is_shown_with_its_count_before_any_sweep(qtbot, tmp_path):
+    from companion.edges.policy.signing import generate_keypair, sign_policy
+
     context, recipient, share = _synced_profile(tmp_path)
+    # Only a laptop with the organisation's key fetches a policy from the store.
+    private = tmp_path / "organisation-private.pem"
+    generate_keypair(private, context.paths.organisation_key)
+    sign_policy(context.paths.policy_override, private)
     recent = ready_call(context, "Acme", consent=True, sounds=tmp_path)
     old = ready_call(context, "Initech", consent=True, sounds=tmp_path)
     now = datetime.now(UTC)
@@ -88,6 +94,7 @@ def test_a_shortened_window_is_shown_with_its_count_before_any_sweep(qtbot, tmp_
     published = share / "policy" / "policy.toml"
     published.parent.mkdir()
     published.write_text(_policy_text(recipient, "2026.12.1", local_days=14), encoding="utf-8")
+    sign_policy(published, private)
     with qtbot.waitSignal(app.sync.finished, timeout=30_000):
         app.sync.sync_now()
     warning = app.sync.warning

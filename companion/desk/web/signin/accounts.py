@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6465736B776562  # "deskweb": one migrating process at a time
 WINDOW = timedelta(minutes=15)
 PER_NAME, PER_ADDRESS = 5, 30  # failed sign-ins allowed in WINDOW
 # Checked when the name is unknown, so a wrong name costs the same time as a wrong password.
@@ -34,8 +35,20 @@ class TooManyAttempts(SignInRefused):
     """Too many failed sign-ins for this name or address; wait, then try again."""
 
 
+def _current(engine: Engine) -> str | None:
+    if not inspect(engine).has_table("desk_web_alembic_version"):
+        return None
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT version_num FROM desk_web_alembic_version"))
+        return found.scalar()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the web floor's tables to the newest schema (their own Alembic history)."""
+    """Bring the web floor's tables to the newest schema (their own Alembic history).
+
+    Several service processes may start at once on one PostgreSQL database: the first
+    migrates under an advisory lock, the others wait for it and find the schema current.
+    """
     from alembic import command
     from alembic.config import Config
     from alembic.script import ScriptDirectory
@@ -44,14 +57,18 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     head = ScriptDirectory.from_config(config).get_current_head()
-    if inspect(engine).has_table("desk_web_alembic_version"):
-        with engine.connect() as connection:
-            current = connection.execute(
-                text("SELECT version_num FROM desk_web_alembic_version")
-            ).scalar()
-        if current == head:
-            return
-    command.upgrade(config, "head")
+    if _current(engine) == head:
+        return
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as guard:
+        if postgres:
+            guard.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            if _current(engine) != head:
+                command.upgrade(config, "head")
+        finally:
+            if postgres:
+                guard.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def _default_hasher() -> PasswordHasher:
