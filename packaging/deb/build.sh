@@ -15,6 +15,7 @@
 # packs. Needs: uv, dpkg-deb, Debian's python3 (the one the package depends on), and
 # uv's cache holding every locked wheel (any `uv sync` of this checkout fills it).
 set -euo pipefail
+umask 022  # dpkg-deb refuses a control folder others cannot read (a caller may run with 077)
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 revision=1
