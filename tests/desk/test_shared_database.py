@@ -79,7 +79,11 @@ class Service:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # still draining after the faults: end it
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 @contextmanager
