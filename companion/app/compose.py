@@ -38,6 +38,7 @@ from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
+from companion.edges.sync.sealed_cache import SealedCache
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,16 @@ def build_context(
         )
     policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
-    calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
+    calls = CallService(
+        store,
+        policy,
+        messages,
+        rep,
+        recorder,
+        clock,
+        free_space,
+        SealedCache.in_data(paths.data_dir),
+    )
     review = ReviewService(store, policy, rep, clock)
     call_watch = CallWatch(mic or mic_watch_for(), policy, settings)
     exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)
