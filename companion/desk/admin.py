@@ -63,7 +63,15 @@ def _serve(args: argparse.Namespace) -> int:
     from companion.desk.web.site import mount_web
 
     mount_web(app, service, WebSettings.load(Path(args.config)))
-    uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+    # A stop (systemd, SIGTERM) waits at most 10 s for open streams, then closes them: a
+    # client mid-download retries, while a service that never exits blocks its restart.
+    uvicorn.run(
+        app,
+        host=host or "127.0.0.1",
+        port=int(port),
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 
