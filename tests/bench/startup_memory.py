@@ -18,7 +18,9 @@ What it does:
   _NET_WM_PID is the app's pid sits inside trayer's panel window and is viewable
   (trayer reparents the icon into a GtkSocket child of its panel; X reports a
   window viewable only when it and all its ancestors are mapped);
-- lets the app idle 3 s, then reads VmRSS and VmHWM from /proc/<pid>/status;
+- waits until the app says it is up in its log ("Rep Companion is up": the icon shows
+  first and the app is built right after, call detection included), lets it idle 3 s,
+  then reads VmRSS and VmHWM from /proc/<pid>/status;
 - stops the app with SIGTERM and waits until trayer's panel is back to its
   empty state before the next start;
 - measures a bare PySide6 tray the same way in the same run (BARE_TRAY: a
@@ -72,9 +74,13 @@ from peers import clean_env, closing_fd, ensure_alive, read_line, stop  # noqa: 
 from peers.tray import TRAYER_ARGS, start_xvfb  # noqa: E402
 from peers.x11 import XConnection  # noqa: E402
 
+from companion.edges.paths import AppPaths  # noqa: E402
+
 MEASURED_RUNS = 5
 IDLE_SECONDS = 3.0
 ICON_TIMEOUT = 20.0  # seconds for the app to show its icon, warm-up included
+READY_TIMEOUT = 60.0  # seconds from the icon to "up" (the warm-up creates the database)
+UP_LINE = b"Rep Companion is up"
 PEER_TIMEOUT = 15.0  # seconds for Xvfb, the bus and trayer to come up
 STOP_TIMEOUT = 5.0  # seconds for the app to exit after SIGTERM and its icon to leave
 POLL_INTERVAL = 0.005
@@ -212,6 +218,7 @@ def start_tray_host(root: Path, stack: ExitStack) -> TrayHost:
 @dataclass
 class Run:
     seconds: float
+    ready_seconds: float  # from start to "up" in the app's log (the icon's, for a bare tray)
     rss_mb: float
     hwm_mb: float
     stderr: str
@@ -266,8 +273,26 @@ def running_app(
             os.killpg(app.pid, signal.SIGKILL)  # anything it started and left behind
 
 
-def start_once(host: TrayHost, env: dict[str, str], log: Path, command: list[str]) -> Run:
+def _log_size(path: Path | None) -> int:
+    return path.stat().st_size if path is not None and path.exists() else 0
+
+
+def _says_up(path: Path, offset: int) -> bool:
+    """The app's log has said "up" since `offset` (from the start if it was rotated)."""
+    if not path.exists():
+        return False
+    with path.open("rb") as log:
+        if path.stat().st_size >= offset:
+            log.seek(offset)
+        return UP_LINE in log.read()
+
+
+def start_once(
+    host: TrayHost, env: dict[str, str], log: Path, command: list[str], app_log: Path | None
+) -> Run:
+    """One start; `app_log` is where the app says it is up (None: up with its icon)."""
     x, panel = host.x, host.panel
+    offset = _log_size(app_log)
     owner: list[int] = []  # the process whose window is the icon (the app, not a launcher)
     with running_app(env, log, command) as (app, started):
 
@@ -286,6 +311,16 @@ def start_once(host: TrayHost, env: dict[str, str], log: Path, command: list[str
         except (BenchError, TimeoutError) as error:
             raise BenchError(f"{error}\napp output:\n{tail(log)}") from None
         seconds = shown - started
+
+        def up() -> bool:
+            if app.poll() is not None:
+                raise BenchError(f"the app exited with {app.returncode} before it was up")
+            return app_log is None or _says_up(app_log, offset)
+
+        try:
+            ready = wait_until(up, what="the app up (its log)", timeout=READY_TIMEOUT)
+        except (BenchError, TimeoutError) as error:
+            raise BenchError(f"{error}\napp output:\n{tail(log)}") from None
 
         idle_until = time.perf_counter() + IDLE_SECONDS
         while time.perf_counter() < idle_until:  # idle, but notice if the app dies
@@ -308,7 +343,7 @@ def start_once(host: TrayHost, env: dict[str, str], log: Path, command: list[str
         what="tray empty again after the app stopped",
         timeout=STOP_TIMEOUT,
     )
-    return Run(seconds, rss, hwm, log.read_text(errors="replace"), killed)
+    return Run(seconds, ready - started, rss, hwm, log.read_text(errors="replace"), killed)
 
 
 # --- report -----------------------------------------------------------------------------
@@ -332,7 +367,8 @@ def machine_facts() -> str:
 def describe(label: str, run: Run) -> str:
     killed = "  (needed SIGKILL)" if run.killed else ""
     return (
-        f"{label}: icon after {run.seconds:.3f} s; after {IDLE_SECONDS:g} s idle "
+        f"{label}: icon after {run.seconds:.3f} s, up after {run.ready_seconds:.3f} s; "
+        f"after {IDLE_SECONDS:g} s idle "
         f"VmRSS {run.rss_mb:.1f} MB, VmHWM {run.hwm_mb:.1f} MB{killed}"
     )
 
@@ -393,6 +429,8 @@ def print_summary(runs: list[Run], bare: list[Run]) -> None:
         f"[{' '.join(f'{m:.1f}' for m in rss)}]   target < {MEMORY_TARGET:g} MB"
         f"  {'OK' if median_rss < MEMORY_TARGET else 'MISSED'}\n"
         f"  peak memory (VmHWM, max): {max(run.hwm_mb for run in runs):.1f} MB\n"
+        f"  up (built, call detection running; median): "
+        f"{statistics.median(run.ready_seconds for run in runs):.2f} s\n"
         f"  bare PySide6 tray, same run (median of {len(bare)}): {bare_time:.2f} s "
         f"[{' '.join(f'{r.seconds:.2f}' for r in sorted(bare, key=lambda r: r.seconds))}], "
         f"{bare_rss:.1f} MB\n"
@@ -424,17 +462,18 @@ def benchmark(root: Path, *, bytecode_cache: bool, command: list[str]) -> int:
         print(f"command: {' '.join(command)}")
         print(f"bytecode: {bytecode}")
         print("detection: a window with the app's _NET_WM_PID, viewable, inside trayer's panel")
-        warm_up = start_once(host, app_env, root / "app-warm-up.log", command)
+        app_log = AppPaths.from_environment(app_env).log_file
+        warm_up = start_once(host, app_env, root / "app-warm-up.log", command, app_log)
         print(describe("warm-up (not counted, creates the database)", warm_up))
-        bare_warm_up = start_once(host, app_env, root / "bare-warm-up.log", bare_command)
+        bare_warm_up = start_once(host, app_env, root / "bare-warm-up.log", bare_command, None)
         print(describe("bare tray warm-up (not counted)", bare_warm_up))
         runs: list[Run] = []
         bare: list[Run] = []
         for number in range(1, MEASURED_RUNS + 1):  # in turns: both see the same load
-            run = start_once(host, app_env, root / f"app-{number}.log", command)
+            run = start_once(host, app_env, root / f"app-{number}.log", command, app_log)
             print(describe(f"warm start {number}", run))
             runs.append(run)
-            bare_run = start_once(host, app_env, root / f"bare-{number}.log", bare_command)
+            bare_run = start_once(host, app_env, root / f"bare-{number}.log", bare_command, None)
             print(describe(f"bare tray {number}", bare_run))
             bare.append(bare_run)
     print_outputs([warm_up, *runs])

@@ -1,16 +1,18 @@
-"""Wiring the tray app: context in, windows out. No logic of its own beyond routing."""
+"""Wiring the tray app: context in, windows out. No logic of its own beyond routing.
+
+Started by `start.run`, which shows the tray icon before this module loads.
+"""
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from companion.app.calls.recovery import RecoveryReport, recover_interrupted
-from companion.app.compose import AppContext, build_context
+from companion.app.compose import AppContext
 from companion.app.library.search import access_view
 from companion.app.sync.concerns import raise_concern
 from companion.app.sync.sync_pass import sync_problem, target_choice, test_sync_target
@@ -19,8 +21,6 @@ from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
 from companion.edges.autostart import SessionAutostart
-from companion.edges.paths import AppPaths
-from companion.edges.profile_lock import ProfileLock
 from companion.ui.background import run_in_background
 from companion.ui.calls.call_flow import CallFlow
 from companion.ui.calls.call_prompt import CallPrompt
@@ -28,7 +28,6 @@ from companion.ui.calls.call_window import CallWindow
 from companion.ui.calls.call_windows import CallWindows
 from companion.ui.calls.moment_keys import MomentKeys
 from companion.ui.library.library_window import LibraryWindow
-from companion.ui.look.theme import Theme
 from companion.ui.review.concern_dialog import ConcernDialog
 from companion.ui.review.review_window import ReviewWindow
 from companion.ui.review.review_windows import ReviewWindows
@@ -37,10 +36,7 @@ from companion.ui.settings.sync_settings import SyncSettings
 from companion.ui.settings.transcription_settings import TranscriptionSettings
 from companion.ui.shell.confirm import Confirmation, quit_during_call, withdrawal
 from companion.ui.shell.control_window import ControlWindow
-from companion.ui.shell.gui_garbage import GuiThreadGarbage
 from companion.ui.shell.policy_window import PolicyWindow
-from companion.ui.shell.process import end_on_signals
-from companion.ui.shell.single_instance import InstanceServer, claim_profile
 from companion.ui.shell.sync_control import SyncControl
 from companion.ui.shell.transcription_status import TranscriptionStatus
 from companion.ui.shell.tray import TrayController
@@ -52,14 +48,20 @@ UNSAVED_RETRY_MS = 5_000
 class TrayApp(QObject):
     recovery_finished = Signal()
 
-    def __init__(self, context: AppContext, quit_app: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        quit_app: Callable[[], None],
+        icon: QSystemTrayIcon | None = None,
+    ) -> None:
+        """`icon`: the tray icon shown while the app started (`start.run`), kept."""
         super().__init__()
         self.context = context
         self._quit_app = quit_app
         self.flow = CallFlow(
             context.calls, context.active_policy, context.messages, context.history
         )
-        self.tray = TrayController(self._handlers())
+        self.tray = TrayController(self._handlers(), icon=icon)
         self.prompt = CallPrompt(
             context.call_watch,
             context.calls,
@@ -383,44 +385,3 @@ class TrayApp(QObject):
         self.tray.icon.hide()
         self.pool.waitForDone(10_000)  # let a running recovery finish its rename
         self._quit_app()
-
-
-def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) -> int:
-    """The tray app on `paths`' profile; `on_started` runs once it is up (drivers, tests)."""
-    app = QApplication(sys.argv)
-    app.setApplicationName("Rep Companion")
-    app.setQuitOnLastWindowClosed(False)
-    Theme(app)  # the OS colour scheme's palette and the style sheet, live; the app owns it
-    garbage = GuiThreadGarbage(app)  # no collection on worker threads: Qt objects die here
-    lock = ProfileLock(paths.data_dir)
-    try:
-        if not claim_profile(paths.data_dir, lock):  # one app per profile: hand over to it
-            print("Rep Companion is already running on this profile; brought it forward.")
-            return 0
-        context = build_context(paths)
-    except UserFacingError as error:  # expected (locked, corrupt, newer version): no traceback
-        return _refuse_to_start(error)
-    companion = TrayApp(context, app.quit)
-    server = InstanceServer(paths.data_dir, companion.come_forward)
-    waker = end_on_signals(app, companion.quit)  # kept: its sockets must outlive exec()
-    companion.show()
-    log.info("Rep Companion is up on %s", paths.data_dir)
-    if on_started is not None:
-        on_started(companion)
-    try:
-        return app.exec()
-    finally:
-        garbage.stop()
-        server.close()
-        waker.close()
-        lock.release()
-
-
-def _refuse_to_start(error: UserFacingError) -> int:
-    log.error("cannot start: %s", error)
-    print(f"Rep Companion cannot start: {error.shown()}", file=sys.stderr)
-    refused = QMessageBox(QMessageBox.Icon.Critical, "Rep Companion cannot start", "")
-    refused.setTextFormat(Qt.TextFormat.PlainText)  # a file name is not markup
-    refused.setText(error.shown())
-    refused.exec()
-    return 2
