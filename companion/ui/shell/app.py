@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
@@ -20,26 +21,23 @@ from companion.app.transcripts.worker import engine_words
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
-from companion.edges.autostart import SessionAutostart
 from companion.ui.background import run_in_background
 from companion.ui.calls.call_flow import CallFlow
 from companion.ui.calls.call_prompt import CallPrompt
-from companion.ui.calls.call_window import CallWindow
 from companion.ui.calls.call_windows import CallWindows
 from companion.ui.calls.moment_keys import MomentKeys
-from companion.ui.library.library_window import LibraryWindow
-from companion.ui.review.concern_dialog import ConcernDialog
-from companion.ui.review.review_window import ReviewWindow
 from companion.ui.review.review_windows import ReviewWindows
-from companion.ui.settings.settings_window import SettingsWindow
-from companion.ui.settings.sync_settings import SyncSettings
-from companion.ui.settings.transcription_settings import TranscriptionSettings
 from companion.ui.shell.confirm import Confirmation, quit_during_call, withdrawal
-from companion.ui.shell.control_window import ControlWindow
-from companion.ui.shell.policy_window import PolicyWindow
 from companion.ui.shell.sync_control import SyncControl
 from companion.ui.shell.transcription_status import TranscriptionStatus
 from companion.ui.shell.tray import TrayController
+
+if TYPE_CHECKING:  # the windows load when first opened: the idle tray does without them
+    from companion.ui.calls.call_window import CallWindow
+    from companion.ui.library.library_window import LibraryWindow
+    from companion.ui.review.concern_dialog import ConcernDialog
+    from companion.ui.review.review_window import ReviewWindow
+    from companion.ui.shell.control_window import ControlWindow
 
 log = logging.getLogger(__name__)
 UNSAVED_RETRY_MS = 5_000
@@ -144,6 +142,8 @@ class TrayApp(QObject):
         self.tray.icon.show()
         self.prompt.start_noticing()  # notice calls by the microphone
         if not QSystemTrayIcon.isSystemTrayAvailable():
+            from companion.ui.shell.control_window import ControlWindow
+
             # No tray host (some desktops): the same actions in a small window.
             self.control = ControlWindow(self.tray.actions)
             self.tray.state_shown.connect(lambda _n: self._update_control())
@@ -243,14 +243,23 @@ class TrayApp(QObject):
             self.context.calls.unsaved.retry()
 
     def _show_sync_stage(self, call_id: str, stage: str) -> None:
-        library = self.windows.get("library")
-        if isinstance(library, LibraryWindow):
+        library = self._library()
+        if library is not None:
             library.show_sync_stage(call_id, stage)
 
     def _refresh_library(self) -> None:
-        library = self.windows.get("library")
-        if isinstance(library, LibraryWindow):
+        library = self._library()
+        if library is not None:
             library.refresh()
+
+    def _library(self) -> LibraryWindow | None:
+        """The library window if it was opened (its module loads only then)."""
+        window = self.windows.get("library")
+        if window is None:
+            return None
+        from companion.ui.library.library_window import LibraryWindow
+
+        return window if isinstance(window, LibraryWindow) else None
 
     def _update_control(self) -> None:
         if self.control is not None:
@@ -267,6 +276,8 @@ class TrayApp(QObject):
 
     def raise_concern(self, category: str | None = None, attached: str = "") -> ConcernDialog:
         """The concern dialog; a wrong draft arrives with its category and text filled in."""
+        from companion.ui.review.concern_dialog import ConcernDialog
+
         context = self.context
 
         def send(category: str, text: str, anonymous: bool) -> None:
@@ -314,8 +325,8 @@ class TrayApp(QObject):
         if window is None:
             window = self._make_window(name)
             self.windows[name] = window
-        elif isinstance(window, LibraryWindow):
-            window.refresh()
+        elif name == "library" and (library := self._library()) is not None:
+            library.refresh()
         window.show()
         window.raise_()
         return window
@@ -324,6 +335,8 @@ class TrayApp(QObject):
         context = self.context
         active = context.active_policy()
         if name == "library":
+            from companion.ui.library.library_window import LibraryWindow
+
             policy = active.policy
             return LibraryWindow(
                 context.search_calls,
@@ -334,7 +347,14 @@ class TrayApp(QObject):
                 syncs=sync_problem(context) is None,
             )
         if name == "policy":
+            from companion.ui.shell.policy_window import PolicyWindow
+
             return PolicyWindow(active)
+        from companion.edges.autostart import SessionAutostart
+        from companion.ui.settings.settings_window import SettingsWindow
+        from companion.ui.settings.sync_settings import SyncSettings
+        from companion.ui.settings.transcription_settings import TranscriptionSettings
+
         sync_box = SyncSettings(
             context.settings,
             context.secrets,

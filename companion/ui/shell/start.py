@@ -8,17 +8,19 @@ settings, policy, keyring handle) on a worker thread, then the tray's windows an
 watchers on the GUI thread.
 
 PySide6 replaces `builtins.__import__` with a hook that, for every module imported after
-it, reads the module's whole source (`inspect.getsource`) to see whether it mentions
-PySide6 (for `from __feature__ import ...`, which this app does not use); linecache then
-keeps every line of every module for the life of the process. For the app's ~600 modules
-that is about 20 MB of idle memory and a good part of a second at start-up (measured,
-`tests/bench/startup_memory.py`), so the app's own imports at start go round the hook.
+it (and every `from module import name` run later, at call time too), reads the module's
+whole source (`inspect.getsource`) to see whether it mentions PySide6, for
+`from __feature__ import ...`, which this app does not use; linecache then keeps every
+line of every such module for the life of the process. For the app's ~600 modules that
+is about 20 MB of idle memory and a good part of a second at start-up (measured,
+`tests/bench/startup_memory.py`), so while the app runs, imports are Python's own.
 """
 
 from __future__ import annotations
 
 import builtins
 import importlib
+import linecache
 import logging
 import sys
 import threading
@@ -61,10 +63,9 @@ def unscanned_imports() -> Iterator[None]:
 
 def _build_context(paths: AppPaths) -> AppContext:
     """The Qt-free floors, imported and wired; runs on a worker thread."""
-    with unscanned_imports():
-        from companion.app.compose import build_context
+    from companion.app.compose import build_context
 
-        return build_context(paths)
+    return build_context(paths)
 
 
 class Start(QObject):
@@ -113,8 +114,8 @@ class Start(QObject):
             self.app.exit(1)
 
     def _show(self, context: AppContext) -> None:
-        with unscanned_imports():
-            from companion.ui.shell.app import TrayApp
+        from companion.ui.shell.app import TrayApp
+
         companion = TrayApp(context, self.app.quit, self.icon)
         self.companion = companion
         self.server = InstanceServer(self.paths.data_dir, companion.come_forward)
@@ -139,6 +140,14 @@ class Start(QObject):
 
 def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) -> int:
     """The tray app on `paths`' profile; `on_started` runs once it is up (drivers, tests)."""
+    with unscanned_imports():
+        # What the scan read so far (the modules Qt and this one loaded): freed now, its
+        # room is reused by the imports to come instead of staying on for the app's life.
+        linecache.clearcache()
+        return _run(paths, on_started)
+
+
+def _run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None) -> int:
     app = QApplication(sys.argv)
     app.setApplicationName("Rep Companion")
     app.setQuitOnLastWindowClosed(False)
