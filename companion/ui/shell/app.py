@@ -32,6 +32,7 @@ from companion.ui.look.theme import Theme
 from companion.ui.review.concern_dialog import ConcernDialog
 from companion.ui.review.review_window import ReviewWindow
 from companion.ui.review.review_windows import ReviewWindows
+from companion.ui.settings.calendar_settings import CalendarSettings
 from companion.ui.settings.settings_window import SettingsWindow
 from companion.ui.settings.sync_settings import SyncSettings
 from companion.ui.settings.transcription_settings import TranscriptionSettings
@@ -57,7 +58,11 @@ class TrayApp(QObject):
         self.context = context
         self._quit_app = quit_app
         self.flow = CallFlow(
-            context.calls, context.active_policy, context.messages, context.history
+            context.calls,
+            context.active_policy,
+            context.messages,
+            context.history,
+            calendar=context.calendar(),
         )
         self.tray = TrayController(self._handlers())
         self.prompt = CallPrompt(
@@ -352,6 +357,7 @@ class TrayApp(QObject):
             transcription_box=transcription_box,
             managed=context.managed,
             autostart=SessionAutostart.from_environment(),
+            calendar_box=CalendarSettings(context.settings, context.calendar().look, self.pool),
         )
 
     def ask_to_quit(self) -> None:
