@@ -93,6 +93,7 @@ class TrayApp(QObject):
             (self.mark_moment, self.pause_or_resume, self._end_call),
             self.tray,
         )
+        self.tray.keep_clear = self.call_windows.areas
         self.confirmation: Confirmation | None = None  # the question open, if any
         self.pool = QThreadPool(self.tray)
         self.reviews = ReviewWindows(
@@ -145,6 +146,7 @@ class TrayApp(QObject):
 
     def show(self) -> None:
         self.tray.icon.show()
+        self.tray.watch_tooltips()
         self.prompt.start_noticing()  # notice calls by the microphone
         if not QSystemTrayIcon.isSystemTrayAvailable():
             # No tray host (some desktops): the same actions in a small window.
@@ -262,6 +264,7 @@ class TrayApp(QObject):
     def _call_changed(self, session: CallSession | None) -> None:
         self.tray.show_state(session)
         self.call_windows.follow(session)
+        self.tray.clear_popups()  # a balloon already up when the bar appears
         self._refresh_library()
 
     def open_review(self, call_id: str) -> ReviewWindow:
