@@ -27,6 +27,7 @@ from companion.core.calls.calendar import CalendarOffer
 from companion.core.policy.model import Policy
 from companion.core.policy.rules import UNKNOWN_REGION, language_for
 from companion.ui.look.a11y import name_fields
+from companion.ui.look.fit import widen_popup
 from companion.ui.look.text import plain_label
 
 UNKNOWN_LABEL = "Other / not sure (strictest rules apply)"
@@ -107,6 +108,7 @@ class CallDetailsForm(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.account.setCompleter(completer)
+        widen_popup(completer, accounts, self.account)  # a long account is read whole
         if last is None:
             return
         if account:
