@@ -6,7 +6,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from companion.app.calls.recovery import RecoveryReport, recover_interrupted
@@ -44,7 +44,7 @@ from companion.ui.shell.process import end_on_signals
 from companion.ui.shell.single_instance import InstanceServer, claim_profile
 from companion.ui.shell.sync_control import SyncControl
 from companion.ui.shell.transcription_status import TranscriptionStatus
-from companion.ui.shell.tray import TrayController
+from companion.ui.shell.tray import TrayController, policy_words
 
 log = logging.getLogger(__name__)
 UNSAVED_RETRY_MS = 5_000
@@ -118,6 +118,13 @@ class TrayApp(QObject):
             lambda: self.open_window("library"),
         )
         self.sync.finished.connect(lambda _summary: self._refresh_library())
+        self.sync.finished.connect(lambda _summary: self.show_policy())  # one just installed
+        # A policy installed by anything else (companion configure, IT's tools): the
+        # tooltip follows the file, not the next sync.
+        self.policy_watch = QFileSystemWatcher(self.tray)
+        self.policy_watch.directoryChanged.connect(lambda _d: self.show_policy())
+        self.policy_watch.fileChanged.connect(lambda _f: self.show_policy())
+        self.show_policy()
         self.transcription = TranscriptionStatus(
             context.transcription, self.tray, self.reviews.visible
         )
@@ -143,6 +150,16 @@ class TrayApp(QObject):
             "concern": self.raise_concern,
             "quit": self.ask_to_quit,
         }
+
+    def show_policy(self) -> None:
+        """The policy in force, in the tray's tooltip; the watch on its file renewed."""
+        override = self.context.paths.policy_override
+        watched = [override.parent, override] if override.exists() else [override.parent]
+        missing = [str(p) for p in watched if str(p) not in self.policy_watch.files()]
+        missing = [p for p in missing if p not in self.policy_watch.directories()]
+        if missing:
+            self.policy_watch.addPaths(missing)
+        self.tray.set_policy(policy_words(self.context.active_policy()))
 
     def show(self) -> None:
         self.tray.icon.show()

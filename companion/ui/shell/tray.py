@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QToolTip, QW
 
 from companion.app.messages import Level, Message
 from companion.core.calls.session import CONSENT_HELD, CallSession, CallState
+from companion.core.policy.active import ActivePolicy
 from companion.ui.look import icons
 from companion.ui.look.looks import TrayLook, icon, look_for
 from companion.ui.look.text import tooltip_text
@@ -120,6 +121,7 @@ class TrayController(QObject):
         self.look = TrayLook.IDLE
         # Background work worth a glance, by kind: sync progress, transcription progress.
         self.activities: dict[str, str] = {}
+        self.policy = ""  # the policy in force, in words (see `policy_words`)
         self._paint_icons()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.show_state(None)
@@ -195,9 +197,13 @@ class TrayController(QObject):
         self.activities[kind] = text
         self._show_tooltip()
 
+    def set_policy(self, words: str) -> None:
+        self.policy = words
+        self._show_tooltip()
+
     def _show_tooltip(self) -> None:
-        words = f"Rep Companion: {self.look.words}"
-        self.icon.setToolTip(tooltip_text(f"{words} | {self.activity}" if self.activity else words))
+        parts = [f"Rep Companion: {self.look.words}", self.policy, self.activity]
+        self.icon.setToolTip(tooltip_text(" | ".join(part for part in parts if part)))
 
     def show_message(self, message: Message) -> None:
         """Messages wait their turn: a second one never hides the first."""
@@ -233,6 +239,16 @@ class TrayController(QObject):
             item.setToolTip(tooltip_text(line))
             item.setEnabled(False)  # a record, not a command
         self.recent_menu.setEnabled(bool(self.recent))
+
+
+def policy_words(active: ActivePolicy) -> str:
+    """'policy 2026.12.1 (signed)', or why there is none: the tooltip's part about it."""
+    policy = active.policy
+    if policy is None:
+        return "policy cannot be used: notes only"
+    signed = " (signed)" if active.signed else ""
+    off = ", recording switched off" if not policy.recording_enabled else ""
+    return f"policy {policy.version}{signed}{off}"
 
 
 def _top_levels(class_name: str) -> list[QWidget]:
