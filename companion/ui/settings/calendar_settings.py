@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from companion.app.calls.calendar import CalendarLook
 from companion.core.errors import UserFacingError, shown
+from companion.edges.calendar import AROUND
 from companion.edges.settings import SettingsFile
 from companion.ui.background import run_in_background
 from companion.ui.calls.start_call_dialog import meeting_words
@@ -28,6 +29,7 @@ from companion.ui.look.text import plain_label
 
 NOT_SET = "Not set: the start dialog fills in from your past calls only."
 CHECKING = "Reading the calendar…"
+HOURS = int(AROUND.total_seconds() // 3600)  # meetings read either side of now
 
 
 def calendar_words(look: CalendarLook) -> str:
@@ -37,8 +39,10 @@ def calendar_words(look: CalendarLook) -> str:
     if not look.checked:
         return NOT_SET
     if look.offers:
-        return f"Read ({look.meetings} meeting(s) today). {meeting_words(look.offers[0])}"
-    return f"Read ({look.meetings} meeting(s) today): none now or in the next 30 minutes."
+        return (
+            f"Read ({look.meetings} meeting(s) within {HOURS} h). {meeting_words(look.offers[0])}"
+        )
+    return f"Read ({look.meetings} meeting(s) within {HOURS} h): none now or in the next 30 min."
 
 
 class CalendarSettings(QGroupBox):

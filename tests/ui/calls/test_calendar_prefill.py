@@ -134,7 +134,7 @@ def test_settings_says_what_the_calendar_offers_now(qtbot, companion, tmp_path):
     assert companion.context.settings.load().calendar_source == str(path)
     qtbot.waitUntil(lambda: box.status.text() != CHECKING, timeout=10_000)
     assert box.status.text() == (
-        "Read (3 meeting(s) today). Now: Acme weekly renewal check-in (08:00-09:00)"
+        "Read (3 meeting(s) within 12 h). Now: Acme weekly renewal check-in (08:00-09:00)"
     )
 
 
