@@ -2,9 +2,10 @@
 into `Meeting`s around a moment.
 
 Blocking (a network read): callers run it off the GUI thread. A fetch gives up after
-`TIMEOUT` seconds and at `MOST_BYTES`, so a slow or huge answer cannot hang or fill the
-app. Nothing read here is kept: no cache on disk, nothing in the store, nothing synced;
-the only trace is what the rep accepts into a call's own details.
+`TIMEOUT` seconds of silence, `WHOLE_READ` seconds in all, or at `MOST_BYTES`, so a
+slow or huge answer cannot hang or fill the app. Nothing read here is kept: no cache
+on disk, nothing in the store, nothing synced; the only trace is what the rep accepts
+into a call's own details.
 The address may carry a private token (many calendars' "secret address"), so what is
 said to the rep and the log names only its host.
 """
@@ -12,6 +13,7 @@ said to the rep and the log names only its host.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from companion.core.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 TIMEOUT = 5.0  # seconds: connecting, and between bytes
+WHOLE_READ = 15.0  # seconds for the whole answer: a server dripping bytes is given up on
 MOST_BYTES = 4 * 1024 * 1024  # a year of a busy calendar is well under 1 MB
 AROUND = timedelta(hours=12)  # meetings this far either side of the moment asked about
 
@@ -88,14 +91,19 @@ def fetch(source: CalendarSource) -> bytes:
                     "Check the address in Settings.",
                 )
             data = bytearray()
+            began = time.monotonic()
             for chunk in response.iter_bytes():
                 data += chunk
                 if len(data) > MOST_BYTES:
                     raise _too_big(host)
+                if time.monotonic() - began > WHOLE_READ:
+                    raise CalendarError(
+                        f"Calendar not read: {host} took longer than {WHOLE_READ:g} s."
+                    )
             return bytes(data)
     except httpx.TimeoutException as error:
         raise CalendarError(
-            f"Calendar not read: {host} did not answer within {TIMEOUT:.0f} s."
+            f"Calendar not read: {host} did not answer within {TIMEOUT:g} s."
         ) from error
     except httpx.HTTPError as error:
         raise CalendarError(

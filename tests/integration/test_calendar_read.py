@@ -3,8 +3,10 @@ meeting, and every way it can fail said in one line."""
 
 from __future__ import annotations
 
+import http.server
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -104,3 +106,38 @@ def test_a_server_that_never_answers_is_given_up_on(monkeypatch):
         for conn in held:
             conn.close()
         listener.close()
+
+
+class _Dripping(http.server.BaseHTTPRequestHandler):
+    """Answers at once, then a byte every 50 ms: never silent long, never done."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/calendar")
+        self.end_headers()
+        try:
+            for _ in range(200):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)  # the slow server under test, not a wait in the test
+        except OSError:
+            pass  # the client gave up, as it should
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_server_dripping_bytes_is_given_up_on_in_all(monkeypatch):
+    monkeypatch.setattr(calendar, "WHOLE_READ", 0.5)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Dripping)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        words = one_line_error(f"http://127.0.0.1:{server.server_address[1]}/rep.ics")
+        assert words == "Calendar not read: 127.0.0.1 took longer than 0.5 s."
+        assert time.monotonic() - started < 5
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(15)

@@ -27,12 +27,12 @@ CALENDAR_ONLY = (b"Zebrafish", b"jane@acme.example", b"555-0100", b"check-in")
 
 
 @pytest.fixture
-def utc_desk(monkeypatch):
+def utc_desk():
     """The rep's computer set to UTC, whatever this machine's zone."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as zone:
+        zone.setenv("TZ", "UTC")
+        time.tzset()
+        yield
     time.tzset()
 
 
