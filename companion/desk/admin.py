@@ -1,6 +1,6 @@
 """The desk service's admin verbs, run on the server as the service's user:
-`service-init`, `serve`, `ingest`, `enrol-device`. They read the service's configuration
-file (`desk.toml`, see `desk.edges.config`)."""
+`service-init`, `serve`, `ingest`, `enrol-device`, `enrol-code`, `fleet`. They read the
+service's configuration file (`desk.toml`, see `desk.edges.config`)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,18 @@ def _enrol(args: argparse.Namespace) -> int:
 
     enrol_device(open_service(Path(args.config)), args.rep, args.key, "admin")
     print(f"device enrolled for {args.rep}; its packages are listed from the next ingest")
+    return 0
+
+
+def _enrol_code(args: argparse.Namespace) -> int:
+    from companion.desk.app.compose import open_service
+    from companion.desk.app.enrolment import make_code
+
+    service = open_service(Path(args.config))
+    code = make_code(service, args.rep, args.team, args.days, args.by)
+    team = f" (team {args.team})" if args.team else ""
+    print(f"enrolment code for {args.rep}{team}, valid {args.days} day(s), once: {code}")
+    print("shown only now; on the rep's laptop: companion enrol CODE --desk <this desk's URL>")
     return 0
 
 
@@ -104,6 +116,15 @@ def add_admin_verbs(actions: Any) -> None:
     enrol.add_argument("--rep", required=True)
     enrol.add_argument("--key", required=True, help="the device's public key (base64)")
     enrol.set_defaults(handler=_enrol)
+    code = actions.add_parser(
+        "enrol-code", help="(admin) a one-time code that enrols a rep's laptop"
+    )
+    code.add_argument("--config", required=True)
+    code.add_argument("--rep", required=True, help="the rep's id in the organisation")
+    code.add_argument("--team", help="the rep's team in the policy's [access.teams]")
+    code.add_argument("--days", type=int, default=7, help="valid for this many days")
+    code.add_argument("--by", default="admin", help="who makes it (kept with the code)")
+    code.set_defaults(handler=_enrol_code)
     fleet = actions.add_parser(
         "fleet", help="(admin) every laptop's last heartbeat: behind, old policy, silent"
     )
