@@ -48,7 +48,7 @@ def _enrol(args: argparse.Namespace) -> int:
 
 def _enrol_code(args: argparse.Namespace) -> int:
     from companion.desk.app.compose import open_service
-    from companion.desk.app.enrolment import make_code
+    from companion.desk.app.devices import make_code
 
     service = open_service(Path(args.config))
     code = make_code(service, args.rep, args.team, args.days, args.by)
@@ -82,12 +82,13 @@ def _serve(args: argparse.Namespace) -> int:
 def _fleet(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from companion.desk.app.fleet import fleet_lines, fleet_view
+    from companion.desk.app.fleet import behind_on_app, fleet_lines, fleet_view
     from companion.desk.edges.config import DeskConfig
 
     config = DeskConfig.load(Path(args.config))
     now = datetime.now(UTC)
-    rows = fleet_view(config.open_store(), config.load_policy().version, now, args.silent_days)
+    store, version = config.open_store(), config.load_policy().version
+    rows = behind_on_app(fleet_view(store, version, now, args.silent_days))
     for line in fleet_lines(rows, now):
         print(line)
     attention = sum(1 for row in rows if row.problems)

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from companion.core.access import signed
 from companion.core.access.enrolment import enrolment_request
-from companion.desk.app.enrolment import PER_ADDRESS, make_code
+from companion.desk.app.devices import PER_ADDRESS, make_code
 from companion.desk.app.ingest import ingest
 from companion.desk.edges.models import DeviceRow, EnrolmentCodeRow, QuarantineRow
 from companion.edges.managed import ManagedIdentity, ManagedSettings

@@ -75,7 +75,7 @@ def _guarded(service: DeskService, kind: str, work: Callable[..., Any]) -> Handl
 def _enrolment(service: DeskService) -> Handler:
     """`POST /enrol`: a laptop redeems an enrolment code. No reviewer signs this: the
     one-time code is the authority, and the device signs the request with its own key."""
-    from companion.desk.app.enrolment import TooManyEnrolments, redeem
+    from companion.desk.app.devices import TooManyEnrolments, redeem
 
     async def endpoint(request: Request) -> Response:
         body = await request.body()
