@@ -65,16 +65,15 @@ def _serve(args: argparse.Namespace) -> int:
     from companion.desk.app.compose import open_service
     from companion.desk.app.ingest import ingest
     from companion.desk.edges.config import DeskConfig
-
-    config = DeskConfig.load(Path(args.config))
-    service = open_service(Path(args.config))
-    ingest(service)
-    host, _, port = (args.listen or config.listen).rpartition(":")
-    app = create_app(service, ingest_every=args.ingest_every)
     from companion.desk.web.settings import WebSettings
     from companion.desk.web.site import mount_web
 
-    mount_web(app, service, WebSettings.load(Path(args.config)))
+    config = DeskConfig.load(Path(args.config))
+    service = open_service(Path(args.config))
+    host, _, port = (args.listen or config.listen).rpartition(":")
+    app = create_app(service, ingest_every=args.ingest_every)
+    mount_web(app, service, WebSettings.load(Path(args.config)))  # its schema checked too
+    ingest(service)  # only once every schema is known to be this desk's
     uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
     return 0
 

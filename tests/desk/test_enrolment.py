@@ -24,8 +24,8 @@ from desk_service_world import call_id
 from sqlalchemy import select
 
 from companion.core.access import signed
-from companion.core.access.enrolment import enrolment_request
-from companion.desk.app.devices import PER_ADDRESS, make_code
+from companion.core.access.enrolment import EnrolmentRefused, enrolment_request
+from companion.desk.app.devices import PER_ADDRESS, make_code, redeem
 from companion.desk.app.ingest import ingest
 from companion.desk.edges.models import DeviceRow, EnrolmentCodeRow, QuarantineRow
 from companion.edges.managed import ManagedIdentity, ManagedSettings
@@ -216,3 +216,19 @@ def test_the_reps_id_is_its_from_it_then_the_enrolment_then_the_login(identity, 
     managed = ManagedSettings(Path("/etc/rep-companion/managed.toml") if identity else None,
                               None, identity)  # fmt: skip
     assert managed.rep("root", enrolled) == rep
+
+
+def test_codes_are_made_redeemed_once_and_expire_on_postgresql(pg_world):
+    service = pg_world.service()
+    key = Ed25519PrivateKey.generate()
+    code = make_code(service, "carol", "team_b", 1, "it")
+    raw = signed.canonical(enrolment_request(code, key, datetime.now(UTC)))
+
+    assert redeem(service, raw, "10.0.0.7").rep == "carol"
+    with pytest.raises(EnrolmentRefused, match="used already"):
+        redeem(service, raw, "10.0.0.7")
+    old = make_code(pg_world.service(clock=lambda: datetime.now(UTC) - timedelta(days=2)),
+                    "carol", None, 1, "it")  # fmt: skip
+    with pytest.raises(EnrolmentRefused, match="expired"):
+        redeem(service, signed.canonical(enrolment_request(old, key, datetime.now(UTC))), "x")
+    assert _devices(pg_world) == {signed.public_key_text(key): "carol"}

@@ -10,15 +10,18 @@ import pytest
 from peers.commands import companion
 
 from companion.desk.edges.database import open_database
+from companion.desk.web.signin.accounts import migrate
 
 NEWER = "9999"
 
 
-def _stamped(world) -> str:
+def _stamped(world, table: str = "desk_alembic_version", newer: str = NEWER) -> str:
     """The world's SQLite database, migrated, then stamped as a newer desk would leave it."""
-    open_database(world.database).kw["bind"].dispose()
+    engine = open_database(world.database).kw["bind"]
+    migrate(engine)  # the web desk's tables too
+    engine.dispose()
     with sqlite3.connect(world.database) as connection:
-        connection.execute("UPDATE desk_alembic_version SET version_num = ?", (NEWER,))
+        connection.execute(f"UPDATE {table} SET version_num = ?", (newer,))
     return world.database
 
 
@@ -45,3 +48,18 @@ def test_a_desk_refuses_a_database_a_newer_desk_migrated(world, verb):
         assert connection.execute("SELECT version_num FROM desk_alembic_version").fetchall() == [
             (NEWER,)
         ]
+
+
+def test_the_service_refuses_web_tables_a_newer_desk_migrated(world):
+    database = _stamped(world, "desk_web_alembic_version", "w9999")
+    before = _contents(database)
+
+    done = companion("desk", "serve", "--config", str(world.config_file()), "--listen",
+                     "127.0.0.1:0")  # fmt: skip
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: the desk database is at schema w9999, newer than this desk (w0001): "
+        "upgrade the desk, do not downgrade the database"
+    ]
+    assert _contents(database) == before
