@@ -158,6 +158,36 @@ class DeskWorld:
             self.calls[name] = built.package_id
 
 
+SCRIPT_REP = "<script>document.title='owned'"  # a folder name cannot hold the closing '/'
+
+
+def send_heartbeat(store: Path, rep: str, app: str, policy: str, sent: datetime,
+                   queue: int = 0) -> None:  # fmt: skip
+    """What a rep's companion writes at a sync: its device key, and its signed heartbeat."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from companion.core.access import signed
+    from companion.core.access.heartbeats import Heartbeat, heartbeat_document
+
+    key = Ed25519PrivateKey.generate()
+    (store / "reps" / rep).mkdir(parents=True, exist_ok=True)
+    (store / "reps" / rep / "device.txt").write_text(signed.public_key_text(key) + "\n")
+    beat = Heartbeat(rep, app, policy, sent, sent - timedelta(minutes=5), queue, 0)
+    (store / "fleet" / rep).mkdir(parents=True, exist_ok=True)
+    (store / "fleet" / rep / "heartbeat.json").write_bytes(
+        signed.canonical(heartbeat_document(beat, key))
+    )
+
+
+def a_fleet(world: DeskWorld) -> None:
+    """Three laptops: alice current with calls waiting, bob on an old app and policy and
+    silent for 9 days, and a rep whose name is markup."""
+    store, now = world.root / "store", datetime.now(UTC)
+    send_heartbeat(store, "alice", "0.2.0", "2026.11.1", now - timedelta(hours=1), queue=2)
+    send_heartbeat(store, "bob", "0.1.0", "2026.10.1", now - timedelta(days=9))
+    send_heartbeat(store, SCRIPT_REP, "0.2.0", "2026.11.1", now - timedelta(hours=3))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,7 +6,7 @@ width, from the same world and browser helpers as the browser tests.
 Starts the desk service with its web pages under uvicorn on loopback (tests/web_desk_world.py)
 and Debian's Chromium (tests/web_desk_browser.py), walks through sign-in, the calls,
 "why are you opening this?", a call with its transcript, the approvals inbox, holds by
-matter, receipts and the program report, and writes `PAGE-SIZE-SCHEME.png` for each.
+matter, receipts, the program report and the fleet, and writes `PAGE-SIZE-SCHEME.png` for each.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # run as a script: make the test helpers importable
     sys.path.insert(0, str(TESTS))
 
-from web_desk_browser import chromium, give_purpose, shoot, sign_in, sign_out, until  # noqa: E402
-from web_desk_world import PASSWORD, DeskWorld, free_port, serving  # noqa: E402
+from web_desk_browser import chromium, give_purpose, sign_in, sign_out, until  # noqa: E402
+from web_desk_browser import shoot as take  # noqa: E402
+from web_desk_world import PASSWORD, DeskWorld, a_fleet, free_port, serving  # noqa: E402
 
 DEFAULT_OUT = TESTS.parent / "docs" / "screenshots" / "desk"
 
@@ -43,10 +44,14 @@ def _hold(world: DeskWorld, running: object) -> None:
     place_hold(running.service, "legal", raw)  # type: ignore[attr-defined]
 
 
-def make(out: Path) -> list[Path]:
+def make(out: Path, only: str | None = None) -> list[Path]:
     from selenium.webdriver.common.by import By
 
     made: list[Path] = []
+
+    def shoot(driver: object, out: Path, name: str) -> list[Path]:
+        return take(driver, out, name) if only in (None, name) else []
+
     with tempfile.TemporaryDirectory(prefix="desk-shots-") as tmp:
         world = DeskWorld(Path(tmp))
         port = free_port()
@@ -54,6 +59,7 @@ def make(out: Path) -> list[Path]:
         with serving(world, port) as running, chromium() as driver:
             url = running.url
             _hold(world, running)
+            a_fleet(world)
             driver.get(f"{url}/web/signin")
             made += shoot(driver, out, "signin")
             sign_in(driver, url, "dana", PASSWORD)
@@ -76,6 +82,8 @@ def make(out: Path) -> list[Path]:
             made += shoot(driver, out, "receipts")
             driver.get(f"{url}/web/report")
             made += shoot(driver, out, "report")
+            driver.get(f"{url}/web/fleet")
+            made += shoot(driver, out, "fleet")
             sign_out(driver)
             sign_in(driver, url, "legal", PASSWORD)
             made += shoot(driver, out, "approvals")
@@ -89,7 +97,9 @@ def make(out: Path) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(DEFAULT_OUT))
-    made = make(Path(parser.parse_args().out))
+    parser.add_argument("--only", help="write this page's screenshots only, e.g. fleet")
+    args = parser.parse_args()
+    made = make(Path(args.out), args.only)
     print(f"{len(made)} screenshots in {Path(made[0]).parent}")
     return 0
 

@@ -1,5 +1,5 @@
 """The one door: every read of the desk (list, open, moments, transcript, audio, export,
-report) asks `authorise` first, and nothing else decides.
+report, fleet) asks `authorise` first, and nothing else decides.
 
 Inputs: the reviewer (signed in), the policy's `[access]`, the call (its rep, from the
 service's own index of signed, decrypted manifests; never a plain file in the store), what
@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from companion.core.access.rules import role_of, sees_rep
-from companion.core.policy.access import AccessRules, Part, Purpose, Whose
+from companion.core.policy.access import AccessRules, Part, Purpose, RoleKind, Whose
 
 
 class Read(StrEnum):
@@ -27,10 +27,11 @@ class Read(StrEnum):
     AUDIO = "audio"
     EXPORT = "export"
     REPORT = "report"
+    FLEET = "fleet"  # the laptops' heartbeats: versions and counts, nothing of a call
 
     @property
     def needs_purpose(self) -> bool:
-        return self not in (Read.LIST, Read.REPORT)
+        return self not in (Read.LIST, Read.REPORT, Read.FLEET)
 
 
 PARTS = {
@@ -112,6 +113,12 @@ def authorise(
         if role.calls is not Whose.ALL:
             return _refused(f"{here}.calls", "the program report needs a role over all calls")
         return Decision(True, f"{here}.calls", "allowed", role=entry.role)
+    if read is Read.FLEET:  # who runs the program over every rep: compliance over all calls
+        if role.kind is not RoleKind.COMPLIANCE or role.calls is not Whose.ALL:
+            return _refused(
+                f"{here}.kind", "the fleet is for a compliance role over all calls", role=entry.role
+            )
+        return Decision(True, f"{here}.kind", "allowed", role=entry.role)
     if call is None:
         return Decision(True, here, "allowed", role=entry.role)  # a listing, filtered per call
     if not sees_rep(rules, role, call.rep):

@@ -128,14 +128,21 @@ class DeviceRow(DeskBase):
     rep: Mapped[str] = mapped_column(String(200))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     enrolled_by: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(80))
 
 
 class EnrolmentCodeRow(DeskBase):
+    """A one-time enrolment code an admin made for a rep: only its SHA-256 is kept."""
+
     __tablename__ = "enrolment_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     rep: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    team: Mapped[str | None] = mapped_column(String(80))
+    made_by: Mapped[str | None] = mapped_column(String(200))
+    made_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    device: Mapped[str | None] = mapped_column(String(64))  # the key it bound, once used
 
 
 class IngestState(DeskBase):

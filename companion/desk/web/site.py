@@ -58,7 +58,16 @@ def _home(p: Page) -> Response:
 
 
 def web_app(desk: WebDesk) -> Starlette:
-    from companion.desk.web.pages import approvals, call, calls, holds, receipts, report, signin
+    from companion.desk.web.pages import (
+        approvals,
+        call,
+        calls,
+        fleet,
+        holds,
+        receipts,
+        report,
+        signin,
+    )
 
     table: list[tuple[str, Handler, str | None, bool]] = [
         ("/", _home, "any", False),
@@ -79,6 +88,7 @@ def web_app(desk: WebDesk) -> Starlette:
         ("/holds", holds.holds_page, "approver", False),
         ("/receipts", receipts.receipts_page, "reviewer", False),
         ("/report", report.report_page, "reviewer", False),
+        ("/fleet", fleet.fleet_page, "reviewer", False),
     ]
     routes: list[Route | Mount] = []
     for path, handler, who, post in table:
