@@ -70,3 +70,10 @@ def start_play(client: WebClient, call: str) -> str:
     found = re.search(rf'src="/web/calls/{call}/audio/([^"]+)"', page.text)
     assert found, page.text
     return found.group(1)
+
+
+def signed_in(url: str, name: str, password: str) -> WebClient:
+    client = WebClient(url)
+    answer = client.sign_in(name, password)
+    assert answer.status_code == 303, answer.text
+    return client

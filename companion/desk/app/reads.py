@@ -168,7 +168,7 @@ class ReviewerSession:
             row.reviewer,
             Purpose(row.purpose),
             frozenset(json.loads(row.calls)),
-            _aware(row.expires_at),
+            aware(row.expires_at),
         )
 
     def decide(self, call: str, read: Read, opening: Opening) -> tuple[CallRow, Decision]:
@@ -258,7 +258,7 @@ class ReviewerSession:
         now = self.service.clock()
         length = timedelta(hours=1)
         if row.started_at and row.ended_at:
-            length = _aware(row.ended_at) - _aware(row.started_at)
+            length = aware(row.ended_at) - aware(row.started_at)
         expires = now + min(PLAY_SLACK + 2 * length, PLAY_LONGEST)
         token = secrets.token_urlsafe(32)
         with self.service.db.begin() as session:
@@ -289,7 +289,7 @@ class ReviewerSession:
             problem = "this play is not yours; press Play on the call's page"
         elif (play.purpose, play.approval) != (opening.purpose.value, opening.approval):
             problem = "this play was started for another purpose; press Play again"
-        elif self.service.clock() >= _aware(play.expires_at):
+        elif self.service.clock() >= aware(play.expires_at):
             problem = "this play has ended; press Play again (the rep sees a new receipt)"
         if problem is not None:
             refusal = Decision(False, "desk.plays", problem)
@@ -305,5 +305,5 @@ class ReviewerSession:
         return self.admit(call, Read.EXPORT, opening)
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -75,6 +75,7 @@ def web_app(desk: WebDesk) -> Starlette:
         ("/calls/{call}/audio/{play}", call.audio, "reviewer", False),
         ("/calls/{call}/export", call.export, "reviewer", True),
         ("/approvals/ask", approvals.ask, "reviewer", True),
+        ("/requests", approvals.mine, "reviewer", False),
         ("/approvals", approvals.inbox, "approver", False),
         ("/approvals/{approval}", approvals.decide, "approver", True),
         ("/holds", holds.holds_page, "approver", False),

@@ -3,8 +3,15 @@ requests, the tag filter, holds that can be placed and released, and the error p
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from test_web_plays import signed_in
+from web_desk_client import signed_in as signed_in_as
+from web_desk_world import PASSWORD
+
+
+def signed_in(running, name: str):
+    return signed_in_as(running.url, name, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +41,61 @@ def test_an_unexpected_error_is_the_desks_error_page_without_its_details(desk, m
     assert page.headers["cache-control"] == "no-store"
     assert "hunter2" in caplog.text  # the details are in the service's log, for IT
     assert cora.get("/web/calls").status_code == 200  # and the desk answers on
+
+
+def test_a_reviewer_follows_her_own_approval_requests_and_no_one_elses(desk):
+    from datetime import timedelta
+
+    from companion.desk.app.approvals import ApproverSession
+    from companion.desk.edges.models import ApprovalRow
+
+    world, running = desk
+    service, legal = running.service, ApproverSession(running.service, "legal")
+    cora = signed_in(running, "cora")
+
+    def ask(call: str, reason: str) -> str:
+        cora.get(f"/web/calls/{call}")
+        asked = cora.post(
+            "/web/approvals/ask", {"call": call, "purpose": "investigation", "reason": reason}
+        )
+        assert asked.status_code == 200, asked.text
+        found = re.search(r'id="requested-id"[^>]*>([^<]+)<', asked.text)
+        assert found, asked.text
+        return found.group(1)
+
+    pending = ask(world.calls["alice"], "complaint 1")
+    approved = ask(world.calls["bob"], "complaint 2")
+    refused = ask(world.calls["carol"], "complaint 3")
+    expired = ask(world.calls["alice2"], "complaint 4")
+    legal.decide(approved, approve=True, reason="on file", days=3)
+    legal.decide(refused, approve=False, reason="no complaint on file")
+    legal.decide(expired, approve=True, reason="on file", days=1)
+    with service.db.begin() as db:  # its day has passed
+        db.get(ApprovalRow, expired).expires_at = service.clock() - timedelta(hours=1)
+        db.add(ApprovalRow(id="apr-dana-1", reviewer="dana", purpose="investigation",
+                           calls=f'["{world.calls["bob"]}"]', reason="dana's own",
+                           status="requested", requested_at=service.clock()))  # fmt: skip
+
+    page = cora.get("/web/requests")
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    rows = {r: row_of(text, r) for r in (pending, approved, refused, expired)}
+    assert "Pending" in rows[pending] and "/web/calls/" not in rows[pending]
+    assert "Approved</strong> until" in rows[approved]
+    assert f'href="/web/calls/{world.calls["bob"]}"' in rows[approved]
+    assert "Refused</strong>: “no complaint on file”" in rows[refused]
+    assert "/web/calls/" not in rows[refused]
+    assert "Expired</strong> on" in rows[expired] and "/web/calls/" not in rows[expired]
+    assert "apr-dana-1" not in page.text and "dana&#39;s own" not in page.text
+    assert 'href="/web/requests"' in page.text  # in cora's menu
+
+    dana = signed_in(running, "dana")
+    hers = dana.get("/web/requests").text
+    assert "apr-dana-1" in hers and pending not in hers and approved not in hers
+    legal_browser = signed_in(running, "legal")  # an approver has no such page
+    assert legal_browser.get("/web/requests").status_code == 404
+
+
+def row_of(text: str, request: str) -> str:
+    start = text.index(f'<td class="mono">{request}</td>')
+    return text[start : text.index("</tr>", start)]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from web_desk_client import WebClient, start_play
 from web_desk_client import open_call as _open
+from web_desk_client import signed_in as signed_in_as
 from web_desk_world import PASSWORD
 
 from companion.desk.edges.models import ReceiptRow
@@ -22,9 +23,7 @@ def desk(desk_world):
 
 
 def signed_in(running, name: str) -> WebClient:
-    client = WebClient(running.url)
-    assert client.sign_in(name, PASSWORD).status_code == 303
-    return client
+    return signed_in_as(running.url, name, PASSWORD)
 
 
 def plays_of(running, call: str) -> int:
