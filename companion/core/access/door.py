@@ -27,10 +27,11 @@ class Read(StrEnum):
     AUDIO = "audio"
     EXPORT = "export"
     REPORT = "report"
+    TAGS = "tags"  # list calls by their moments' tags: that tells what the moments say
 
     @property
     def needs_purpose(self) -> bool:
-        return self not in (Read.LIST, Read.REPORT)
+        return self not in (Read.LIST, Read.REPORT, Read.TAGS)
 
 
 PARTS = {
@@ -112,11 +113,17 @@ def authorise(
         if role.calls is not Whose.ALL:
             return _refused(f"{here}.calls", "the program report needs a role over all calls")
         return Decision(True, f"{here}.calls", "allowed", role=entry.role)
+    if read is Read.TAGS and Part.MOMENTS_NOTES not in role.parts:
+        return _refused(
+            f"{here}.parts",
+            f"role {entry.role} does not include the moments, so not their tags either",
+            role=entry.role,
+        )
     if call is None:
         return Decision(True, here, "allowed", role=entry.role)  # a listing, filtered per call
     if not sees_rep(rules, role, call.rep):
         return _refused(f"{here}.calls", f"role {entry.role} does not cover this call", hidden=True)
-    if read is Read.LIST:
+    if read in (Read.LIST, Read.TAGS):
         return Decision(True, f"{here}.calls", "allowed", role=entry.role)
     parts = parts_for(read, call)
     missing = [p for p in parts if p not in role.parts]

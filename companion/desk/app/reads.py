@@ -21,7 +21,7 @@ from companion.core.access.door import CallRef, Decision, Grant, Read, authorise
 from companion.core.access.rules import role_of
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Part, Purpose, Whose
-from companion.desk.edges.models import ApprovalRow, CallRow, PlayRow
+from companion.desk.edges.models import ApprovalRow, CallRow, CallTagRow, PlayRow
 from companion.edges.sync.package import AUDIO, MANIFEST, MOMENTS, TRANSCRIPT_VTT, sha256_hex
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class CallFilter:
     offset: int = 0
     team: str | None = None  # the policy's [access.teams] entry (still only what the role sees)
     has_transcript: bool | None = None
+    tag: str | None = None  # a moment's tag (the policy's key); the door decides who may ask
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,16 @@ class ReviewerSession:
         return query.where(CallRow.rep.in_(list(reps))) if reps else None
 
     def calls(self, wanted: CallFilter | None = None) -> list[DeskCall]:
-        """The calls the reviewer's role covers, newest first; others are never listed."""
+        """The calls the reviewer's role covers, newest first; others are never listed.
+        Filtering by tag needs a role that includes the moments (else AccessRefused)."""
         wanted = wanted or CallFilter()
         if not authorise(self.rules, self.reviewer, Read.LIST).allowed:
             return []
+        read = Read.TAGS if wanted.tag else Read.LIST
+        if read is Read.TAGS:  # which calls carry a tag says what their moments say
+            decision = authorise(self.rules, self.reviewer, Read.TAGS)
+            if not decision.allowed:
+                raise self.service.refuse(self.reviewer, read.value, None, decision)
         query = self._visible(select(CallRow))
         if query is None:
             return []
@@ -136,6 +143,9 @@ class ReviewerSession:
             query = query.where(CallRow.rep.in_(list(self.rules.teams.get(wanted.team, []))))
         if wanted.has_transcript is not None:
             query = query.where(CallRow.has_transcript.is_(wanted.has_transcript))
+        if wanted.tag:
+            tagged = select(CallTagRow.package_id).where(CallTagRow.tag == wanted.tag)
+            query = query.where(CallRow.package_id.in_(tagged))
         if wanted.since:
             query = query.where(CallRow.started_at >= wanted.since)
         if wanted.until:
@@ -147,8 +157,22 @@ class ReviewerSession:
         return [
             _desk_call(row)
             for row in rows
-            if authorise(self.rules, self.reviewer, Read.LIST, call_ref(row)).allowed
+            if authorise(self.rules, self.reviewer, read, call_ref(row)).allowed
         ]
+
+    def known_tags(self) -> list[str] | None:
+        """The tags of the calls this reviewer may list, for the filter's choices; None
+        for a role the door does not let filter by tag."""
+        if not authorise(self.rules, self.reviewer, Read.TAGS).allowed:
+            return None
+        query = self._visible(select(CallRow.package_id))
+        if query is None:
+            return []
+        with self.service.db() as session:
+            found = session.execute(
+                select(CallTagRow.tag).where(CallTagRow.package_id.in_(query)).distinct()
+            ).scalars()
+            return sorted(found)
 
     # -- one call ----------------------------------------------------------------------
     def find_row(self, call: str) -> CallRow | None:

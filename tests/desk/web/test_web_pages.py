@@ -99,3 +99,28 @@ def test_a_reviewer_follows_her_own_approval_requests_and_no_one_elses(desk):
 def row_of(text: str, request: str) -> str:
     start = text.index(f'<td class="mono">{request}</td>')
     return text[start : text.index("</tr>", start)]
+
+
+def listed(client, query: str = "") -> str:
+    page = client.get(f"/web/calls{query}")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def test_the_tag_filter_shows_only_calls_with_that_tag_within_the_role(desk):
+    world, running = desk
+    dana = signed_in(running, "dana")
+    assert '<select id="f-tag" name="tag">' in listed(dana)
+    competitor = listed(dana, "?tag=competitor_mention")
+    assert world.calls["bob"] in competitor
+    for other in ("alice", "alice2", "bob_notes", "carol"):  # carol's has it: team B's
+        assert world.calls[other] not in competitor
+    objection = listed(dana, "?tag=objection")
+    assert world.calls["alice"] in objection and world.calls["bob"] not in objection
+    assert world.calls["carol"] not in listed(dana, "?tag=competitor_mention&team=team_b")
+    assert "No calls match" in listed(dana, "?tag=renewal_risk")
+
+    vik = signed_in(running, "vik")  # a viewer of all calls, moments included
+    theirs = listed(vik, "?tag=competitor_mention")
+    assert world.calls["carol"] in theirs and world.calls["bob"] in theirs
+    assert world.calls["alice"] not in theirs
