@@ -79,6 +79,8 @@ def web_app(desk: WebDesk) -> Starlette:
         ("/approvals", approvals.inbox, "approver", False),
         ("/approvals/{approval}", approvals.decide, "approver", True),
         ("/holds", holds.holds_page, "approver", False),
+        ("/holds", holds.place, "approver", True),
+        ("/holds/{hold}/release", holds.release, "approver", True),
         ("/receipts", receipts.receipts_page, "reviewer", False),
         ("/report", report.report_page, "reviewer", False),
     ]

@@ -124,3 +124,95 @@ def test_the_tag_filter_shows_only_calls_with_that_tag_within_the_role(desk):
     theirs = listed(vik, "?tag=competitor_mention")
     assert world.calls["carol"] in theirs and world.calls["bob"] in theirs
     assert world.calls["alice"] not in theirs
+
+
+def test_an_approver_places_and_releases_a_hold_the_reps_companions_accept(desk):
+    import json
+    from datetime import date, timedelta
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from companion.core.access import signed
+    from companion.core.access.holds import check_hold, check_release
+    from companion.core.access.rules import AccessRefused
+    from companion.desk.edges.models import HoldRow
+
+    world, running = desk
+    rules = running.service.policy.access
+    review = (date.today() + timedelta(days=90)).isoformat()
+    legal = signed_in(running, "legal")
+    assert 'action="/web/holds"' in legal.get("/web/holds").text
+    placed = legal.post(
+        "/web/holds",
+        {"matter": "Globex dispute", "calls": world.calls["carol"], "accounts": "Globex",
+         "reps": "", "review_on": review},
+    )  # fmt: skip
+    assert placed.status_code == 200, placed.text
+    hold = re.search(r"Hold (hold-[0-9a-f-]+) placed for “Globex dispute”", placed.text)
+    assert hold, placed.text
+    hold_id = hold.group(1)
+    assert f"Why release {hold_id}?" in placed.text
+    store = world.root / "store" / "holds"
+    # what a rep's companion checks at its next sync: signed by the service, for Legal
+    kept = check_hold((store / f"{hold_id}.json").read_bytes(), rules)
+    assert kept.approver == "legal" and kept.calls == (world.calls["carol"],)
+    assert kept.accounts == ("Globex",) and kept.review_on == review
+
+    unexplained = legal.post(f"/web/holds/{hold_id}/release", {"reason": "  "})
+    assert unexplained.status_code == 400
+    assert "Say why the hold is released" in unexplained.text
+    assert not (store / f"{hold_id}.release.json").exists()
+    released = legal.post(f"/web/holds/{hold_id}/release", {"reason": "matter settled"})
+    assert released.status_code == 200 and f"Hold {hold_id} released." in released.text
+    assert f"Why release {hold_id}?" not in released.text
+    raw = (store / f"{hold_id}.release.json").read_bytes()
+    assert check_release(raw, rules, hold_id) == "matter settled"
+    with running.service.db() as db:
+        row = db.get(HoldRow, hold_id)
+    assert (row.approver, row.released_by, row.release_reason) == (
+        "legal", "legal", "matter settled",
+    )  # fmt: skip
+    again = legal.post(f"/web/holds/{hold_id}/release", {"reason": "twice"})
+    assert again.status_code == 400 and "no standing hold" in again.text
+
+    # a companion accepts the service's signature only for an approver who may place holds
+    body = json.loads((store / f"{hold_id}.json").read_bytes())["body"]
+    for behalf, key in (("dana", None), ("legal", Ed25519PrivateKey.generate())):
+        document = signed.sign(
+            body | {"on_behalf_of": behalf},
+            "desk-service",
+            key or running.service.custodian.signing_key,
+        )
+        with pytest.raises(AccessRefused):
+            check_hold(json.dumps(document).encode(), rules)
+
+
+def test_placing_a_hold_needs_the_power_a_csrf_token_and_a_whole_form(desk):
+    from datetime import date, timedelta
+
+    from sqlalchemy import func, select
+
+    from companion.desk.edges.models import HoldRow
+
+    _world, running = desk
+
+    def holds() -> int:
+        with running.service.db() as db:
+            return int(db.execute(select(func.count()).select_from(HoldRow)).scalar_one())
+
+    before = holds()
+    form = {"matter": "Acme audit", "reps": "alice",
+            "review_on": (date.today() + timedelta(days=30)).isoformat()}  # fmt: skip
+    dana = signed_in(running, "dana")  # a manager: refused like any page not hers
+    assert dana.get("/web/holds").status_code == 404
+    assert dana.post("/web/holds", form).status_code == 404
+    legal = signed_in(running, "legal")
+    legal.get("/web/holds")
+    forged = legal.post("/web/holds", form, csrf=False)
+    assert forged.status_code == 403 and "expired" in forged.text
+    empty = legal.post("/web/holds", form | {"reps": ""})
+    assert empty.status_code == 400 and "at least one" in empty.text
+    assert 'value="Acme audit"' in empty.text  # what was typed stays
+    past = legal.post("/web/holds", form | {"review_on": "2020-01-01"})
+    assert past.status_code == 400 and "after today" in past.text
+    assert holds() == before
