@@ -82,7 +82,11 @@ def test_a_reviewer_follows_her_own_approval_requests_and_no_one_elses(desk):
     rows = {r: row_of(text, r) for r in (pending, approved, refused, expired)}
     assert "Pending" in rows[pending] and "/web/calls/" not in rows[pending]
     assert "Approved</strong> until" in rows[approved]
-    assert f'href="/web/calls/{world.calls["bob"]}"' in rows[approved]
+    link = f"/web/calls/{world.calls['bob']}?purpose=investigation&amp;approval={approved}"
+    assert f'href="{link}"' in rows[approved]
+    form = cora.get(link.replace("&amp;", "&")).text  # the purpose form, filled in
+    assert f'value="{approved}"' in form
+    assert re.search(r'value="investigation" required\s+checked', form)
     assert "Refused</strong>: “no complaint on file”" in rows[refused]
     assert "/web/calls/" not in rows[refused]
     assert "Expired</strong> on" in rows[expired] and "/web/calls/" not in rows[expired]
@@ -97,7 +101,7 @@ def test_a_reviewer_follows_her_own_approval_requests_and_no_one_elses(desk):
 
 
 def row_of(text: str, request: str) -> str:
-    start = text.index(f'<td class="mono">{request}</td>')
+    start = text.index(f'data-label="Request">{request}</td>')
     return text[start : text.index("</tr>", start)]
 
 

@@ -78,9 +78,9 @@ def purpose_page(p: Page, call: str, status: int = 200, **extra: Any) -> Respons
     values: dict[str, Any] = {
         "call": call,
         "purposes": [(x.value, _label(x), x.is_performance) for x in purposes],
-        "chosen": p.form.get("purpose", ""),
+        "chosen": p.form.get("purpose", "") or p.query.get("purpose", ""),
         "reason": p.form.get("reason", ""),
-        "approval": p.form.get("approval", "") or requested,
+        "approval": p.form.get("approval", "") or p.query.get("approval", "")[:80] or requested,
         "error": "",
         "needs_approval": False,
         "requested": "",

@@ -27,7 +27,7 @@ def _approver(p: Page) -> str:
 
 
 def _names(text: str) -> list[str]:
-    """One per line or separated by commas, as typed."""
+    """Separated by commas (or lines), as typed."""
     return [name.strip() for name in re.split(r"[,\n]", text) if name.strip()][:200]
 
 
@@ -35,8 +35,11 @@ def holds_page(p: Page, status: int = 200, message: str = "", error: str = "",
                release_error: tuple[str, str] = ("", "")) -> Response:  # fmt: skip
     _approver(p)
     matters: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    approvers = p.desk.service.policy.access.approvers
     for hold in standing_holds(p.desk.service):
-        matters[hold["matter"]].append(hold)
+        who = approvers.get(hold["approver"])
+        name = who.name if who else hold["approver"]
+        matters[hold["matter"]].append(hold | {"approver_name": name})
     typed = {name: p.form.get(name, "") for name in FIELDS} if error else {}
     return p.render(
         "holds.html",
