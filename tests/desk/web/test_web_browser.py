@@ -83,6 +83,7 @@ def test_a_manager_signs_in_sees_team_a_only_and_plays_after_giving_a_reason(sit
     lines = [r.describe() for r in seen.receipts if r.call == world.calls["alice"]]
     assert lines[0].startswith("Viewed by Dana Lee (manager, coaching: 'objection handling')")
     assert sum(line.startswith("Played by Dana Lee") for line in lines) == 1  # one play
+    assert sum(line.startswith("Viewed by Dana Lee") for line in lines) == 1  # page not reloaded
 
 
 def oidc_sign_in(driver, url: str, name: str) -> None:

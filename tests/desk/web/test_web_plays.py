@@ -121,3 +121,26 @@ def test_a_new_purpose_needs_a_new_play(desk):
     refused = cora.get(f"/web/calls/{call}/audio/{token}")
     assert refused.status_code == 403 and "another purpose" in refused.text
     assert "Play the audio" in cora.get(f"/web/calls/{call}").text
+
+
+def test_the_script_starts_a_play_in_place_with_one_receipt_and_no_page_again(desk):
+    world, running = desk
+    call = world.calls["markup"]
+    dana = signed_in(running, "dana")
+    _open(dana, call)
+    dana.get(f"/web/calls/{call}")  # the page, as the browser shows it
+    before = plays_of(running, call)
+    answer = dana.http.post(
+        f"/web/calls/{call}/play",
+        data={"csrf": dana.csrf, "at": "4.0"},
+        headers={"cookie": f"__Host-desk={dana.cookie}", "accept": "application/json"},
+    )
+    assert answer.status_code == 200 and answer.json()["at"] == 4.0
+    assert answer.json()["src"].startswith(f"/web/calls/{call}/audio/")
+    assert plays_of(running, call) == before + 1
+    assert dana.get(answer.json()["src"]).content[:4] == b"OggS"
+    forged = dana.http.post(
+        f"/web/calls/{call}/play", data={"at": "0"},
+        headers={"cookie": f"__Host-desk={dana.cookie}", "accept": "application/json"},
+    )  # fmt: skip
+    assert forged.status_code == 403 and plays_of(running, call) == before + 1

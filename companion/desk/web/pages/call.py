@@ -16,7 +16,7 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from companion.core.access.door import Read
 from companion.core.access.rules import AccessRefused, role_of
@@ -188,6 +188,10 @@ def play(p: Page) -> Response:
     }
     p.desk.sessions.save_data(p.browser)
     at = _start_at(p.form.get("at"))
+    source = f"/web/calls/{call}/audio/{started.token}"
+    if "application/json" in p.request.headers.get("accept", ""):
+        # desk.js starts the player in place: showing the page again would be another read
+        return JSONResponse({"src": source, "at": float(at)})
     return p.redirect(f"/web/calls/{call}?at={at}#h-listen")
 
 
