@@ -5,8 +5,10 @@ width, from the same world and browser helpers as the browser tests.
 
 Starts the desk service with its web pages under uvicorn on loopback (tests/web_desk_world.py)
 and Debian's Chromium (tests/web_desk_browser.py), walks through sign-in, the calls,
-"why are you opening this?", a call with its transcript, the approvals inbox, holds by
-matter, receipts, the program report and the fleet, and writes `PAGE-SIZE-SCHEME.png` for each.
+"why are you opening this?", a call with its transcript (Play pressed), a reviewer's own
+approval requests, the approvals inbox, holds by matter (with the forms to place and
+release), receipts, the program report and the fleet, and writes `PAGE-SIZE-SCHEME.png`
+for each.
 """
 
 from __future__ import annotations
@@ -44,6 +46,20 @@ def _hold(world: DeskWorld, running: object) -> None:
     place_hold(running.service, "legal", raw)  # type: ignore[attr-defined]
 
 
+def _decided_requests(world: DeskWorld, running: object) -> None:
+    """Two more of cora's requests, one approved and one refused, for "My requests"."""
+    from companion.core.policy.access import Purpose
+    from companion.desk.app.approvals import ApproverSession, request_approval
+    from companion.desk.app.reads import ReviewerSession
+
+    service = running.service  # type: ignore[attr-defined]
+    cora, legal = ReviewerSession(service, "cora"), ApproverSession(service, "legal")
+    yes = request_approval(cora, [world.calls["alice2"]], Purpose.HR_REVIEW, "HR case 2026-4")
+    no = request_approval(cora, [world.calls["carol"]], Purpose.INVESTIGATION, "a hunch")
+    legal.decide(yes["id"], approve=True, reason="case on file", days=7)
+    legal.decide(no["id"], approve=False, reason="no complaint on file")
+
+
 def make(out: Path, only: str | None = None) -> list[Path]:
     from selenium.webdriver.common.by import By
 
@@ -63,11 +79,15 @@ def make(out: Path, only: str | None = None) -> list[Path]:
             driver.get(f"{url}/web/signin")
             made += shoot(driver, out, "signin")
             sign_in(driver, url, "dana", PASSWORD)
+            driver.get(f"{url}/web/calls?tag=objection")
             made += shoot(driver, out, "calls")
             driver.get(f"{url}/web/calls/{world.calls['alice']}")
             made += shoot(driver, out, "why")
             give_purpose(driver, "coaching", "objection handling in discovery calls")
-            until(lambda: driver.find_elements(By.ID, "player"), "the call page")
+            until(lambda: driver.find_elements(By.ID, "play"), "the call page")
+            made += shoot(driver, out, "call-before-play")
+            driver.find_element(By.CSS_SELECTOR, "#play button").click()  # the play's receipt
+            until(lambda: driver.find_elements(By.ID, "player"), "the player")
             driver.get(f"{url}/web/calls/{world.calls['alice']}?part=transcript")
             made += shoot(driver, out, "call")
             sign_out(driver)
@@ -78,6 +98,9 @@ def make(out: Path, only: str | None = None) -> list[Path]:
             made += shoot(driver, out, "why-needs-approval")
             driver.find_element(By.ID, "ask").click()
             until(lambda: driver.find_elements(By.ID, "requested-id"), "the request")
+            _decided_requests(world, running)
+            driver.get(f"{url}/web/requests")
+            made += shoot(driver, out, "requests")
             driver.get(f"{url}/web/receipts")
             made += shoot(driver, out, "receipts")
             driver.get(f"{url}/web/report")
@@ -88,7 +111,21 @@ def make(out: Path, only: str | None = None) -> list[Path]:
             sign_in(driver, url, "legal", PASSWORD)
             made += shoot(driver, out, "approvals")
             driver.get(f"{url}/web/holds")
+            driver.find_element(By.ID, "matter").send_keys("Acme pricing audit")
+            driver.find_element(By.ID, "reps").send_keys("alice")
+            review = driver.find_element(By.ID, "review_on")
+            driver.execute_script(
+                "arguments[0].value = arguments[1]", review,
+                (datetime.now(UTC) + timedelta(days=90)).date().isoformat(),
+            )  # fmt: skip
+            driver.find_element(By.CSS_SELECTOR, "form[action='/web/holds'] button").click()
+            until(lambda: "placed for" in driver.page_source, "the hold placed")
             made += shoot(driver, out, "holds")
+            release = driver.find_element(By.CSS_SELECTOR, "form[action$='/release']")
+            release.find_element(By.TAG_NAME, "textarea").send_keys("   ")  # blank: refused
+            release.find_element(By.TAG_NAME, "button").click()
+            until(lambda: "Say why" in driver.page_source, "a release without a reason")
+            made += shoot(driver, out, "holds-release-refused")
             driver.get(f"{url}/web/calls/call-unknown")  # an approver: no calls page at all
             made += shoot(driver, out, "not-found")
     return made

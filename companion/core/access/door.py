@@ -28,10 +28,11 @@ class Read(StrEnum):
     EXPORT = "export"
     REPORT = "report"
     FLEET = "fleet"  # the laptops' heartbeats: versions and counts, nothing of a call
+    TAGS = "tags"  # list calls by their moments' tags: that tells what the moments say
 
     @property
     def needs_purpose(self) -> bool:
-        return self not in (Read.LIST, Read.REPORT, Read.FLEET)
+        return self not in (Read.LIST, Read.REPORT, Read.FLEET, Read.TAGS)
 
 
 PARTS = {
@@ -119,11 +120,17 @@ def authorise(
                 f"{here}.kind", "the fleet is for a compliance role over all calls", role=entry.role
             )
         return Decision(True, f"{here}.kind", "allowed", role=entry.role)
+    if read is Read.TAGS and Part.MOMENTS_NOTES not in role.parts:
+        return _refused(
+            f"{here}.parts",
+            f"role {entry.role} does not include the moments, so not their tags either",
+            role=entry.role,
+        )
     if call is None:
         return Decision(True, here, "allowed", role=entry.role)  # a listing, filtered per call
     if not sees_rep(rules, role, call.rep):
         return _refused(f"{here}.calls", f"role {entry.role} does not cover this call", hidden=True)
-    if read is Read.LIST:
+    if read in (Read.LIST, Read.TAGS):
         return Decision(True, f"{here}.calls", "allowed", role=entry.role)
     parts = parts_for(read, call)
     missing = [p for p in parts if p not in role.parts]

@@ -106,6 +106,8 @@ def _filter(query: dict[str, str]) -> CallFilter:
         until=when("until"),
         limit=int(query.get("limit", 100)),
         offset=int(query.get("offset", 0)),
+        team=query.get("team") or None,
+        tag=query.get("tag") or None,
     )
 
 
