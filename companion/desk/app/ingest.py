@@ -5,8 +5,10 @@ already holds (listed or quarantined: that is the cursor), and for each new pack
 fetches its index and manifest, decrypts the manifest in memory and checks who wrote it:
 the index's device signature by a device enrolled for the manifest's rep, the manifest's
 own signature, and that index and manifest agree. Rep, call type and times come from the
-decrypted, signed manifest, never from the plain index. A package that fails a check is
-quarantined with the reason and never listed.
+decrypted, signed manifest, never from the plain index; so do the tags of its moments
+(the calls list filters by them). A package that fails a check is quarantined with the
+reason and never listed. Calls ingested before tags were indexed get theirs at the next
+pass (their manifest is fetched again, checked against the index and decrypted).
 
 The same pass learns the reps' published recipients and seals, for a rep who published
 one since, a copy of each receipt that was sealed for the organisation only.
@@ -26,6 +28,7 @@ from companion.core.access.devices import DeviceProblem, check_package_signature
 from companion.desk.edges.database import insert_ignoring
 from companion.desk.edges.models import (
     CallRow,
+    CallTagRow,
     DeviceRow,
     IngestState,
     QuarantineRow,
@@ -60,8 +63,16 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
-def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> CallRow | str:
-    """The index row of a checked package, or why it is quarantined."""
+def tags_of(manifest: dict[str, Any]) -> list[str]:
+    """The distinct tags of the signed manifest's moments (drafts too: the page shows them)."""
+    moments = manifest.get("moments") or []
+    return sorted({str(m["tag"])[:120] for m in moments if isinstance(m, dict) and m.get("tag")})
+
+
+def _row(
+    service: DeskService, fetched: _Fetched, devices: dict[str, str]
+) -> tuple[CallRow, list[str]] | str:
+    """The index row of a checked package and its tags, or why it is quarantined."""
     try:
         index = json.loads(fetched.index or b"")
     except ValueError:
@@ -89,6 +100,7 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
     retain = manifest.get("retention", {}).get("organisation_until")
     return CallRow(
         package_id=fetched.package_id,
+        tags_read=True,
         rep=str(manifest["rep"]),
         call_type=str(manifest.get("call_type", {}).get("key", "")),
         started_at=_when(call.get("started_at")),
@@ -99,7 +111,7 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
         files=json.dumps(index.get("files", {})),
         device=device,
         ingested_at=service.clock(),
-    )
+    ), tags_of(manifest)
 
 
 def enrolled_devices(service: DeskService) -> dict[str, str]:
@@ -128,7 +140,7 @@ def ingest(service: DeskService) -> IngestReport:
             store.get(f"{package_id}/{MANIFEST}.age"),
         )
 
-    batch: list[CallRow | QuarantineRow] = []
+    batch: list[CallRow | CallTagRow | QuarantineRow] = []
     for fetched in side_by_side(fetch, new, folder):
         row = _row(service, fetched, devices)
         if isinstance(row, str):
@@ -138,19 +150,49 @@ def ingest(service: DeskService) -> IngestReport:
             )
         else:
             report.listed += 1
-            batch.append(row)
+            batch.append(row[0])
+            batch += [CallTagRow(package_id=fetched.package_id, tag=tag) for tag in row[1]]
         if len(batch) >= BATCH:
             _save(service, batch)
     _save(service, batch)
+    _tags_of_older_calls(service)
     report.resealed = _reps(service)
     return report
 
 
-def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
+def _tags_of_older_calls(service: DeskService) -> None:
+    """Tags for calls ingested before they were indexed: from their signed manifest, the
+    same bytes the index checked at ingest (a changed file is left for a person to see)."""
+    with service.db() as session:
+        waiting = list(
+            session.execute(
+                select(CallRow.package_id, CallRow.files).where(CallRow.tags_read.is_(None))
+                .limit(BATCH)
+            ).all()
+        )  # fmt: skip
+    for package_id, files in waiting:
+        expected = json.loads(files).get(MANIFEST + ".age", {}).get("sha256")
+        sealed = service.store.get(f"{package_id}/{MANIFEST}.age")
+        if sealed is None or sha256_hex(sealed) != expected:
+            continue
+        try:
+            tags = tags_of(json.loads(service.custodian.decrypt(sealed)))
+        except Exception:  # pyrage.DecryptError, ValueError: as ingest would have said
+            continue
+        with service.db.begin() as session:
+            if tags:
+                values = [{"package_id": package_id, "tag": tag} for tag in tags]
+                session.execute(insert_ignoring(session, CallTagRow).values(values))
+            row = session.get(CallRow, package_id)
+            if row is not None:
+                row.tags_read = True
+
+
+def _save(service: DeskService, batch: list[CallRow | CallTagRow | QuarantineRow]) -> None:
     if not batch:
         return
     with service.db.begin() as session:
-        for table in (CallRow, QuarantineRow):
+        for table in (CallRow, CallTagRow, QuarantineRow):
             rows = [_values(r) for r in batch if isinstance(r, table)]
             if rows:  # another service may have ingested some meanwhile: theirs stand
                 session.execute(insert_ignoring(session, table).values(rows))
@@ -163,7 +205,7 @@ def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
     batch.clear()
 
 
-def _values(row: CallRow | QuarantineRow) -> dict[str, Any]:
+def _values(row: CallRow | CallTagRow | QuarantineRow) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 
