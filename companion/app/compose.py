@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.app.calls.calendar import CalendarPrefill
 from companion.app.calls.history import CallHistory
 from companion.app.calls.service import CallService
 from companion.app.calls.watch import CallWatch
@@ -68,6 +69,12 @@ class AppContext:
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
+
+    def calendar(self) -> CalendarPrefill:
+        """The start dialog's prefill from the rep's calendar (read only when asked)."""
+        return CalendarPrefill(
+            self.settings, self.history, lambda: self.active_policy().policy, self.clock
+        )
 
     def search_calls(self, query: LibraryQuery) -> list[LibraryRow]:
         """The library's search: notes, moments, CRM text, and what was said."""
