@@ -142,3 +142,13 @@ class IngestState(DeskBase):
     __tablename__ = "ingest_state"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class NonceRow(DeskBase):
+    """A signed request's nonce, kept for the signing window: a second request with it
+    is a replay (`desk.edges.nonces`)."""
+
+    __tablename__ = "request_nonces"
+    signer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
