@@ -1,5 +1,5 @@
 """The desk service's admin verbs, run on the server as the service's user:
-`service-init`, `serve`, `ingest`, `enrol-device`. They read the service's configuration
+`service-init`, `serve`, `ingest`, `enrol-device`, `rewrap`. They read the service's configuration
 file (`desk.toml`, see `desk.edges.config`)."""
 
 from __future__ import annotations
@@ -44,6 +44,30 @@ def _enrol(args: argparse.Namespace) -> int:
     enrol_device(open_service(Path(args.config)), args.rep, args.key, "admin")
     print(f"device enrolled for {args.rep}; its packages are listed from the next ingest")
     return 0
+
+
+def _rewrap(args: argparse.Namespace) -> int:
+    from companion.desk.app.compose import open_service
+    from companion.desk.edges.rewrap import KINDS, Rewrap, old_identity
+    from companion.desk.edges.store_listing import complete_packages
+
+    service = open_service(Path(args.config))
+    job = Rewrap(
+        service.store,
+        service.db,
+        service.custodian,
+        old_identity(Path(args.old_identity)),
+        service.ledger.recipients(None),
+        service.clock,
+        dry_run=args.dry_run,
+    )
+    job.check()  # before the listing: a policy still naming the old key stops it at once
+    ids = [p for kind in KINDS for p in complete_packages(service.store, kind).ids]
+    summary = job.run(ids)
+    for package_id, problem in sorted(summary.problems.items()):
+        print(f"not re-wrapped {package_id}: {problem}", file=sys.stderr)
+    print(summary.line(args.dry_run))
+    return 1 if summary.problems else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -104,6 +128,13 @@ def add_admin_verbs(actions: Any) -> None:
     enrol.add_argument("--rep", required=True)
     enrol.add_argument("--key", required=True, help="the device's public key (base64)")
     enrol.set_defaults(handler=_enrol)
+    rewrap = actions.add_parser(
+        "rewrap", help="(admin) re-encrypt packages the old organisation key still reads"
+    )
+    rewrap.add_argument("--config", required=True)
+    rewrap.add_argument("--old-identity", required=True, help="the old age identity's file")
+    rewrap.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    rewrap.set_defaults(handler=_rewrap)
     fleet = actions.add_parser(
         "fleet", help="(admin) every laptop's last heartbeat: behind, old policy, silent"
     )

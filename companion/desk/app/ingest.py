@@ -32,6 +32,7 @@ from companion.desk.edges.models import (
     ReceiptRow,
     RepRow,
 )
+from companion.desk.edges.rewrap import RECORD, current_files, parse_record
 from companion.desk.edges.store_listing import complete_packages, side_by_side
 from companion.edges.sync.org_store import FolderOrgStore, receipt_key, rep_recipient
 from companion.edges.sync.package import INDEX, MANIFEST, encrypt_for, sha256_hex
@@ -54,6 +55,7 @@ class _Fetched:
     package_id: str
     index: bytes | None
     manifest: bytes | None
+    rewrapped: bytes | None = None  # the service's re-wrap record, if the package has one
 
 
 def _when(value: Any) -> datetime | None:
@@ -66,7 +68,12 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
         index = json.loads(fetched.index or b"")
     except ValueError:
         return "its index.json is not readable"
-    entry = index.get("files", {}).get(MANIFEST + ".age")
+    try:  # re-wrapped files: checksums from the service's signed record, not the index
+        record = parse_record(fetched.rewrapped, fetched.package_id, service.custodian.public_key)
+    except signed.SignedDocumentError as problem:
+        return f"its re-wrap record does not hold: {problem.message}"
+    files = current_files(index.get("files", {}), record)
+    entry = files.get(MANIFEST + ".age")
     if fetched.manifest is None or entry is None:
         return "it has no manifest"
     if sha256_hex(fetched.manifest) != entry.get("sha256"):
@@ -96,7 +103,7 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
         has_audio=bool(manifest.get("audio", {}).get("included")),
         has_transcript=bool(transcript.get("included")),
         retain_until=date.fromisoformat(retain) if retain else None,
-        files=json.dumps(index.get("files", {})),
+        files=json.dumps(files),
         device=device,
         ingested_at=service.clock(),
     )
@@ -117,7 +124,8 @@ def ingest(service: DeskService) -> IngestReport:
     with service.db() as session:
         known = set(session.execute(select(CallRow.package_id)).scalars())
         known |= set(session.execute(select(QuarantineRow.package_id)).scalars())
-    new = [p for p in complete_packages(store) if p not in known]
+    listing = complete_packages(store)
+    new = [p for p in listing.ids if p not in known]
     devices = enrolled_devices(service)
     folder = isinstance(store, FolderOrgStore)
 
@@ -126,6 +134,7 @@ def ingest(service: DeskService) -> IngestReport:
             package_id,
             store.get(f"{package_id}/{INDEX}"),
             store.get(f"{package_id}/{MANIFEST}.age"),
+            store.get(f"{package_id}/{RECORD}") if listing.has_record(package_id) else None,
         )
 
     batch: list[CallRow | QuarantineRow] = []
