@@ -8,8 +8,11 @@ own signature, and that index and manifest agree. Rep, call type and times come 
 decrypted, signed manifest, never from the plain index. A package that fails a check is
 quarantined with the reason and never listed.
 
-The same pass learns the reps' published recipients and seals, for a rep who published
-one since, a copy of each receipt that was sealed for the organisation only.
+The same pass keeps, of each call, what the program report counts (consent outcome,
+the unclear-answer flag, call type, account for legal holds), and of each concern its
+category, so the report decrypts nothing. It learns the reps' published recipients and
+seals, for a rep who published one since, a copy of each receipt that was sealed for the
+organisation only.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from sqlalchemy import select
 
 from companion.core.access import signed
 from companion.core.access.devices import DeviceProblem, check_package_signatures
+from companion.desk.app.program_report import report_call
 from companion.desk.edges.database import insert_ignoring
 from companion.desk.edges.models import (
     CallRow,
+    ConcernRow,
     DeviceRow,
     IngestState,
     QuarantineRow,
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
     from companion.desk.app.service import DeskService
 
 BATCH = 500
+CONCERN = "concern.json.age"
 
 
 @dataclass
@@ -94,6 +100,7 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
     call = manifest.get("call", {})
     transcript = manifest.get("transcript") or {}
     retain = manifest.get("retention", {}).get("organisation_until")
+    counted = report_call(fetched.package_id, manifest)
     return CallRow(
         package_id=fetched.package_id,
         rep=str(manifest["rep"]),
@@ -106,6 +113,10 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
         files=json.dumps(files),
         device=device,
         ingested_at=service.clock(),
+        account=str(manifest.get("account") or ""),
+        consent_status=counted.consent,
+        consent_reason=counted.consent_reason,
+        unclear_answers=counted.unclear_answers,
     )
 
 
@@ -124,6 +135,7 @@ def ingest(service: DeskService) -> IngestReport:
     with service.db() as session:
         known = set(session.execute(select(CallRow.package_id)).scalars())
         known |= set(session.execute(select(QuarantineRow.package_id)).scalars())
+        known |= set(session.execute(select(ConcernRow.package_id)).scalars())
     listing = complete_packages(store)
     new = [p for p in listing.ids if p not in known]
     devices = enrolled_devices(service)
@@ -151,8 +163,58 @@ def ingest(service: DeskService) -> IngestReport:
         if len(batch) >= BATCH:
             _save(service, batch)
     _save(service, batch)
+    _concerns(service, known, report)
+    _fill_in(service)
     report.resealed = _reps(service)
     return report
+
+
+def _concerns(service: DeskService, known: set[str], report: IngestReport) -> None:
+    """Each new concern's category, for the program report (its text and rep stay sealed)."""
+    store = service.store
+    for package_id in complete_packages(store, "concern-").ids:
+        if package_id in known:
+            continue
+        try:
+            index = json.loads(store.get(f"{package_id}/{INDEX}") or b"")
+            entry = index["files"][CONCERN]
+            sealed = store.get(f"{package_id}/{CONCERN}") or b""
+            if sha256_hex(sealed) != entry["sha256"]:
+                raise ValueError("its concern does not match its index")
+            label = str(json.loads(service.custodian.decrypt(sealed))["category_label"])
+            row: ConcernRow | QuarantineRow = ConcernRow(
+                package_id=package_id, category_label=label, ingested_at=service.clock()
+            )
+        except Exception as error:  # pyrage.DecryptError, ValueError, KeyError
+            reason = str(error) if isinstance(error, ValueError) else "its concern is unreadable"
+            report.quarantined[package_id] = reason
+            row = QuarantineRow(package_id=package_id, reason=reason, at=service.clock())
+        with service.db.begin() as session:
+            table = type(row)
+            session.execute(insert_ignoring(session, table).values(_values(row)))
+
+
+def _fill_in(service: DeskService) -> None:
+    """Calls ingested before the report's numbers were kept: read them from the manifest
+    once (after that, the report decrypts nothing)."""
+    with service.db() as session:
+        rows = session.execute(
+            select(CallRow.package_id, CallRow.files).where(CallRow.consent_status.is_(None))
+        ).all()
+    for package_id, files in rows:
+        sealed = service.store.get(f"{package_id}/{MANIFEST}.age")
+        expected = json.loads(files).get(MANIFEST + ".age", {}).get("sha256")
+        if sealed is None or sha256_hex(sealed) != expected:
+            continue  # the read path reports a damaged package; the report counts it blank
+        manifest = json.loads(service.custodian.decrypt(sealed))
+        counted = report_call(package_id, manifest)
+        with service.db.begin() as session:
+            row = session.get(CallRow, package_id)
+            if row is not None:
+                row.account = str(manifest.get("account") or "")
+                row.consent_status = counted.consent
+                row.consent_reason = counted.consent_reason
+                row.unclear_answers = counted.unclear_answers
 
 
 def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
@@ -172,7 +234,7 @@ def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
     batch.clear()
 
 
-def _values(row: CallRow | QuarantineRow) -> dict[str, Any]:
+def _values(row: CallRow | QuarantineRow | ConcernRow) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 

@@ -1,5 +1,6 @@
-"""The desk service's tables: its index of calls, receipt chains, approvals, holds,
-refusals, reps' recipients, enrolled devices and the ingest cursor.
+"""The desk service's tables: its index of calls (and concerns' categories), receipt
+chains, approvals, holds, refusals, reps' recipients, enrolled devices, the ingest cursor
+and signed requests' nonces.
 
 Separate from the rep's store (`companion.edges.store`): its own metadata and migrations.
 Nothing here holds key material: the organisation's identity lives in the custodian's file.
@@ -32,6 +33,12 @@ class CallRow(DeskBase):
     files: Mapped[str] = mapped_column(Text)  # JSON: encrypted name -> {size, sha256}
     device: Mapped[str | None] = mapped_column(String(120))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the program report counts and legal holds match, from the same manifest, so
+    # the report decrypts nothing (None: ingested before these were kept; ingest fills in).
+    account: Mapped[str | None] = mapped_column(String(200))
+    consent_status: Mapped[str | None] = mapped_column(String(40))
+    consent_reason: Mapped[str | None] = mapped_column(Text)
+    unclear_answers: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("calls_by_rep", "rep", "started_at"),
         Index("calls_by_time", "started_at"),
@@ -152,3 +159,13 @@ class NonceRow(DeskBase):
     signer: Mapped[str] = mapped_column(String(200), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ConcernRow(DeskBase):
+    """A concern a rep raised, as the program report counts it: its category, nothing of
+    its text or its rep (anonymous ones name none)."""
+
+    __tablename__ = "concerns"
+    package_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    category_label: Mapped[str] = mapped_column(String(200))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
