@@ -84,3 +84,20 @@ def test_two_services_on_one_database_refuse_each_others_replays(pg_world):
         assert send(two.port, captured(world, mine, "open"))[0] == 200  # a fresh one works
     assert sorted(receipts_of(world.service().db, "alice")) == [1, 2]
     assert stored_receipts(world) == [1, 2]
+
+
+def test_nonces_are_kept_for_the_window_and_then_forgotten(world):
+    from datetime import UTC, datetime, timedelta
+
+    from companion.desk.edges.nonces import KEEP, first_use
+
+    db = world.service().db
+    then = datetime.now(UTC) - KEEP - timedelta(seconds=1)
+    assert first_use(db, "reviewer:dana", "a-nonce-from-long-ago", then)
+    assert not first_use(db, "reviewer:dana", "a-nonce-from-long-ago", then)  # a replay
+    assert first_use(db, "reviewer:vik", "a-nonce-from-long-ago", then)  # another signer's
+    now = datetime.now(UTC)
+    assert first_use(db, "reviewer:dana", "a-nonce-of-today-000", now)  # clears the old ones
+    # the old request's time is outside the window by now, so it is refused for that;
+    # its nonce is no longer kept
+    assert first_use(db, "reviewer:dana", "a-nonce-from-long-ago", now)

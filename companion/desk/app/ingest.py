@@ -68,14 +68,16 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
-def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> CallRow | str:
+def _row(
+    service: DeskService, fetched: _Fetched, devices: dict[str, str], service_key: str
+) -> CallRow | str:
     """The index row of a checked package, or why it is quarantined."""
     try:
         index = json.loads(fetched.index or b"")
     except ValueError:
         return "its index.json is not readable"
     try:  # re-wrapped files: checksums from the service's signed record, not the index
-        record = parse_record(fetched.rewrapped, fetched.package_id, service.custodian.public_key)
+        record = parse_record(fetched.rewrapped, fetched.package_id, service_key)
     except signed.SignedDocumentError as problem:
         return f"its re-wrap record does not hold: {problem.message}"
     files = current_files(index.get("files", {}), record)
@@ -141,6 +143,8 @@ def ingest(service: DeskService) -> IngestReport:
     devices = enrolled_devices(service)
     folder = isinstance(store, FolderOrgStore)
 
+    service_key = service.custodian.public_key  # once: it is serialised on each call
+
     def fetch(package_id: str) -> _Fetched:
         return _Fetched(
             package_id,
@@ -151,7 +155,7 @@ def ingest(service: DeskService) -> IngestReport:
 
     batch: list[CallRow | QuarantineRow] = []
     for fetched in side_by_side(fetch, new, folder):
-        row = _row(service, fetched, devices)
+        row = _row(service, fetched, devices, service_key)
         if isinstance(row, str):
             report.quarantined[fetched.package_id] = row
             batch.append(
