@@ -38,6 +38,8 @@ from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
+from companion.edges.sync.enrolment import load_enrolment
+from companion.edges.sync.sealed_cache import SealedCache
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,8 @@ def build_context(
     settings = SettingsFile(paths.settings_file)
     settings.load()  # an unknown key stops the start with its name, not later mid-call
     store = open_store(paths.database)
-    rep = managed.rep(current_rep())  # the organisation's id for the rep where IT set one
+    enrolled = load_enrolment(paths.config_dir)  # `companion enrol`: the desk's id for the rep
+    rep = managed.rep(current_rep(), enrolled.rep if enrolled else None)  # IT's wins
     secrets = secrets or SecretStore()
     keys = AudioKeys(secrets)
 
@@ -125,7 +128,16 @@ def build_context(
         )
     policy = lambda: load_active_policy(paths)  # noqa: E731  (read afresh: refreshes apply)
     free_space = lambda: free_bytes(paths.data_dir)  # noqa: E731  (read at each check)
-    calls = CallService(store, policy, messages, rep, recorder, clock, free_space)
+    calls = CallService(
+        store,
+        policy,
+        messages,
+        rep,
+        recorder,
+        clock,
+        free_space,
+        SealedCache.in_data(paths.data_dir),
+    )
     review = ReviewService(store, policy, rep, clock)
     call_watch = CallWatch(mic or mic_watch_for(), policy, settings)
     exports = CallExports(store, rep, lambda: load_active_policy(paths).policy, keys.master_key)

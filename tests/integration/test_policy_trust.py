@@ -20,7 +20,7 @@ from companion.app.sync.policy_refresh import refresh_policy
 from companion.app.sync.sync_pass import SyncRefused, sync_pass
 from companion.edges.paths import AppPaths
 from companion.edges.policy import signing
-from companion.edges.policy.files import default_policy_path
+from companion.edges.policy.files import default_policy_path, load_active_policy
 from companion.edges.policy.signing import generate_keypair, sign_policy, signature_path
 from companion.edges.sync.folder_target import FolderTarget
 
@@ -223,3 +223,40 @@ def test_a_key_rotation_accepts_a_policy_signed_by_either_installed_key(context,
     write_signed(paths.policy_override, policy_text("2027.1.1"), new_private)
     assert context.active_policy().policy.version == "2027.1.1"
     assert signing.MAX_SIGNATURE_BYTES < 4096
+
+
+@pytest.fixture
+def etc_folder(tmp_path):
+    """A real folder under /etc, where the ownership rules apply (root only, as IT has)."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can make a folder under /etc, as IT's package does")
+    folder = Path("/etc") / f"rep-companion-test-{tmp_path.name}"
+    folder.mkdir(mode=0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_keys_under_etc_that_someone_other_than_root_can_change_are_not_trusted(
+    context, org, etc_folder
+):
+    """IT's folder wins over the rep's only while only root can change it (issue 26)."""
+    private, public = org
+    keys = etc_folder / "organisation-keys"
+    keys.mkdir(mode=0o755)
+    shutil.copy(public, keys / "org.pem")
+    os.chmod(keys / "org.pem", 0o644)
+    write_signed(etc_folder / "policy.toml", policy_text("2026.12.1"), private)
+    for file in (etc_folder / "policy.toml", signature_path(etc_folder / "policy.toml")):
+        os.chmod(file, 0o644)
+    paths = AppPaths(
+        context.paths.data_dir, context.paths.config_dir, context.paths.log_dir, etc_folder
+    )
+    assert check_policy(paths).ok  # root's own folder: trusted
+    os.chown(keys / "org.pem", 65534, 65534)  # a key file another account can rewrite
+    said = check_policy(paths)
+    assert not said.ok and "can be changed by someone other than root" in said.detail
+    active = load_active_policy(paths)  # no policy in force: the companion does not record
+    assert active.policy is None and active.error is not None
+    os.chown(keys / "org.pem", 0, 0)
+    os.chmod(etc_folder, 0o775)  # a group-writable folder: same refusal
+    assert "someone other than root" in check_policy(paths).detail

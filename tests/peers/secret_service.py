@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -60,6 +60,16 @@ class SecretServicePeer:
     address: str
     data_dir: Path
     password: str = PASSWORD
+    daemon: _Daemon | None = field(default=None, compare=False, repr=False)
+
+    def revive_if_dead(self) -> str | None:
+        """Start the keyring daemon again if it died; its last log lines, or None.
+
+        A whole run's tests share one daemon per worker: once it dies, every later test
+        that touches the keyring fails for that reason alone, far from the cause. Its
+        keyring file survives it, so a new daemon serves the same items.
+        """
+        return self.daemon.revive() if self.daemon is not None else None
 
     def connect(self) -> DBusConnection:
         return open_dbus_connection(bus=self.address)
@@ -98,9 +108,9 @@ def running_secret_service(root: Path) -> Iterator[SecretServicePeer]:
     """Start a private bus and an unlocked gnome-keyring under `root`; stop both on exit."""
     with ExitStack() as stack:
         address = _start_bus(root, stack)
-        peer = SecretServicePeer(address=address, data_dir=root / "data")
-        _start_keyring(root, address, stack)
-        yield peer
+        daemon = _Daemon(root, address, stack)
+        daemon.start()
+        yield SecretServicePeer(address=address, data_dir=root / "data", daemon=daemon)
 
 
 def _start_bus(root: Path, stack: ExitStack) -> str:
@@ -113,6 +123,7 @@ def _start_bus(root: Path, stack: ExitStack) -> str:
         ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
         log=log,
         stdout=subprocess.PIPE,
+        start_new_session=True,  # no signal meant for a test's process group reaches it
     )
     stack.callback(stop, bus)
     assert bus.stdout is not None
@@ -123,37 +134,56 @@ def _start_bus(root: Path, stack: ExitStack) -> str:
         raise
 
 
-def _start_keyring(root: Path, address: str, stack: ExitStack) -> None:
-    home, data, runtime = root / "home", root / "data", root / "runtime"
-    for folder in (home, data, runtime):
-        folder.mkdir(mode=0o700, parents=True)
-    log = root / "gnome-keyring.log"
-    # XDG_RUNTIME_DIR is private too: --unlock would otherwise hand the password to
-    # an already running daemon through its control socket there.
-    env = clean_env(
-        DBUS_SESSION_BUS_ADDRESS=address,
-        HOME=str(home),
-        XDG_DATA_HOME=str(data),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_RUNTIME_DIR=str(runtime),
-    )
-    daemon = spawn(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        log=log,
-        stdin=subprocess.PIPE,
-        env=env,
-    )
-    stack.callback(stop, daemon)
-    assert daemon.stdin is not None
-    daemon.stdin.write(PASSWORD.encode())  # --unlock reads the login password until EOF
-    daemon.stdin.close()
+class _Daemon:
+    """gnome-keyring-daemon on the private bus, restartable with the same keyring files."""
 
-    def unlocked_login_collection() -> bool:
-        ensure_alive(daemon, log)
-        try:
-            with closing(open_dbus_connection(bus=address)) as connection:
-                return not secretstorage.Collection(connection, LOGIN_COLLECTION).is_locked()
-        except (secretstorage.exceptions.SecretStorageException, DBusErrorResponse, OSError):
-            return False
+    def __init__(self, root: Path, address: str, stack: ExitStack) -> None:
+        self.root, self.address, self.stack = root, address, stack
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = root / "gnome-keyring.log"
 
-    wait_until(unlocked_login_collection, what="gnome-keyring login collection")
+    def revive(self) -> str | None:
+        if self.process is not None and self.process.poll() is None:
+            return None
+        code = self.process.returncode if self.process is not None else None
+        text = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+        self.start()
+        return f"gnome-keyring-daemon had exited (code {code}); its log:\n{text}"
+
+    def start(self) -> None:
+        home, data, runtime = self.root / "home", self.root / "data", self.root / "runtime"
+        for folder in (home, data, runtime):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # XDG_RUNTIME_DIR is private too: --unlock would otherwise hand the password to
+        # an already running daemon through its control socket there.
+        env = clean_env(
+            DBUS_SESSION_BUS_ADDRESS=self.address,
+            HOME=str(home),
+            XDG_DATA_HOME=str(data),
+            XDG_CONFIG_HOME=str(home / ".config"),
+            XDG_RUNTIME_DIR=str(runtime),
+        )
+        daemon = spawn(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            log=self.log,
+            stdin=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # no signal meant for a test's process group reaches it
+        )
+        self.process = daemon
+        self.stack.callback(stop, daemon)
+        assert daemon.stdin is not None
+        daemon.stdin.write(PASSWORD.encode())  # --unlock reads the login password until EOF
+        daemon.stdin.close()
+        address, log = self.address, self.log
+
+        def unlocked_login_collection() -> bool:
+            ensure_alive(daemon, log)
+            try:
+                with closing(open_dbus_connection(bus=address)) as connection:
+                    collection = secretstorage.Collection(connection, LOGIN_COLLECTION)
+                    return not collection.is_locked()
+            except (secretstorage.exceptions.SecretStorageException, DBusErrorResponse, OSError):
+                return False
+
+        wait_until(unlocked_login_collection, what="gnome-keyring login collection")

@@ -42,6 +42,8 @@ from companion.edges.store import audit
 from companion.edges.store.database import StoreError
 from companion.edges.store.models import CallRecord, MomentRecord
 from companion.edges.store.recordings import RecordingLog
+from companion.edges.sync.package import package_id_for
+from companion.edges.sync.sealed_cache import SealedCache
 
 PREVIEW_FRESH_SECONDS = 10.0
 
@@ -67,8 +69,10 @@ class CallService:
         recorder: Recorder | None = None,  # None: NullRecorder, notes only
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         free_space: Callable[[], int] | None = None,  # bytes free for recordings
+        sealed: SealedCache | None = None,  # the sync's ciphertext, forgotten with the audio
     ) -> None:
         self._store = store
+        self._sealed = sealed
         self._free_space = free_space
         self._policy = policy
         self._messages = messages
@@ -270,6 +274,8 @@ class CallService:
                     self.recordings.discard(call_id, self._rep, "customer withdrew consent", at)
                 ),
             )
+            if self._sealed is not None:  # hashes of the plaintext must not outlive the audio
+                self._sealed.forget(package_id_for(call_id))
             self._earlier = None
             files = f"{deleted[0]} file(s)" if deleted else "its files"
             text = f"Recording stopped and its audio deleted ({files}), as the policy says."

@@ -90,6 +90,25 @@ def _guarded(service: DeskService, kind: str, work: Callable[..., Any]) -> Handl
     return endpoint
 
 
+def _enrolment(service: DeskService) -> Handler:
+    """`POST /enrol`: a laptop redeems an enrolment code. No reviewer signs this: the
+    one-time code is the authority, and the device signs the request with its own key."""
+    from companion.desk.app.devices import TooManyEnrolments, redeem
+
+    async def endpoint(request: Request) -> Response:
+        body = await request.body()
+        address = request.client.host if request.client else "unknown"
+        try:
+            done = await run_in_threadpool(redeem, service, body[:8192], address)
+        except TooManyEnrolments as error:
+            return _error(429, error.message)
+        except UserFacingError as error:
+            return _error(403, error.message)
+        return JSONResponse({"rep": done.rep, "team": done.team, "device": done.device})
+
+    return endpoint
+
+
 def _opening(data: dict[str, Any]) -> Opening:
     return Opening(Purpose(data["purpose"]), str(data.get("reason", "")), data.get("approval"))
 
@@ -105,6 +124,8 @@ def _filter(query: dict[str, str]) -> CallFilter:
         until=when("until"),
         limit=int(query.get("limit", 100)),
         offset=int(query.get("offset", 0)),
+        team=query.get("team") or None,
+        tag=query.get("tag") or None,
     )
 
 
@@ -153,6 +174,7 @@ def create_app(service: DeskService, *, ingest_every: float = 0) -> Starlette:
         return StreamingResponse(chunks, media_type="audio/ogg")
 
     routes = [
+        Route("/enrol", _enrolment(service), methods=["POST"]),
         Route(
             "/calls",
             reviewer(lambda s, d: [c.as_json() for c in s.calls(_filter(d["_query"]))]),

@@ -5,12 +5,15 @@ already holds (listed or quarantined: that is the cursor), and for each new pack
 fetches its index and manifest, decrypts the manifest in memory and checks who wrote it:
 the index's device signature by a device enrolled for the manifest's rep, the manifest's
 own signature, and that index and manifest agree. Rep, call type and times come from the
-decrypted, signed manifest, never from the plain index. A package that fails a check is
-quarantined with the reason and never listed.
+decrypted, signed manifest, never from the plain index; so do the tags of its moments
+(the calls list filters by them). A package that fails a check is quarantined with the
+reason and never listed. Calls ingested before tags were indexed get theirs at the next
+pass (their manifest is fetched again, checked against the index and decrypted).
 
 The same pass keeps, of each call, what the program report counts (consent outcome,
 the unclear-answer flag, call type, account for legal holds), and of each concern its
-category, so the report decrypts nothing. It learns the reps' published recipients and
+category, so the report decrypts nothing (calls ingested before these were kept are
+filled in the same way as their tags). It learns the reps' published recipients and
 seals, for a rep who published one since, a copy of each receipt that was sealed for the
 organisation only.
 """
@@ -30,6 +33,7 @@ from companion.desk.app.program_report import report_call
 from companion.desk.edges.database import insert_ignoring
 from companion.desk.edges.models import (
     CallRow,
+    CallTagRow,
     ConcernRow,
     DeviceRow,
     IngestState,
@@ -68,10 +72,16 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
+def tags_of(manifest: dict[str, Any]) -> list[str]:
+    """The distinct tags of the signed manifest's moments (drafts too: the page shows them)."""
+    moments = manifest.get("moments") or []
+    return sorted({str(m["tag"])[:120] for m in moments if isinstance(m, dict) and m.get("tag")})
+
+
 def _row(
     service: DeskService, fetched: _Fetched, devices: dict[str, str], service_key: str
-) -> CallRow | str:
-    """The index row of a checked package, or why it is quarantined."""
+) -> tuple[CallRow, list[str]] | str:
+    """The index row of a checked package and its tags, or why it is quarantined."""
     try:
         index = json.loads(fetched.index or b"")
     except ValueError:
@@ -105,6 +115,7 @@ def _row(
     counted = report_call(fetched.package_id, manifest)
     return CallRow(
         package_id=fetched.package_id,
+        tags_read=True,
         rep=str(manifest["rep"]),
         call_type=str(manifest.get("call_type", {}).get("key", "")),
         started_at=_when(call.get("started_at")),
@@ -119,7 +130,7 @@ def _row(
         consent_status=counted.consent,
         consent_reason=counted.consent_reason,
         unclear_answers=counted.unclear_answers,
-    )
+    ), tags_of(manifest)
 
 
 def enrolled_devices(service: DeskService) -> dict[str, str]:
@@ -142,7 +153,6 @@ def ingest(service: DeskService) -> IngestReport:
     new = [p for p in listing.ids if p not in known]
     devices = enrolled_devices(service)
     folder = isinstance(store, FolderOrgStore)
-
     service_key = service.custodian.public_key  # once: it is serialised on each call
 
     def fetch(package_id: str) -> _Fetched:
@@ -153,7 +163,7 @@ def ingest(service: DeskService) -> IngestReport:
             store.get(f"{package_id}/{RECORD}") if listing.has_record(package_id) else None,
         )
 
-    batch: list[CallRow | QuarantineRow] = []
+    batch: list[CallRow | CallTagRow | QuarantineRow] = []
     for fetched in side_by_side(fetch, new, folder):
         row = _row(service, fetched, devices, service_key)
         if isinstance(row, str):
@@ -163,12 +173,13 @@ def ingest(service: DeskService) -> IngestReport:
             )
         else:
             report.listed += 1
-            batch.append(row)
+            batch.append(row[0])
+            batch += [CallTagRow(package_id=fetched.package_id, tag=tag) for tag in row[1]]
         if len(batch) >= BATCH:
             _save(service, batch)
     _save(service, batch)
     _concerns(service, known, report)
-    _fill_in(service)
+    _older_calls(service)
     report.resealed = _reps(service)
     return report
 
@@ -194,38 +205,49 @@ def _concerns(service: DeskService, known: set[str], report: IngestReport) -> No
             report.quarantined[package_id] = reason
             row = QuarantineRow(package_id=package_id, reason=reason, at=service.clock())
         with service.db.begin() as session:
-            table = type(row)
-            session.execute(insert_ignoring(session, table).values(_values(row)))
+            session.execute(insert_ignoring(session, type(row)).values(_values(row)))
 
 
-def _fill_in(service: DeskService) -> None:
-    """Calls ingested before the report's numbers were kept: read them from the manifest
-    once (after that, the report decrypts nothing)."""
+def _older_calls(service: DeskService) -> None:
+    """Tags and the report's numbers for calls ingested before they were indexed: from
+    their signed manifest, the same bytes the index checked at ingest (a changed file is
+    left for a person to see). Once done, the report decrypts nothing."""
     with service.db() as session:
-        rows = session.execute(
-            select(CallRow.package_id, CallRow.files).where(CallRow.consent_status.is_(None))
-        ).all()
-    for package_id, files in rows:
-        sealed = service.store.get(f"{package_id}/{MANIFEST}.age")
+        waiting = list(
+            session.execute(
+                select(CallRow.package_id, CallRow.files)
+                .where(CallRow.tags_read.is_(None) | CallRow.consent_status.is_(None))
+                .limit(BATCH)
+            ).all()
+        )  # fmt: skip
+    for package_id, files in waiting:
         expected = json.loads(files).get(MANIFEST + ".age", {}).get("sha256")
+        sealed = service.store.get(f"{package_id}/{MANIFEST}.age")
         if sealed is None or sha256_hex(sealed) != expected:
-            continue  # the read path reports a damaged package; the report counts it blank
-        manifest = json.loads(service.custodian.decrypt(sealed))
-        counted = report_call(package_id, manifest)
+            continue
+        try:
+            manifest = json.loads(service.custodian.decrypt(sealed))
+        except Exception:  # pyrage.DecryptError, ValueError: as ingest would have said
+            continue
+        tags, counted = tags_of(manifest), report_call(package_id, manifest)
         with service.db.begin() as session:
+            if tags:
+                values = [{"package_id": package_id, "tag": tag} for tag in tags]
+                session.execute(insert_ignoring(session, CallTagRow).values(values))
             row = session.get(CallRow, package_id)
             if row is not None:
+                row.tags_read = True
                 row.account = str(manifest.get("account") or "")
                 row.consent_status = counted.consent
                 row.consent_reason = counted.consent_reason
                 row.unclear_answers = counted.unclear_answers
 
 
-def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
+def _save(service: DeskService, batch: list[CallRow | CallTagRow | QuarantineRow]) -> None:
     if not batch:
         return
     with service.db.begin() as session:
-        for table in (CallRow, QuarantineRow):
+        for table in (CallRow, CallTagRow, QuarantineRow):
             rows = [_values(r) for r in batch if isinstance(r, table)]
             if rows:  # another service may have ingested some meanwhile: theirs stand
                 session.execute(insert_ignoring(session, table).values(rows))
@@ -238,7 +260,7 @@ def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
     batch.clear()
 
 
-def _values(row: CallRow | QuarantineRow | ConcernRow) -> dict[str, Any]:
+def _values(row: CallRow | CallTagRow | QuarantineRow | ConcernRow) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 

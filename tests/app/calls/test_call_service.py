@@ -188,6 +188,26 @@ def test_participant_join_and_withdrawal_record_evidence(make_context, tmp_path)
     assert kinds == ["granted", "granted", "withdrawn"]
 
 
+def test_a_withdrawal_forgets_the_sealed_copies_of_the_call(make_context, tmp_path):
+    """The sync's cache holds ciphertext named by hashes of the plaintext: it goes with the
+    audio, or the discarded call's content stays guessable on disk (issue 26, item 10)."""
+    from companion.edges.sync.package import package_id_for
+    from companion.edges.sync.sealed_cache import SealedCache
+
+    paths = _paths(tmp_path)
+    context = make_context(paths=paths, recorder=RecordingSpy(tmp_path), clock=SteppingClock())
+    session = context.calls.start_call(CallRequest("Acme", "demo", "DE"))
+    context.calls.mark_consent()
+    cache = SealedCache.in_data(paths.data_dir)
+    package = package_id_for(session.details.call_id)
+    cache.seal(package, "audio-0.rca", b"plain audio", ["age1org"], lambda data, _r: b"sealed")
+    other = cache.seal("call-other", "audio-0.rca", b"other", ["age1org"], lambda d, _r: b"x")
+    assert (cache.root / package).is_dir() and other == b"x"
+    context.calls.withdraw_consent()
+    assert not (cache.root / package).exists()
+    assert (cache.root / "call-other").is_dir()  # another call's cache is not touched
+
+
 def test_calls_left_open_by_a_crash_are_closed_and_audited(tmp_path, make_context):
     paths = _paths(tmp_path)
     first = make_context(paths=paths)
