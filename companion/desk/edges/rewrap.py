@@ -155,8 +155,11 @@ class Rewrap:
         for package_id in package_ids:
             try:
                 self._package(package_id, summary)
-            except (UserFacingError, OSError, ValueError) as error:
-                summary.problems[package_id] = str(error).splitlines()[0]
+            except UserFacingError as error:
+                summary.problems[package_id] = error.message
+            except Exception as error:  # the store's (OSError, botocore's), a damaged file's
+                first = str(error).splitlines()[0] if str(error) else ""
+                summary.problems[package_id] = f"{type(error).__name__}: {first}"
         return summary
 
     def _package(self, package_id: str, summary: RewrapSummary) -> None:
