@@ -1,6 +1,6 @@
 """The desk service's admin verbs, run on the server as the service's user:
-`service-init`, `serve`, `ingest`, `enrol-device`, `enrol-code`, `fleet`. They read the
-service's configuration file (`desk.toml`, see `desk.edges.config`)."""
+`service-init`, `serve`, `ingest`, `enrol-device`, `enrol-code`, `fleet`, `rewrap`.
+They read the service's configuration file (`desk.toml`, see `desk.edges.config`)."""
 
 from __future__ import annotations
 
@@ -56,6 +56,30 @@ def _enrol_code(args: argparse.Namespace) -> int:
     print(f"enrolment code for {args.rep}{team}, valid {args.days} day(s), once: {code}")
     print("shown only now; on the rep's laptop: companion enrol CODE --desk <this desk's URL>")
     return 0
+
+
+def _rewrap(args: argparse.Namespace) -> int:
+    from companion.desk.app.compose import open_service
+    from companion.desk.edges.rewrap import KINDS, Rewrap, old_identity
+    from companion.desk.edges.store_listing import complete_packages
+
+    service = open_service(Path(args.config))
+    job = Rewrap(
+        service.store,
+        service.db,
+        service.custodian,
+        old_identity(Path(args.old_identity)),
+        service.ledger.recipients(None),
+        service.clock,
+        dry_run=args.dry_run,
+    )
+    job.check()  # before the listing: a policy still naming the old key stops it at once
+    ids = [p for kind in KINDS for p in complete_packages(service.store, kind).ids]
+    summary = job.run(ids)
+    for package_id, problem in sorted(summary.problems.items()):
+        print(f"not re-wrapped {package_id}: {problem}", file=sys.stderr)
+    print(summary.line(args.dry_run))
+    return 1 if summary.problems else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -133,6 +157,13 @@ def add_admin_verbs(actions: Any) -> None:
     code.add_argument("--days", type=int, default=7, help="valid for this many days")
     code.add_argument("--by", default="admin", help="who makes it (kept with the code)")
     code.set_defaults(handler=_enrol_code)
+    rewrap = actions.add_parser(
+        "rewrap", help="(admin) re-encrypt packages the old organisation key still reads"
+    )
+    rewrap.add_argument("--config", required=True)
+    rewrap.add_argument("--old-identity", required=True, help="the old age identity's file")
+    rewrap.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    rewrap.set_defaults(handler=_rewrap)
     fleet = actions.add_parser(
         "fleet", help="(admin) every laptop's last heartbeat: behind, old policy, silent"
     )

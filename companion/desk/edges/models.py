@@ -1,5 +1,6 @@
-"""The desk service's tables: its index of calls, receipt chains, approvals, holds,
-refusals, reps' recipients, enrolled devices and the ingest cursor.
+"""The desk service's tables: its index of calls (and concerns' categories), receipt
+chains, approvals, holds, refusals, reps' recipients, enrolled devices, the ingest cursor
+and signed requests' nonces.
 
 Separate from the rep's store (`companion.edges.store`): its own metadata and migrations.
 Nothing here holds key material: the organisation's identity lives in the custodian's file.
@@ -35,6 +36,12 @@ class CallRow(DeskBase):
     # Whether `call_tags` holds this call's tags; NULL for calls ingested before tags were
     # indexed (the next ingest reads their signed manifest again and fills them in).
     tags_read: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # What the program report counts and legal holds match, from the same manifest, so
+    # the report decrypts nothing (None: ingested before these were kept; ingest fills in).
+    account: Mapped[str | None] = mapped_column(String(200))
+    consent_status: Mapped[str | None] = mapped_column(String(40))
+    consent_reason: Mapped[str | None] = mapped_column(Text)
+    unclear_answers: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("calls_by_rep", "rep", "started_at"),
         Index("calls_by_time", "started_at"),
@@ -178,3 +185,23 @@ class IngestState(DeskBase):
     __tablename__ = "ingest_state"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class NonceRow(DeskBase):
+    """A signed request's nonce, kept for the signing window: a second request with it
+    is a replay (`desk.edges.nonces`)."""
+
+    __tablename__ = "request_nonces"
+    signer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ConcernRow(DeskBase):
+    """A concern a rep raised, as the program report counts it: its category, nothing of
+    its text or its rep (anonymous ones name none)."""
+
+    __tablename__ = "concerns"
+    package_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    category_label: Mapped[str] = mapped_column(String(200))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
