@@ -29,9 +29,19 @@ READS = 200
 REPS = ("alice", "bob")
 
 
-def read(world, ports: list[int], call: str, token: str, part: str) -> bool:
+def read(world, ports: list[int], call: str, token: str, part: str, attempts: int = 1) -> bool:
     """One signed read; True once any byte of a successful answer's body arrived. A
-    service that does not answer at all is passed over for the next (a load balancer)."""
+    service that does not answer at all is passed over for the next (a load balancer);
+    a failed answer is tried again, newly signed, up to `attempts` times (a client)."""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.5)
+        if _read_once(world, ports, call, token, part):
+            return True
+    return False
+
+
+def _read_once(world, ports: list[int], call: str, token: str, part: str) -> bool:
     body = json.dumps({"purpose": "coaching", "reason": token}).encode()
     path = f"/calls/{call}/{part}"
     headers = sign_request(world.org.keys["dana"], "reviewer:dana", "POST", path,
@@ -53,7 +63,9 @@ def read(world, ports: list[int], call: str, token: str, part: str) -> bool:
     return False
 
 
-def reads(world, calls, ports, prefix, on_done=None) -> dict[str, tuple[str, bool]]:
+def reads(
+    world, calls, ports, prefix, on_done=None, attempts: int = 1
+) -> dict[str, tuple[str, bool]]:
     """READS reads over the services, 8 at a time; token -> (rep, got bytes)."""
     jobs = []
     for n in range(READS):
@@ -64,7 +76,7 @@ def reads(world, calls, ports, prefix, on_done=None) -> dict[str, tuple[str, boo
 
     def run(job):
         token, (rep, call), order, part = job
-        got = read(world, order, call, token, part)
+        got = read(world, order, call, token, part, attempts)
         if on_done:
             on_done()
         return token, (rep, got)
@@ -147,11 +159,15 @@ def test_killed_services_and_a_restarted_database_serve_nothing_without_a_receip
 
     faults = threading.Thread(target=chaos)
     faults.start()
-    outcome = reads(world, calls, [s.port for s in running], "fault", done.release)
+    # Clients try a failed read again (3 times in all), as they would behind a balancer:
+    # under load a restarting service or database fails many first tries, and a run
+    # where few reads go through proves little about the reads that did.
+    outcome = reads(world, calls, [s.port for s in running], "fault", done.release, attempts=3)
     faults.join(timeout=300)
     assert problems == []
     found = chains(world)
     receipted = {b["reason"] for chain in found.values() for b in chain}
     served = {token for token, (_rep, got) in outcome.items() if got}
     assert served - receipted == set(), f"seed {seed}"
-    assert len(served) > READS // 2, f"seed {seed}: too few reads went through"
+    went = f"seed {seed}: only {len(served)} of {READS} reads went through"
+    assert len(served) > READS // 2, went
