@@ -270,6 +270,7 @@ def _configure(args: argparse.Namespace) -> int:
     from companion.edges.managed import load_managed
     from companion.edges.secrets import SecretStore
     from companion.edges.settings import SettingsFile
+    from companion.edges.sync.enrolment import load_enrolment
 
     paths = AppPaths.from_environment()
     managed = load_managed(paths.system_config)
@@ -281,7 +282,30 @@ def _configure(args: argparse.Namespace) -> int:
         store_s3_credentials(SecretStore(), sys.stdin.read().splitlines())
         print("S3 credentials stored in the keyring")
     if args.show or not (change.asked or args.s3_credentials_from_stdin):
-        show(paths, managed, settings.load(), managed.rep(current_rep()), print)
+        enrolled = load_enrolment(paths.config_dir)
+        rep = managed.rep(current_rep(), enrolled.rep if enrolled else None)
+        show(paths, managed, settings.load(), rep, print, enrolled.desk if enrolled else None)
+    return 0
+
+
+def _enrol(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from companion.app.sync.enrolment import enrol
+    from companion.edges.managed import load_managed
+    from companion.edges.secrets import SecretStore
+
+    paths = AppPaths.from_environment()
+    paths.ensure()
+    managed = load_managed(paths.system_config)
+    done = enrol(paths.config_dir, SecretStore(), args.code, args.desk, datetime.now(UTC))
+    team = f" (team {done.team})" if done.team else ""
+    print(f"enrolled: this laptop signs its calls as {done.rep}{team} for the desk at {done.desk}")
+    from companion.app.compose import current_rep
+
+    in_force = managed.rep(current_rep(), done.rep)
+    if in_force != done.rep:
+        print(f"note: IT's managed identity ({in_force}) stays in force on this laptop")
     return 0
 
 
@@ -300,6 +324,7 @@ EXAMPLES = """examples:
   companion                               start the tray app
   companion doctor                        can this computer record? what to fix
   companion configure                     what is in force, and who set it (IT or you)
+  companion enrol CODE --desk URL         enrol this laptop with the organisation's desk
   companion policy check policy.toml      validate a policy before deploying it
   companion sync                          deliver the calls marked ready, once
   companion export 3f2a9c1e --format md   a call's notes (the id as the review shows it)
@@ -360,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     configure.add_argument("--show", action="store_true", help="also show what is in force")
     configure.set_defaults(handler=_configure)
+
+    enrol = verbs.add_parser(
+        "enrol", help="enrol this laptop with your organisation's desk (a code from IT)"
+    )
+    enrol.add_argument("code", help="the one-time enrolment code IT gave you")
+    enrol.add_argument("--desk", required=True, metavar="URL", help="the desk's address")
+    enrol.set_defaults(handler=_enrol)
 
     policy = verbs.add_parser("policy", help="check, sign and verify policy files")
     policy_verbs = policy.add_subparsers(required=True, metavar="ACTION")

@@ -96,8 +96,10 @@ def recorded_package(
     hz: float = 440.0,
     started: datetime | None = None,
     transcript: Transcript | None = None,
+    tags: tuple[str, ...] = ("objection",),
 ):
-    """A consented call of `rep` with audio, packaged as the rep's companion would."""
+    """A consented call of `rep` with audio, packaged as the rep's companion would; one
+    moment per tag."""
     policy = parse_policy(org.policy_text().encode(), "org.toml")
     started = started or datetime.now(UTC) - timedelta(hours=1)
     summary = CallSummary(
@@ -105,9 +107,12 @@ def recorded_package(
         started, started + timedelta(seconds=seconds),
     )  # fmt: skip
     consent = ConsentFact("granted", started, policy.version, "3", "en", "DE", rep)
-    moment = MomentFact(1000, "objection", "Objection", "price too high", True, False, started)
+    moments = tuple(
+        MomentFact(1000 + n, tag, None, "price too high", True, False, started)
+        for n, tag in enumerate(tags)
+    )
     facts = PackageFacts(
-        summary, (consent,), (moment,), {"next_steps": "send quote"}, 1,
+        summary, (consent,), moments, {"next_steps": "send quote"}, 1,
         PackageAudio(tone(seconds, hz), 48_000), transcript,
     )  # fmt: skip
     return build_package(facts, policy, list(policy.sync.recipients))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractScrollArea,
     QComboBox,
     QLabel,
@@ -75,4 +76,21 @@ def problems(window: QWidget, screen: QRect, title: str) -> list[str]:
             needed = widget.heightForWidth(widget.width())
             if needed > widget.height():
                 found.append(f"{what} shows {widget.height()} of {needed} px of its text")
+    return found
+
+
+def popup_problems(popup: QAbstractItemView, screen: QRect, title: str) -> list[str]:
+    """A dropdown list (a completer's) on the screen, every row's words whole."""
+    found: list[str] = []
+    frame = popup.frameGeometry()
+    if not screen.contains(frame):
+        found.append(f"{title}: the list {frame.getRect()} is off the screen {screen.getRect()}")
+    model = popup.model()
+    metrics = popup.fontMetrics()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        text = str(index.data())
+        room = popup.visualRect(index).width()
+        if metrics.horizontalAdvance(text) > room:
+            found.append(f"{title}: {text[:40]!r} is cut to {room} px")
     return found

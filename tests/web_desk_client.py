@@ -53,3 +53,27 @@ class WebClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def open_call(client: WebClient, call: str, purpose: str = "coaching", reason: str = "objections"):
+    """The call's page (the purpose form), then the purpose and reason given."""
+    page = client.get(f"/web/calls/{call}")
+    assert page.status_code == 200, page.text
+    return client.post(f"/web/calls/{call}/why", {"purpose": purpose, "reason": reason})
+
+
+def start_play(client: WebClient, call: str) -> str:
+    """Press Play on the call's page; the token of the play, from the player's source."""
+    started = client.post(f"/web/calls/{call}/play", {"at": "0"})
+    assert started.status_code == 303, started.text
+    page = client.get(started.headers["location"])
+    found = re.search(rf'src="/web/calls/{call}/audio/([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def signed_in(url: str, name: str, password: str) -> WebClient:
+    client = WebClient(url)
+    answer = client.sign_in(name, password)
+    assert answer.status_code == 303, answer.text
+    return client

@@ -3,7 +3,8 @@ on a folder store with calls of team A (alice, bob, and a rep whose name is mark
 team B (carol), local accounts, and the service + web desk under uvicorn on loopback.
 
 Reviewers: dana (manager of team A, coaching), vik (viewer of all, notes only), cora
-(compliance, every purpose). Approver: legal.
+(compliance, every purpose). Approver: legal. Moments are tagged "objection", except on
+bob's first call and carol's ("competitor_mention").
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def transcript() -> Transcript:
 
 
 def package(org: Org, rep: str, call_id: str, started: datetime, *, seconds: float = 6.0,
-            note: str = "price too high", account: str = "Acme", audio: bool = True):  # fmt: skip
+            note: str = "price too high", account: str = "Acme", audio: bool = True,
+            tag: str = "objection"):  # fmt: skip
     policy = parse_policy(org.policy_text(team_a=("alice", "bob", MARKUP_REP)).encode(), "org.toml")
     summary = CallSummary(
         call_id, account, "discovery", "DE", rep, policy.version, "ended",
@@ -76,7 +78,7 @@ def package(org: Org, rep: str, call_id: str, started: datetime, *, seconds: flo
     consent = ConsentFact("granted" if audio else "declined", started, policy.version, "3", "en",
                           "DE", rep)  # fmt: skip
     moments = (
-        MomentFact(1000, "objection", "Objection", note, True, False, started),
+        MomentFact(1000, tag, None, note, True, False, started),
         MomentFact(4000, None, None, "asked for a quote", True, False, started),
     )
     facts = PackageFacts(
@@ -146,9 +148,23 @@ class DeskWorld:
         made = {
             "alice": package(self.org, "alice", "a1", now - timedelta(hours=2)),
             "alice2": package(self.org, "alice", "a2", now - timedelta(hours=3)),
-            "bob": package(self.org, "bob", "b1", now - timedelta(days=2), note=SCRIPT),
+            "bob": package(
+                self.org,
+                "bob",
+                "b1",
+                now - timedelta(days=2),
+                note=SCRIPT,
+                tag="competitor_mention",
+            ),
             "markup": package(self.org, MARKUP_REP, "m1", now - timedelta(days=3)),
-            "carol": package(self.org, "carol", "c1", now - timedelta(hours=1), account="Globex"),
+            "carol": package(
+                self.org,
+                "carol",
+                "c1",
+                now - timedelta(hours=1),
+                account="Globex",
+                tag="competitor_mention",
+            ),
             "bob_notes": package(self.org, "bob", "b2", now - timedelta(days=4), audio=False),
         }
         if self.s3:  # S3 object tags refuse '<' and '>': such a rep name syncs to folders only
@@ -156,6 +172,36 @@ class DeskWorld:
         for name, built in made.items():
             target.put_package(built)
             self.calls[name] = built.package_id
+
+
+SCRIPT_REP = "<script>document.title='owned'"  # a folder name cannot hold the closing '/'
+
+
+def send_heartbeat(store: Path, rep: str, app: str, policy: str, sent: datetime,
+                   queue: int = 0) -> None:  # fmt: skip
+    """What a rep's companion writes at a sync: its device key, and its signed heartbeat."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from companion.core.access import signed
+    from companion.core.access.heartbeats import Heartbeat, heartbeat_document
+
+    key = Ed25519PrivateKey.generate()
+    (store / "reps" / rep).mkdir(parents=True, exist_ok=True)
+    (store / "reps" / rep / "device.txt").write_text(signed.public_key_text(key) + "\n")
+    beat = Heartbeat(rep, app, policy, sent, sent - timedelta(minutes=5), queue, 0)
+    (store / "fleet" / rep).mkdir(parents=True, exist_ok=True)
+    (store / "fleet" / rep / "heartbeat.json").write_bytes(
+        signed.canonical(heartbeat_document(beat, key))
+    )
+
+
+def a_fleet(world: DeskWorld) -> None:
+    """Three laptops: alice current with calls waiting, bob on an old app and policy and
+    silent for 9 days, and a rep whose name is markup."""
+    store, now = world.root / "store", datetime.now(UTC)
+    send_heartbeat(store, "alice", "0.2.0", "2026.11.1", now - timedelta(hours=1), queue=2)
+    send_heartbeat(store, "bob", "0.1.0", "2026.10.1", now - timedelta(days=9))
+    send_heartbeat(store, SCRIPT_REP, "0.2.0", "2026.11.1", now - timedelta(hours=3))
 
 
 def free_port() -> int:

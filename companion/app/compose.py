@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from companion.app.calls.calendar import CalendarPrefill
 from companion.app.calls.history import CallHistory
 from companion.app.calls.service import CallService
 from companion.app.calls.watch import CallWatch
@@ -38,6 +39,7 @@ from companion.edges.secrets import SecretStore, SecretStoreError
 from companion.edges.settings import SettingsFile
 from companion.edges.store.database import open_store
 from companion.edges.store.transcripts import TranscriptFiles, TranscriptJobs
+from companion.edges.sync.enrolment import load_enrolment
 from companion.edges.sync.sealed_cache import SealedCache
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,12 @@ class AppContext:
 
     def active_policy(self) -> ActivePolicy:
         return load_active_policy(self.paths)
+
+    def calendar(self) -> CalendarPrefill:
+        """The start dialog's prefill from the rep's calendar (read only when asked)."""
+        return CalendarPrefill(
+            self.settings, self.history, lambda: self.active_policy().policy, self.clock
+        )
 
     def search_calls(self, query: LibraryQuery) -> list[LibraryRow]:
         """The library's search: notes, moments, CRM text, and what was said."""
@@ -112,7 +120,8 @@ def build_context(
     settings = SettingsFile(paths.settings_file)
     settings.load()  # an unknown key stops the start with its name, not later mid-call
     store = open_store(paths.database)
-    rep = managed.rep(current_rep())  # the organisation's id for the rep where IT set one
+    enrolled = load_enrolment(paths.config_dir)  # `companion enrol`: the desk's id for the rep
+    rep = managed.rep(current_rep(), enrolled.rep if enrolled else None)  # IT's wins
     secrets = secrets or SecretStore()
     keys = AudioKeys(secrets)
 

@@ -93,15 +93,18 @@ def show(
     settings: Settings,
     rep: str,
     out: Callable[[str], None],
+    enrolled_with: str | None = None,
 ) -> None:
-    """What is in force, each with where it comes from (IT, the rep, or a default)."""
+    """What is in force, each with where it comes from (IT, the rep, or a default);
+    `enrolled_with`: the desk that gave the rep's id, when it is in force."""
     by_it = f" ({MANAGED_LABEL}: {managed.path})"
     identity = managed.identity
-    rep_from = (
-        by_it
-        if identity is not None and identity.source == "managed"
-        else " (the login name: IT has not set the rep's id)"
-    )
+    if identity is not None and identity.source == "managed":
+        rep_from = by_it
+    elif enrolled_with and identity is None:
+        rep_from = f" (enrolled with the desk at {enrolled_with})"
+    else:
+        rep_from = " (the login name: IT has not set the rep's id)"
     out(f"rep:          {rep}{rep_from}")
     active_policy = load_active_policy(paths).policy
     organisation = active_policy.sync.target if active_policy else None

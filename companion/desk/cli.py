@@ -63,8 +63,9 @@ def _setup(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     calls = _client().get(
-        "/calls", rep=args.rep, call_type=args.call_type, since=args.since, limit=args.limit
-    )
+        "/calls", rep=args.rep, call_type=args.call_type, since=args.since, limit=args.limit,
+        tag=args.tag,
+    )  # fmt: skip
     for call in calls:
         audio = "audio" if call["has_audio"] else "notes only"
         facts = (call["package_id"], call["rep"], call["call_type"], call["started_at"], audio)
@@ -255,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--call-type")
     listing.add_argument("--since", help="ISO date or time")
     listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--tag", help="calls with a moment of this tag (the policy's key)")
     listing.set_defaults(handler=_list)
     for name, handler, text in (
         ("open", _open, "moments, notes and CRM fields of a call"),

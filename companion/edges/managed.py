@@ -112,11 +112,14 @@ class ManagedSettings:
     def managed(self) -> bool:
         return self.path is not None
 
-    def rep(self, login: str) -> str:
-        """The rep's id: IT's, else (unmanaged, or source = "login") the login name."""
+    def rep(self, login: str, enrolled: str | None = None) -> str:
+        """The rep's id: IT's here; else the login name where IT chose it (source =
+        "login"); else the id this laptop's enrolment with the desk gave; else the login."""
         if self.identity is not None and self.identity.rep:
             return self.identity.rep
-        return login
+        if self.identity is not None and self.identity.source == "login":
+            return login
+        return enrolled or login
 
 
 def load_managed(system_config: Path) -> ManagedSettings:

@@ -34,6 +34,7 @@ class Settings:
     ignored_call_apps: tuple[str, ...] = ()  # lower-case words: apps the rep ignores
     transcription_engine: str | None = None  # None: the policy's engine
     transcription_model_dir: str | None = None  # a faster-whisper model folder
+    calendar_source: str | None = None  # an ICS address or file: prefills the start dialog
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]  # field names checked by replace

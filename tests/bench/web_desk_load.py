@@ -6,12 +6,14 @@ Not a pytest test: it prints numbers and exits 0 (1 when a target is missed). Lo
 only: `companion desk serve` (SQLite, folder store: its defaults) in a child process,
 the test world of tests/web_desk_world.py, and `--users` accounts, each a manager of
 team A (cheap argon2 hashes: sign-in cost is not what is measured). Each user signs in,
-then loops: the calls list, a call's page (with its "why" given once per call), the
-call's audio streamed in full, with a reader's pause between pages (`--think` seconds on
+then loops: the calls list, a call's page (its "why" given once per call), Play pressed
+there as the page's script sends it (the play's receipt), the audio streamed in full
+with that play's token (no receipt), with a reader's pause between pages (`--think` seconds on
 average, uniform from half to one and a half times it; `--think 0` hammers the server).
-Printed: requests, errors, latency per kind (median,
-p95, max), and whether every open and play left its receipt (the service's database
-is counted after the run). Targets: p95 of pages < 500 ms, no errors, receipts complete.
+Printed: requests, errors, latency per kind (median, p95, max), and whether every open
+and play left its receipt (the service's database is counted after the run: one "play"
+per Play pressed, however many audio requests). Targets: p95 of pages < 500 ms, no
+errors, receipts complete.
 """
 
 from __future__ import annotations
@@ -79,30 +81,44 @@ async def _user(
         cookie(answer, jar)
         headers = {"cookie": f"{COOKIE}={jar['c']}"}
         opened: set[str] = set()
+        csrf = ""
         turn = n
         await asyncio.sleep(think * pause.random())  # reviewers arrive over a few seconds
         while time.monotonic() < until:
             call = calls[turn % len(calls)]
             turn += 1
-            for kind, path in (("list", "/web/calls"), ("open", f"/web/calls/{call}"),
-                               ("stream", f"/web/calls/{call}/audio")):  # fmt: skip
-                if kind == "open" and call not in opened:
-                    page = await http.get(path, headers=headers)
-                    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-                    why = {"csrf": token, "purpose": "coaching", "reason": "load"}
-                    await http.post(f"{path}/why", headers=headers, data=why)
-                    opened.add(call)
+            page = f"/web/calls/{call}"
+            if call not in opened:  # the purpose form, then why: once per call
+                form = await http.get(page, headers=headers)
+                csrf = CSRF.search(form.text).group(1)  # type: ignore[union-attr]
+                why = {"csrf": csrf, "purpose": "coaching", "reason": "load"}
+                await http.post(f"{page}/why", headers=headers, data=why)
+                opened.add(call)
+            source = ""
+            for kind in ("list", "open", "play", "stream"):
                 start = time.perf_counter()
                 try:
-                    answer = await http.get(path, headers=headers)
-                    ok = answer.status_code == 200 and (
-                        kind != "stream" or len(answer.content) > 1000
-                    )
+                    if kind == "list":
+                        answer = await http.get("/web/calls", headers=headers)
+                        ok = answer.status_code == 200
+                    elif kind == "open":  # the call's page (its "viewed" receipt)
+                        answer = await http.get(page, headers=headers)
+                        ok = answer.status_code == 200
+                    elif kind == "play":  # Play pressed, as desk.js sends it (its receipt)
+                        answer = await http.post(
+                            f"{page}/play", headers=headers | {"accept": "application/json"},
+                            data={"csrf": csrf, "at": "0"},
+                        )  # fmt: skip
+                        ok = answer.status_code == 200
+                        source = answer.json()["src"] if ok else ""
+                    else:  # the player's request: within the play, no receipt
+                        answer = await http.get(source, headers=headers)
+                        ok = answer.status_code == 200 and len(answer.content) > 1000
                 except Exception:  # a refused connection is an error, not a crash
                     ok = False
                 seen[kind].append(time.perf_counter() - start)
                 counts["ok" if ok else "errors"] += 1
-                if ok and kind in ("open", "stream"):
+                if ok and kind in ("open", "play"):
                     counts[kind] += 1
                 if think:
                     await asyncio.sleep(think * (0.5 + pause.random()))
@@ -180,9 +196,10 @@ def main() -> int:
               f"p95 {times[int(len(times) * 0.95) - 1] * 1000:6.0f} ms  "
               f"max {times[-1] * 1000:6.0f} ms")  # fmt: skip
     print(f"  all     p95 {p95:.0f} ms")
-    complete = stored.get("open", 0) >= counts["open"] and stored.get("play", 0) >= counts["stream"]
+    complete = stored.get("open", 0) >= counts["open"] and stored.get("play", 0) >= counts["play"]
     print(f"receipts: open {stored.get('open', 0)} for {counts['open']} pages, "
-          f"play {stored.get('play', 0)} for {counts['stream']} streams: "
+          f"play {stored.get('play', 0)} for {counts['play']} plays "
+          f"({len(seen['stream'])} audio requests): "
           f"{'complete' if complete else 'MISSING'}")  # fmt: skip
     return 0 if p95 < 500 and counts["errors"] == 0 and complete else 1
 

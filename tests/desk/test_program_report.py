@@ -1,5 +1,7 @@
 """The program review: `companion desk report` writes an HTML page with SVG charts and a
-CSV per table, and its numbers are the store's (counted here straight from the store)."""
+CSV per table. Its numbers are those of the calls the service lists (counted here straight
+from the store's manifests; a quarantined package is not counted), and come from the
+service's index: making the report fetches and decrypts nothing, it works without the key."""
 
 from __future__ import annotations
 
@@ -11,14 +13,19 @@ from html.parser import HTMLParser
 
 import pyrage
 import pytest
-from desk_helpers import recorded_package
 from desk_world import alices_call, carols_call
+from sqlalchemy import update
 
 from companion.app.sync.concerns import raise_concern
 from companion.app.sync.sync_pass import sync_once
 from companion.desk.app.devices import enrol_device
 from companion.desk.app.ingest import ingest
+from companion.desk.app.reads import ReviewerSession
+from companion.desk.app.report import report_json
+from companion.desk.edges.custodian import Custodian
+from companion.desk.edges.models import CallRow
 from companion.edges.sync.folder_target import FolderTarget
+from companion.edges.sync.org_store import FolderOrgStore
 
 pytestmark = pytest.mark.usefixtures("secret_service")
 
@@ -54,9 +61,18 @@ class Page(HTMLParser):
             self._cell = None
 
 
-def manifests_in(share, org):
+def manifests_in(share, org, skipped):
     for folder in sorted(share.glob("call-*")):
-        yield json.loads(pyrage.decrypt((folder / "manifest.json.age").read_bytes(), [org.age]))
+        if folder.name not in skipped:
+            yield json.loads(pyrage.decrypt((folder / "manifest.json.age").read_bytes(), [org.age]))
+
+
+class NoPayloadStore(FolderOrgStore):
+    """The store, refusing to hand out anything encrypted: the report must not need it."""
+
+    def get(self, key: str, limit: int | None = None) -> bytes | None:
+        assert not key.endswith(".age"), f"the report fetched {key}"
+        return super().get(key, limit)
 
 
 def test_the_program_review_renders_the_stores_numbers(
@@ -65,11 +81,11 @@ def test_the_program_review_renders_the_stores_numbers(
     org, share, (service, url) = world.org, world.store_dir, served
     mine = alices_call(rep)
     alices_call(rep)
-    carols_call(make_context, monkeypatch, org, share, tmp_path)
+    unsigned = carols_call(make_context, monkeypatch, org, share, tmp_path)  # quarantined
     target = FolderTarget(share)
-    target.put_package(recorded_package(org, "alice", "5e1f0000-0000-4000-8000-00000000000a"))
+    target.put_package(world.package("alice", "5e1f0000-0000-4000-8000-00000000000a"))
     old = datetime.now(UTC) - timedelta(days=800)  # past every organisation window
-    stale = recorded_package(org, "alice", "5e1f0000-0000-4000-8000-00000000000b", started=old)
+    stale = world.package("alice", "5e1f0000-0000-4000-8000-00000000000b", started=old)
     target.put_package(stale)
     raise_concern(
         rep.store, "coaching_misuse", "my manager scores calls", anonymous=True, rep="alice"
@@ -77,7 +93,7 @@ def test_the_program_review_renders_the_stores_numbers(
     sync_once(rep)
     device = (share / "reps" / "alice" / "device.txt").read_text().strip()
     enrol_device(service, "alice", device, "test")
-    ingest(service)
+    assert list(ingest(service).quarantined) == [unsigned]
     desk.run("open", mine, "--purpose", "coaching", "--reason", "objection handling")
     desk.run("open", mine, "--purpose", "coaching", "--reason", "follow-up")
     cora, legal = world.client(url, "cora"), world.client(url, "legal", "approver")
@@ -95,12 +111,12 @@ def test_the_program_review_renders_the_stores_numbers(
     page = Page()
     page.feed((out / "report.html").read_text(encoding="utf-8"))
 
-    manifests = list(manifests_in(share, org))
+    manifests = list(manifests_in(share, org, skipped={unsigned}))
     statuses = Counter(m["consent"]["status"] for m in manifests)
-    assert statuses == {"declined": 3, "granted": 2}
+    assert statuses == {"declined": 2, "granted": 2}
     facts = {row[0]: row[1] for row in page.tables["facts"]}
-    assert facts["Calls"] == "5"
-    assert facts["Consent rate (granted of asked)"] == "40%"
+    assert facts["Calls"] == "4"
+    assert facts["Consent rate (granted of asked)"] == "50%"
     assert facts["Retention adherence"] == "1 past their date"
     assert facts["Access receipts"] == "5"  # 3 reads, the request and its approval
     consent = {row[0]: int(row[1]) for row in page.tables["consent"][1:]}
@@ -118,9 +134,30 @@ def test_the_program_review_renders_the_stores_numbers(
     assert ["investigation", "cora", "1"] in [r[1:] for r in page.tables["approvals"][1:]]
     assert page.tables["concerns"][1:] == [["Coaching misuse", "1"]]
     recorded = {tuple(r[:2]): int(r[2]) for r in page.tables["recordings"][1:]}
-    assert recorded == {("discovery", "not recorded"): 3, ("discovery", "recorded"): 2}
+    assert recorded == {("discovery", "not recorded"): 2, ("discovery", "recorded"): 2}
+    assert page.tables["teams"][1:] == [["team_a", "4"]]  # carol's (team B) is quarantined
     with (out / "consent.csv").open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["outcome", "calls"]
     assert {r[0]: int(r[1]) for r in rows[1:]} == dict(statuses)
     assert "Globex" not in (out / "report.html").read_text()  # aggregates only
+
+
+def test_the_report_needs_no_key_and_fetches_nothing_encrypted(world):
+    for n, rep in enumerate(("alice", "bob", "carol"), 1):
+        world.deliver(rep, f"5e1f0000-0000-4000-8000-{n:012d}", seconds=1.0)
+    service = world.service()
+    assert ingest(service).listed == 3
+    with service.db.begin() as db:  # calls an earlier version ingested: no numbers kept
+        db.execute(update(CallRow).where(CallRow.rep != "bob").values(consent_status=None))
+    ingest(service)  # fills them in from their manifests, once
+    expected = report_json(ReviewerSession(service, "cora"))
+    keyless = world.service(NoPayloadStore(world.store_dir))
+    keyless.custodian = Custodian(pyrage.x25519.Identity.generate(), keyless.custodian.signing_key)
+    assert report_json(ReviewerSession(keyless, "cora")) == expected  # no key, no payload
+    facts = expected["facts"]
+    assert facts["Calls"] == "3" and facts["Consent rate (granted of asked)"] == "100%"
+    consent = next(t for t in expected["tables"] if t["key"] == "consent")
+    assert consent["rows"] == [("granted", 3)]  # the filled-in ones too
+    teams = next(t for t in expected["tables"] if t["key"] == "teams")
+    assert sorted(map(tuple, teams["rows"])) == [("team_a", 2), ("team_b", 1)]

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pyrage
 import pytest
 from access_helpers import Org
+from desk_service_processes import services
 from desk_service_world import ServiceWorld, call_id
 
 from companion.core.access import signed
@@ -35,75 +29,19 @@ READS = 200
 REPS = ("alice", "bob")
 
 
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Service:
-    """`companion desk serve` in a subprocess of this test (the test kills only these)."""
-
-    config: str
-    port: int
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Service:
-        command = [sys.executable, "-m", "companion", "desk", "serve", "--config", self.config,
-                   "--listen", f"127.0.0.1:{self.port}", "--ingest-every", "0"]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        return self
-
-    def wait(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + 90  # a loaded 2-core machine starts Python slowly
-        while not self._answers():  # poll until the API answers (401: unsigned)
-            assert self.process.poll() is None, self.process.communicate()[1].decode()
-            assert time.monotonic() < deadline, "the desk service did not start"
-            time.sleep(0.02)
-
-    def _answers(self) -> bool:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-            connection.request("GET", "/calls")
-            return connection.getresponse().status == 401
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # still draining after the faults: end it
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-@contextmanager
-def services(world, count: int = 2):
-    config = str(world.config_file())
-    running = [Service(config, _port()) for _ in range(count)]
-    try:
-        for service in running:  # side by side: each start is mostly imports
-            service.start()
-        for service in running:
-            service.wait()
-        yield running
-    finally:
-        for service in running:
-            service.stop()
-
-
-def read(world, ports: list[int], call: str, token: str, part: str) -> bool:
+def read(world, ports: list[int], call: str, token: str, part: str, attempts: int = 1) -> bool:
     """One signed read; True once any byte of a successful answer's body arrived. A
-    service that does not answer at all is passed over for the next (a load balancer)."""
+    service that does not answer at all is passed over for the next (a load balancer);
+    a failed answer is tried again, newly signed, up to `attempts` times (a client)."""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.5)
+        if _read_once(world, ports, call, token, part):
+            return True
+    return False
+
+
+def _read_once(world, ports: list[int], call: str, token: str, part: str) -> bool:
     body = json.dumps({"purpose": "coaching", "reason": token}).encode()
     path = f"/calls/{call}/{part}"
     headers = sign_request(world.org.keys["dana"], "reviewer:dana", "POST", path,
@@ -125,7 +63,9 @@ def read(world, ports: list[int], call: str, token: str, part: str) -> bool:
     return False
 
 
-def reads(world, calls, ports, prefix, on_done=None) -> dict[str, tuple[str, bool]]:
+def reads(
+    world, calls, ports, prefix, on_done=None, attempts: int = 1
+) -> dict[str, tuple[str, bool]]:
     """READS reads over the services, 8 at a time; token -> (rep, got bytes)."""
     jobs = []
     for n in range(READS):
@@ -136,7 +76,7 @@ def reads(world, calls, ports, prefix, on_done=None) -> dict[str, tuple[str, boo
 
     def run(job):
         token, (rep, call), order, part = job
-        got = read(world, order, call, token, part)
+        got = read(world, order, call, token, part, attempts)
         if on_done:
             on_done()
         return token, (rep, got)
@@ -219,11 +159,15 @@ def test_killed_services_and_a_restarted_database_serve_nothing_without_a_receip
 
     faults = threading.Thread(target=chaos)
     faults.start()
-    outcome = reads(world, calls, [s.port for s in running], "fault", done.release)
+    # Clients try a failed read again (3 times in all), as they would behind a balancer:
+    # under load a restarting service or database fails many first tries, and a run
+    # where few reads go through proves little about the reads that did.
+    outcome = reads(world, calls, [s.port for s in running], "fault", done.release, attempts=3)
     faults.join(timeout=300)
     assert problems == []
     found = chains(world)
     receipted = {b["reason"] for chain in found.values() for b in chain}
     served = {token for token, (_rep, got) in outcome.items() if got}
     assert served - receipted == set(), f"seed {seed}"
-    assert len(served) > READS // 2, f"seed {seed}: too few reads went through"
+    went = f"seed {seed}: only {len(served)} of {READS} reads went through"
+    assert len(served) > READS // 2, went

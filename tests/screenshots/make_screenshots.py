@@ -37,6 +37,7 @@ PICTURES = (
     "tray-icon",
     "tray-menu",
     "start-dialog",
+    "start-dialog-calendar",  # filled in from the rep's calendar (a local ICS server)
     "consent-dialog",
     *(f"call-bar-{state}" for state in STATES),
     *(f"call-window-{state}" for state in STATES),
@@ -44,6 +45,7 @@ PICTURES = (
     "review",
     "library",
     "settings",
+    "settings-calendar",
     "policy",
 )
 DRIVER_TIMEOUT = 120  # seconds per scheme (a run takes about 15)

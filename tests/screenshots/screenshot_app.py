@@ -19,11 +19,13 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QLocale, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea, QWidget
 
 from companion.app.calls.service import CallRequest
 from companion.app.compose import build_context
@@ -31,9 +33,11 @@ from companion.ui.calls.blocked_dialog import BlockedDialog
 from companion.ui.calls.consent_dialog import ConsentDialog
 from companion.ui.calls.start_call_dialog import StartCallDialog
 from companion.ui.look.theme import Theme
+from companion.ui.settings.calendar_settings import CHECKING, CalendarSettings
 from companion.ui.shell.app import TrayApp
 from companion.ui.shell.gui_garbage import GuiThreadGarbage
 
+TESTS = Path(__file__).resolve().parents[1]  # tests/calendar_helpers: the ICS and its server
 TICK_MS = 25
 PATIENCE_TICKS = 400  # 10 s for anything awaited
 # CJK first, so the elided cell still shows it; Hebrew, Arabic and emoji in the tooltip.
@@ -296,9 +300,7 @@ def other_windows(library_window: QWidget) -> None:
 def window_shot(names: list[str]) -> None:
     """Each window once it has laid itself out (word-wrapped labels need a pass)."""
     if not names:
-        tray_icon_sheet()
-        print(json.dumps(seen), flush=True)
-        companion.quit()
+        calendar_shots()
         return
     window = companion.open_window(names[0])
     window.move(60, 60)
@@ -309,6 +311,84 @@ def window_shot(names: list[str]) -> None:
         window_shot(names[1:])
 
     QTimer.singleShot(200, shoot)
+
+
+def rep_calendar() -> bytes:
+    """This week's occurrence of a weekly Acme meeting (Berlin time, its VTIMEZONE in the
+    file) is on now; a demo with someone at Globex starts in 20 minutes."""
+    from calendar_helpers import ics
+
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime.now(berlin).replace(second=0, microsecond=0)
+    began = now.replace(minute=0) - timedelta(weeks=3)
+    demo = now + timedelta(minutes=20)
+
+    def at(moment: datetime) -> str:
+        return f"TZID=Europe/Berlin:{moment:%Y%m%dT%H%M%S}"
+
+    weekly = (
+        "BEGIN:VEVENT\nUID:weekly@screenshots\nDTSTAMP:20260101T000000Z\n"
+        f"DTSTART;{at(began)}\nDTEND;{at(began + timedelta(hours=1))}\n"
+        f"RRULE:FREQ=WEEKLY;BYDAY={('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')[now.weekday()]}\n"
+        "SUMMARY:Acme GmbH: weekly renewal check-in\n"
+        "ATTENDEE:mailto:jane@acme.example\nEND:VEVENT"
+    )
+    soon = (
+        "BEGIN:VEVENT\nUID:demo@screenshots\nDTSTAMP:20260101T000000Z\n"
+        f"DTSTART;{at(demo)}\nDTEND;{at(demo + timedelta(minutes=30))}\n"
+        "SUMMARY:Product demo\nATTENDEE:mailto:bob@globex.example\nEND:VEVENT"
+    )
+    return ics(weekly, soon)
+
+
+def calendar_shots() -> None:
+    """The start dialog filled in from the rep's calendar, and Settings' calendar box."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    from calendar_helpers import serving
+
+    server = serving({"/rep.ics": rep_calendar()})
+    address = server.__enter__() + "/rep.ics"
+    settings = companion.context.settings
+    settings.save(settings.load().with_changes(calendar_source=address))
+    dialog = companion.flow.ask_details()
+    dialog.move(60, 60)
+
+    def shoot_dialog() -> None:
+        photograph("start-dialog-calendar", dialog)
+        seen["calendar_offers"] = [
+            dialog.details.calendar.itemText(i) for i in range(dialog.details.calendar.count())
+        ]
+        seen["calendar_account"] = dialog.account.text()
+        dialog.close()
+        old = companion.windows.pop("settings", None)  # opened before a calendar was set
+        if old is not None:
+            old.deleteLater()
+        window = companion.open_window("settings")
+        window.move(60, 60)
+        box = window.findChild(CalendarSettings)
+        assert box is not None
+        scroll = window.findChild(QScrollArea)
+        assert scroll is not None
+        status = box.status
+
+        def read_and_laid_out() -> bool:  # the line wraps: its height follows a pass later
+            fits = status.height() >= status.heightForWidth(status.width())
+            return status.text() != CHECKING and fits
+
+        when(read_and_laid_out, lambda: shoot_settings(window, box, scroll), "the calendar")
+
+    def shoot_settings(window: QWidget, box: CalendarSettings, scroll: QScrollArea) -> None:
+        scroll.ensureWidgetVisible(box)
+        photograph("settings-calendar", window)
+        seen["calendar_line"] = box.status.text()
+        window.close()
+        server.__exit__(None, None, None)
+        tray_icon_sheet()
+        print(json.dumps(seen), flush=True)
+        companion.quit()
+
+    when(dialog.details.calendar.isVisible, shoot_dialog, "the calendar's offers")
 
 
 def start() -> None:

@@ -104,3 +104,14 @@ def test_a_blank_reason_the_report_and_missing_parts(rules):
     assert no_audio.rule == "call.parts"
     export = authorise(rules, "vik", Read.EXPORT, OWN, purpose=Purpose.COACHING, reason="x")
     assert not export.allowed and export.rule == "access.roles.viewer.parts"
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "allowed"),
+    [("dana", False), ("vik", False), ("cora", True), ("legal", False), ("mallory", False)],
+)
+def test_the_fleet_is_for_a_compliance_role_over_all_calls(rules, reviewer, allowed):
+    decision = authorise(rules, reviewer, Read.FLEET)
+    assert decision.allowed is allowed, decision.line()
+    if reviewer in ("dana", "vik"):  # a manager of one team; a viewer of all, not compliance
+        assert decision.rule.endswith(".kind") and "compliance role" in decision.message

@@ -1,5 +1,5 @@
 """The one door: every read of the desk (list, open, moments, transcript, audio, export,
-report) asks `authorise` first, and nothing else decides.
+report, fleet) asks `authorise` first, and nothing else decides.
 
 Inputs: the reviewer (signed in), the policy's `[access]`, the call (its rep, from the
 service's own index of signed, decrypted manifests; never a plain file in the store), what
@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from companion.core.access.rules import role_of, sees_rep
-from companion.core.policy.access import AccessRules, Part, Purpose, Whose
+from companion.core.policy.access import AccessRules, Part, Purpose, RoleKind, Whose
 
 
 class Read(StrEnum):
@@ -27,10 +27,12 @@ class Read(StrEnum):
     AUDIO = "audio"
     EXPORT = "export"
     REPORT = "report"
+    FLEET = "fleet"  # the laptops' heartbeats: versions and counts, nothing of a call
+    TAGS = "tags"  # list calls by their moments' tags: that tells what the moments say
 
     @property
     def needs_purpose(self) -> bool:
-        return self not in (Read.LIST, Read.REPORT)
+        return self not in (Read.LIST, Read.REPORT, Read.FLEET, Read.TAGS)
 
 
 PARTS = {
@@ -112,11 +114,23 @@ def authorise(
         if role.calls is not Whose.ALL:
             return _refused(f"{here}.calls", "the program report needs a role over all calls")
         return Decision(True, f"{here}.calls", "allowed", role=entry.role)
+    if read is Read.FLEET:  # who runs the program over every rep: compliance over all calls
+        if role.kind is not RoleKind.COMPLIANCE or role.calls is not Whose.ALL:
+            return _refused(
+                f"{here}.kind", "the fleet is for a compliance role over all calls", role=entry.role
+            )
+        return Decision(True, f"{here}.kind", "allowed", role=entry.role)
+    if read is Read.TAGS and Part.MOMENTS_NOTES not in role.parts:
+        return _refused(
+            f"{here}.parts",
+            f"role {entry.role} does not include the moments, so not their tags either",
+            role=entry.role,
+        )
     if call is None:
         return Decision(True, here, "allowed", role=entry.role)  # a listing, filtered per call
     if not sees_rep(rules, role, call.rep):
         return _refused(f"{here}.calls", f"role {entry.role} does not cover this call", hidden=True)
-    if read is Read.LIST:
+    if read in (Read.LIST, Read.TAGS):
         return Decision(True, f"{here}.calls", "allowed", role=entry.role)
     parts = parts_for(read, call)
     missing = [p for p in parts if p not in role.parts]

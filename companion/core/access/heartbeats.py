@@ -40,6 +40,7 @@ class Heartbeat:
     last_delivery: datetime | None
     queue: int  # calls marked ready and not yet in the store
     refusals: int  # calls the store refused in this pass (each retried later)
+    device: str = ""  # the laptop's device key (base64), as the signed heartbeat names it
 
 
 def heartbeat_document(beat: Heartbeat, key: Ed25519PrivateKey) -> dict[str, Any]:
@@ -91,6 +92,7 @@ def read_heartbeat(
             ),
             queue=int(body["queue"]),
             refusals=int(body["refusals"]),
+            device=str(body["device"]),
         )
     except (signed.SignedDocumentError, KeyError, TypeError, ValueError) as error:
         return None, False, f"heartbeat unreadable ({error})"

@@ -12,7 +12,10 @@ A hold (`holds/<id>.json` in the store) is a signed document (see `signed`) whos
     {"kind": "release", "hold": "hold-2026-003", "reason": "matter settled",
      "released_at": "<ISO time>"}
 
-Both must be signed by an approver whom the policy lets place legal holds.
+Both must be signed by an approver whom the policy lets place legal holds, or, when the
+approver acted in the web desk (signed in, no key in the browser), by the desk service
+(`desk-service`, its key in the policy's `[access.service]`) with the body naming that
+approver in `"on_behalf_of"`; the approver must still be one who may place legal holds.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from companion.core.access import signed
 from companion.core.access.approvals import signer_key
+from companion.core.access.receipts import SERVICE_SIGNER
 from companion.core.access.rules import AccessRefused
 from companion.core.policy.access import AccessRules, Power
 
@@ -46,12 +50,23 @@ class OrgHold:
 
 
 def _verified(raw: bytes, rules: AccessRules, what: str) -> dict[str, Any]:
+    """The document, its signature checked; its "approver" is whom the hold is by."""
     try:
         document = signed.parse(raw, what)
-        signed.verify(document, signer_key(rules, document, Power.LEGAL_HOLD, what), what)
+        if document["signer"] != SERVICE_SIGNER:
+            signed.verify(document, signer_key(rules, document, Power.LEGAL_HOLD, what), what)
+            return document | {"approver": document["signer"]}
+        if rules.service is None:
+            raise AccessRefused(
+                f"The {what} is signed by the desk service, but the policy names none "
+                "([access.service])."
+            )
+        signed.verify(document, rules.service.key, what)
     except signed.SignedDocumentError as error:
         raise AccessRefused(error.message) from error
-    return document
+    behalf = str(document["body"].get("on_behalf_of", ""))
+    signer_key(rules, {"signer": behalf}, Power.LEGAL_HOLD, what)  # refuses if they may not
+    return document | {"approver": behalf}
 
 
 def check_hold(raw: bytes, rules: AccessRules) -> OrgHold:
@@ -65,7 +80,7 @@ def check_hold(raw: bytes, rules: AccessRules) -> OrgHold:
     return OrgHold(
         str(body["id"]),
         str(body.get("matter", "")),
-        str(document["signer"]),
+        str(document["approver"]),
         scope["calls"],
         scope["accounts"],
         scope["reps"],

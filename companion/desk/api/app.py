@@ -1,7 +1,8 @@
 """`create_app(service)`: the ASGI app of the desk service.
 
 Every route needs a signed request (`core.access.signed_request`) from a reviewer or an
-approver the policy lists; answers are JSON, errors `{"error": "..."}` with 401 (who are
+approver the policy lists, each accepted once (a replayed request's nonce is refused
+with 401, before anything is read); answers are JSON, errors `{"error": "..."}` with 401 (who are
 you?), 403 (the door said no; the rule is named), 404 (no such call, or one the caller
 may not know of: the same answer), 503 (the receipt could not be written: nothing read).
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,12 +23,14 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from companion.core.access.rules import AccessRefused
-from companion.core.access.signed_request import signer_of
+from companion.core.access.signed_request import Signer, signer_of
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Purpose
 from companion.desk.app.ledger import ReceiptNotWritten
 from companion.desk.app.reads import CallFilter, Opening, ReviewerSession
 from companion.desk.app.service import CallNotFound, DeskService
+from companion.desk.edges.database import first_line
+from companion.desk.edges.nonces import first_use
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -35,7 +39,13 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _signer(service: DeskService, request: Request) -> tuple[str, str] | None:
+REPLAYED = (
+    "This signed request was sent before: each is accepted once (a replay is refused). "
+    "Send the request again from the desk command, which signs it anew."
+)
+
+
+async def _signer(service: DeskService, request: Request) -> Signer | None:
     body = await request.body()
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -47,8 +57,16 @@ def _guarded(service: DeskService, kind: str, work: Callable[..., Any]) -> Handl
 
     async def endpoint(request: Request) -> Response:
         who = await _signer(service, request)
-        if who is None or who[0] != kind:
+        if who is None or who.kind != kind:
             return _error(401, f"Sign the request with your {kind} key (see docs/desk.md).")
+        try:
+            fresh = await run_in_threadpool(
+                first_use, service.db, f"{who.kind}:{who.who}", who.nonce, datetime.now(UTC)
+            )
+        except SQLAlchemyError as error:
+            return _error(503, f"The desk's database cannot be reached ({first_line(error)}).")
+        if not fresh:
+            return _error(401, REPLAYED)
         body = await request.body()
         try:
             data = json.loads(body) if body else {}
@@ -56,7 +74,7 @@ def _guarded(service: DeskService, kind: str, work: Callable[..., Any]) -> Handl
             return _error(400, "The request's body is not JSON.")
         data |= {"_path": dict(request.path_params), "_query": dict(request.query_params)}
         try:
-            result = await run_in_threadpool(work, who[1], data)
+            result = await run_in_threadpool(work, who.who, data)
         except CallNotFound as error:
             return _error(404, error.message)
         except ReceiptNotWritten as error:
@@ -68,6 +86,25 @@ def _guarded(service: DeskService, kind: str, work: Callable[..., Any]) -> Handl
         except (KeyError, ValueError) as error:
             return _error(400, f"The request lacks or misspells a field: {error}")
         return result if isinstance(result, Response) else JSONResponse(result)
+
+    return endpoint
+
+
+def _enrolment(service: DeskService) -> Handler:
+    """`POST /enrol`: a laptop redeems an enrolment code. No reviewer signs this: the
+    one-time code is the authority, and the device signs the request with its own key."""
+    from companion.desk.app.devices import TooManyEnrolments, redeem
+
+    async def endpoint(request: Request) -> Response:
+        body = await request.body()
+        address = request.client.host if request.client else "unknown"
+        try:
+            done = await run_in_threadpool(redeem, service, body[:8192], address)
+        except TooManyEnrolments as error:
+            return _error(429, error.message)
+        except UserFacingError as error:
+            return _error(403, error.message)
+        return JSONResponse({"rep": done.rep, "team": done.team, "device": done.device})
 
     return endpoint
 
@@ -87,6 +124,8 @@ def _filter(query: dict[str, str]) -> CallFilter:
         until=when("until"),
         limit=int(query.get("limit", 100)),
         offset=int(query.get("offset", 0)),
+        team=query.get("team") or None,
+        tag=query.get("tag") or None,
     )
 
 
@@ -135,6 +174,7 @@ def create_app(service: DeskService, *, ingest_every: float = 0) -> Starlette:
         return StreamingResponse(chunks, media_type="audio/ogg")
 
     routes = [
+        Route("/enrol", _enrolment(service), methods=["POST"]),
         Route(
             "/calls",
             reviewer(lambda s, d: [c.as_json() for c in s.calls(_filter(d["_query"]))]),

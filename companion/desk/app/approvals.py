@@ -15,7 +15,7 @@ from companion.core.access.door import Read, authorise
 from companion.core.access.rules import AccessRefused
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Power, Purpose
-from companion.desk.app.reads import ReviewerSession, call_ref
+from companion.desk.app.reads import ReviewerSession, aware, call_ref
 from companion.desk.edges.models import ApprovalRow, CallRow
 
 if TYPE_CHECKING:
@@ -104,6 +104,27 @@ def request_approval(
     actor = (session.reviewer, entry.name, entry.role, role.kind.value)
     _receipts(service, row, "approval_requested", actor)
     return _as_json(row)
+
+
+def my_requests(session: ReviewerSession) -> list[dict[str, Any]]:
+    """The requests the reviewer made, newest first, each with its state now: pending,
+    approved (until when), refused (why), or expired. Only theirs: the query says so."""
+    now = session.service.clock()
+    with session.service.db() as db:
+        rows = db.execute(
+            select(ApprovalRow)
+            .where(ApprovalRow.reviewer == session.reviewer)
+            .order_by(ApprovalRow.requested_at.desc(), ApprovalRow.id)
+            .limit(200)
+        ).scalars()
+        found = []
+        for row in rows:
+            item = _as_json(row) | {"requested_at": row.requested_at.isoformat()}
+            state = {"requested": "pending"}.get(row.status, row.status)
+            if state == "approved" and (row.expires_at is None or aware(row.expires_at) <= now):
+                state = "expired"
+            found.append(item | {"state": state})
+    return found
 
 
 class ApproverSession:

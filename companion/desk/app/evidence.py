@@ -5,7 +5,8 @@ A bundle is a set of files (the API sends them as base64 in JSON; the command li
 them into a folder):
 
 - `package/`: the call's package exactly as stored (`index.json` and the `.age` files,
-  still encrypted to the organisation).
+  still encrypted to the organisation; `rewrap.json` where the files were re-wrapped
+  after a key rotation, see `desk.edges.rewrap`).
 - `receipts/<seq:08d>.json`: every access receipt about the call (signed by the desk
   service, see `core.access.receipts`), the export's own included.
 - `policy/policy.toml` (and `policy.toml.sig` where signed): the policy whose
@@ -28,6 +29,7 @@ from companion.core.access.receipts import SERVICE_SIGNER
 from companion.core.errors import UserFacingError
 from companion.desk.app.reads import Opening, ReviewerSession
 from companion.desk.edges.models import ReceiptRow
+from companion.desk.edges.rewrap import RECORD
 from companion.edges.policy.signing import signature_path
 from companion.edges.sync.package import INDEX, sha256_hex
 
@@ -43,6 +45,9 @@ def export_bundle(session: ReviewerSession, call: str, opening: Opening) -> dict
         if data is None:
             raise UserFacingError(f"{row.package_id}/{name} is missing from the store.")
         files[f"package/{name}"] = data
+    record = service.store.get(f"{row.package_id}/{RECORD}")
+    if record is not None:  # re-wrapped after a key rotation: the new checksums, signed
+        files[f"package/{RECORD}"] = record
     with service.db() as db:
         receipts = db.execute(
             select(ReceiptRow.seq, ReceiptRow.document).where(

@@ -11,6 +11,7 @@ from companion.core.access.receipts import SERVICE_SIGNER
 from companion.core.policy.access import AccessRules
 from companion.core.policy.parse import PolicyError, parse_policy
 from companion.desk.app.evidence import BUNDLE
+from companion.desk.edges.rewrap import RECORD, current_files, parse_record
 from companion.edges.sync.package import INDEX, sha256_hex
 
 
@@ -33,13 +34,17 @@ def _listed(files: dict[str, bytes], listed: dict[str, str]) -> list[str]:
     return problems
 
 
-def _package(files: dict[str, bytes], call: str) -> list[str]:
+def _package(files: dict[str, bytes], call: str, service_key: str | None) -> list[str]:
     try:
         index = json.loads(files.get(f"package/{INDEX}", b""))
     except ValueError:
         return ["package/index.json is not readable"]
     problems = [] if index.get("package_id") == call else ["the package is not the bundle's call"]
-    for name, expected in index.get("files", {}).items():
+    try:  # files re-wrapped after a key rotation: their checksums from the service's record
+        record = parse_record(files.get(f"package/{RECORD}"), call, service_key or "")
+    except signed.SignedDocumentError as error:
+        return [*problems, f"package/{RECORD}: {error}"]
+    for name, expected in current_files(index.get("files", {}), record).items():
         data = files.get(f"package/{name}")
         if data is None or sha256_hex(data) != expected["sha256"]:
             problems.append(f"package/{name} does not match the package's index")
@@ -119,6 +124,6 @@ def verify_bundle(root: Path, organisation_key: Path | None = None) -> list[str]
     call = str(body.get("call"))
     return (
         _listed(files, dict(body.get("files", {})))
-        + _package(files, call)
+        + _package(files, call, _key_of(rules, SERVICE_SIGNER))
         + _receipts(files, rules, call)
     )

@@ -5,11 +5,17 @@ already holds (listed or quarantined: that is the cursor), and for each new pack
 fetches its index and manifest, decrypts the manifest in memory and checks who wrote it:
 the index's device signature by a device enrolled for the manifest's rep, the manifest's
 own signature, and that index and manifest agree. Rep, call type and times come from the
-decrypted, signed manifest, never from the plain index. A package that fails a check is
-quarantined with the reason and never listed.
+decrypted, signed manifest, never from the plain index; so do the tags of its moments
+(the calls list filters by them). A package that fails a check is quarantined with the
+reason and never listed. Calls ingested before tags were indexed get theirs at the next
+pass (their manifest is fetched again, checked against the index and decrypted).
 
-The same pass learns the reps' published recipients and seals, for a rep who published
-one since, a copy of each receipt that was sealed for the organisation only.
+The same pass keeps, of each call, what the program report counts (consent outcome,
+the unclear-answer flag, call type, account for legal holds), and of each concern its
+category, so the report decrypts nothing (calls ingested before these were kept are
+filled in the same way as their tags). It learns the reps' published recipients and
+seals, for a rep who published one since, a copy of each receipt that was sealed for the
+organisation only.
 """
 
 from __future__ import annotations
@@ -23,15 +29,19 @@ from sqlalchemy import select
 
 from companion.core.access import signed
 from companion.core.access.devices import DeviceProblem, check_package_signatures
+from companion.desk.app.program_report import report_call
 from companion.desk.edges.database import insert_ignoring
 from companion.desk.edges.models import (
     CallRow,
+    CallTagRow,
+    ConcernRow,
     DeviceRow,
     IngestState,
     QuarantineRow,
     ReceiptRow,
     RepRow,
 )
+from companion.desk.edges.rewrap import RECORD, current_files, parse_record
 from companion.desk.edges.store_listing import complete_packages, side_by_side
 from companion.edges.sync.org_store import FolderOrgStore, receipt_key, rep_recipient
 from companion.edges.sync.package import INDEX, MANIFEST, encrypt_for, sha256_hex
@@ -40,6 +50,7 @@ if TYPE_CHECKING:
     from companion.desk.app.service import DeskService
 
 BATCH = 500
+CONCERN = "concern.json.age"
 
 
 @dataclass
@@ -54,19 +65,33 @@ class _Fetched:
     package_id: str
     index: bytes | None
     manifest: bytes | None
+    rewrapped: bytes | None = None  # the service's re-wrap record, if the package has one
 
 
 def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
-def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> CallRow | str:
-    """The index row of a checked package, or why it is quarantined."""
+def tags_of(manifest: dict[str, Any]) -> list[str]:
+    """The distinct tags of the signed manifest's moments (drafts too: the page shows them)."""
+    moments = manifest.get("moments") or []
+    return sorted({str(m["tag"])[:120] for m in moments if isinstance(m, dict) and m.get("tag")})
+
+
+def _row(
+    service: DeskService, fetched: _Fetched, devices: dict[str, str], service_key: str
+) -> tuple[CallRow, list[str]] | str:
+    """The index row of a checked package and its tags, or why it is quarantined."""
     try:
         index = json.loads(fetched.index or b"")
     except ValueError:
         return "its index.json is not readable"
-    entry = index.get("files", {}).get(MANIFEST + ".age")
+    try:  # re-wrapped files: checksums from the service's signed record, not the index
+        record = parse_record(fetched.rewrapped, fetched.package_id, service_key)
+    except signed.SignedDocumentError as problem:
+        return f"its re-wrap record does not hold: {problem.message}"
+    files = current_files(index.get("files", {}), record)
+    entry = files.get(MANIFEST + ".age")
     if fetched.manifest is None or entry is None:
         return "it has no manifest"
     if sha256_hex(fetched.manifest) != entry.get("sha256"):
@@ -87,8 +112,10 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
     call = manifest.get("call", {})
     transcript = manifest.get("transcript") or {}
     retain = manifest.get("retention", {}).get("organisation_until")
+    counted = report_call(fetched.package_id, manifest)
     return CallRow(
         package_id=fetched.package_id,
+        tags_read=True,
         rep=str(manifest["rep"]),
         call_type=str(manifest.get("call_type", {}).get("key", "")),
         started_at=_when(call.get("started_at")),
@@ -96,10 +123,14 @@ def _row(service: DeskService, fetched: _Fetched, devices: dict[str, str]) -> Ca
         has_audio=bool(manifest.get("audio", {}).get("included")),
         has_transcript=bool(transcript.get("included")),
         retain_until=date.fromisoformat(retain) if retain else None,
-        files=json.dumps(index.get("files", {})),
+        files=json.dumps(files),
         device=device,
         ingested_at=service.clock(),
-    )
+        account=str(manifest.get("account") or ""),
+        consent_status=counted.consent,
+        consent_reason=counted.consent_reason,
+        unclear_answers=counted.unclear_answers,
+    ), tags_of(manifest)
 
 
 def enrolled_devices(service: DeskService) -> dict[str, str]:
@@ -117,20 +148,24 @@ def ingest(service: DeskService) -> IngestReport:
     with service.db() as session:
         known = set(session.execute(select(CallRow.package_id)).scalars())
         known |= set(session.execute(select(QuarantineRow.package_id)).scalars())
-    new = [p for p in complete_packages(store) if p not in known]
+        known |= set(session.execute(select(ConcernRow.package_id)).scalars())
+    listing = complete_packages(store)
+    new = [p for p in listing.ids if p not in known]
     devices = enrolled_devices(service)
     folder = isinstance(store, FolderOrgStore)
+    service_key = service.custodian.public_key  # once: it is serialised on each call
 
     def fetch(package_id: str) -> _Fetched:
         return _Fetched(
             package_id,
             store.get(f"{package_id}/{INDEX}"),
             store.get(f"{package_id}/{MANIFEST}.age"),
+            store.get(f"{package_id}/{RECORD}") if listing.has_record(package_id) else None,
         )
 
-    batch: list[CallRow | QuarantineRow] = []
+    batch: list[CallRow | CallTagRow | QuarantineRow] = []
     for fetched in side_by_side(fetch, new, folder):
-        row = _row(service, fetched, devices)
+        row = _row(service, fetched, devices, service_key)
         if isinstance(row, str):
             report.quarantined[fetched.package_id] = row
             batch.append(
@@ -138,19 +173,81 @@ def ingest(service: DeskService) -> IngestReport:
             )
         else:
             report.listed += 1
-            batch.append(row)
+            batch.append(row[0])
+            batch += [CallTagRow(package_id=fetched.package_id, tag=tag) for tag in row[1]]
         if len(batch) >= BATCH:
             _save(service, batch)
     _save(service, batch)
+    _concerns(service, known, report)
+    _older_calls(service)
     report.resealed = _reps(service)
     return report
 
 
-def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
+def _concerns(service: DeskService, known: set[str], report: IngestReport) -> None:
+    """Each new concern's category, for the program report (its text and rep stay sealed)."""
+    store = service.store
+    for package_id in complete_packages(store, "concern-").ids:
+        if package_id in known:
+            continue
+        try:
+            index = json.loads(store.get(f"{package_id}/{INDEX}") or b"")
+            entry = index["files"][CONCERN]
+            sealed = store.get(f"{package_id}/{CONCERN}") or b""
+            if sha256_hex(sealed) != entry["sha256"]:
+                raise ValueError("its concern does not match its index")
+            label = str(json.loads(service.custodian.decrypt(sealed))["category_label"])
+            row: ConcernRow | QuarantineRow = ConcernRow(
+                package_id=package_id, category_label=label, ingested_at=service.clock()
+            )
+        except Exception as error:  # pyrage.DecryptError, ValueError, KeyError
+            reason = str(error) if isinstance(error, ValueError) else "its concern is unreadable"
+            report.quarantined[package_id] = reason
+            row = QuarantineRow(package_id=package_id, reason=reason, at=service.clock())
+        with service.db.begin() as session:
+            session.execute(insert_ignoring(session, type(row)).values(_values(row)))
+
+
+def _older_calls(service: DeskService) -> None:
+    """Tags and the report's numbers for calls ingested before they were indexed: from
+    their signed manifest, the same bytes the index checked at ingest (a changed file is
+    left for a person to see). Once done, the report decrypts nothing."""
+    with service.db() as session:
+        waiting = list(
+            session.execute(
+                select(CallRow.package_id, CallRow.files)
+                .where(CallRow.tags_read.is_(None) | CallRow.consent_status.is_(None))
+                .limit(BATCH)
+            ).all()
+        )  # fmt: skip
+    for package_id, files in waiting:
+        expected = json.loads(files).get(MANIFEST + ".age", {}).get("sha256")
+        sealed = service.store.get(f"{package_id}/{MANIFEST}.age")
+        if sealed is None or sha256_hex(sealed) != expected:
+            continue
+        try:
+            manifest = json.loads(service.custodian.decrypt(sealed))
+        except Exception:  # pyrage.DecryptError, ValueError: as ingest would have said
+            continue
+        tags, counted = tags_of(manifest), report_call(package_id, manifest)
+        with service.db.begin() as session:
+            if tags:
+                values = [{"package_id": package_id, "tag": tag} for tag in tags]
+                session.execute(insert_ignoring(session, CallTagRow).values(values))
+            row = session.get(CallRow, package_id)
+            if row is not None:
+                row.tags_read = True
+                row.account = str(manifest.get("account") or "")
+                row.consent_status = counted.consent
+                row.consent_reason = counted.consent_reason
+                row.unclear_answers = counted.unclear_answers
+
+
+def _save(service: DeskService, batch: list[CallRow | CallTagRow | QuarantineRow]) -> None:
     if not batch:
         return
     with service.db.begin() as session:
-        for table in (CallRow, QuarantineRow):
+        for table in (CallRow, CallTagRow, QuarantineRow):
             rows = [_values(r) for r in batch if isinstance(r, table)]
             if rows:  # another service may have ingested some meanwhile: theirs stand
                 session.execute(insert_ignoring(session, table).values(rows))
@@ -163,7 +260,7 @@ def _save(service: DeskService, batch: list[CallRow | QuarantineRow]) -> None:
     batch.clear()
 
 
-def _values(row: CallRow | QuarantineRow) -> dict[str, Any]:
+def _values(row: CallRow | CallTagRow | QuarantineRow | ConcernRow) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
 
 

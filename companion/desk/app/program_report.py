@@ -1,22 +1,48 @@
-"""The program review (every 6-12 months): the numbers, made by the desk service (the one
-holder of the organisation's key) from the store's manifests and its own receipts.
+"""The program review (every 6-12 months): the numbers, made by the desk service from its
+own index, where ingest kept each call's facts from its signed, decrypted manifest, and
+from its receipts. Making the report decrypts nothing: it works without the key.
 
-Aggregates only: no account, note or reason text leaves the manifests. Each table is a
+Aggregates only: no account, note or reason text leaves the index. Each table is a
 list of rows under a title; `report_html` draws them as HTML with SVG bar charts and
 writes one CSV per table.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from companion.edges.sync.org_store import OrgStore
-from companion.edges.sync.package import MANIFEST
+
+@dataclass(frozen=True)
+class ReportCall:
+    """What the report counts of one call: kept at ingest (`report_call`), from the manifest."""
+
+    package_id: str
+    rep: str
+    call_type: str
+    consent: str  # granted, declined, blocked, unclear, ...
+    consent_reason: str
+    unclear_answers: int  # a consent-ambiguity flag when > 0
+    recorded: bool
+    retain_until: date | None = None
+    held: bool = False  # a standing legal hold covers it
+
+
+def report_call(package_id: str, manifest: dict[str, Any]) -> ReportCall:
+    consent = manifest.get("consent", {})
+    retain = manifest.get("retention", {}).get("organisation_until")
+    return ReportCall(
+        package_id,
+        str(manifest.get("rep", "")),
+        str(manifest.get("call_type", {}).get("key", "")),
+        str(consent.get("status", "")),
+        str(consent.get("reason") or ""),
+        int(consent.get("unclear_answers", 0) or 0),
+        bool(manifest.get("audio", {}).get("included")),
+        date.fromisoformat(retain) if retain else None,
+    )
 
 
 @dataclass
@@ -35,18 +61,6 @@ class ProgramReport:
     facts: dict[str, str]  # headline numbers: consent rate, past-retention count, ...
 
 
-def _decrypt_json(store: OrgStore, key: str, identity: Any) -> dict[str, Any] | None:
-    import pyrage
-
-    raw = store.get(key)
-    if raw is None:
-        return None
-    try:
-        return dict(json.loads(pyrage.decrypt(raw, [identity])))
-    except (pyrage.DecryptError, ValueError):
-        return None
-
-
 def _counted(
     key: str, title: str, columns: tuple[str, ...], counts: Counter[tuple[str, ...]]
 ) -> Table:
@@ -55,19 +69,19 @@ def _counted(
     return Table(key, title, (*columns, "calls" if key != "concerns" else "concerns"), rows)
 
 
-def _call_tables(manifests: list[dict[str, Any]]) -> tuple[list[Table], dict[str, str]]:
+def _call_tables(calls: list[ReportCall]) -> tuple[list[Table], dict[str, str]]:
     consent: Counter[tuple[str, ...]] = Counter()
     refusals: Counter[tuple[str, ...]] = Counter()
     recordings: Counter[tuple[str, ...]] = Counter()
     ambiguous: Counter[tuple[str, ...]] = Counter()
-    for manifest in manifests:
-        status, kind = manifest["consent"]["status"], manifest["call_type"]["key"]
+    for call in calls:
+        status, kind = call.consent, call.call_type
         consent[(status,)] += 1
-        if manifest["consent"].get("unclear_answers", 0):  # a consent-ambiguity flag
+        if call.unclear_answers:  # a consent-ambiguity flag
             ambiguous[(kind, status)] += 1
         if status in ("declined", "blocked", "unclear"):
-            refusals[(status, kind, manifest["consent"]["reason"] or "")] += 1
-        recordings[(kind, "recorded" if manifest["audio"]["included"] else "not recorded")] += 1
+            refusals[(status, kind, call.consent_reason)] += 1
+        recordings[(kind, "recorded" if call.recorded else "not recorded")] += 1
     asked = consent[("granted",)] + consent[("declined",)] + consent[("unclear",)]
     rate = f"{100 * consent[('granted',)] / asked:.0f}%" if asked else "no consent asked"
     flags = sum(ambiguous.values())
@@ -87,20 +101,29 @@ def _call_tables(manifests: list[dict[str, Any]]) -> tuple[list[Table], dict[str
     facts = {
         "Consent rate (granted of asked)": rate,
         "Consent-ambiguity flags": str(flags),
-        "Calls": str(len(manifests)),
+        "Calls": str(len(calls)),
     }
     return tables, facts
 
 
-def _retention(indexes: list[dict[str, Any]], today: date) -> tuple[Table, str]:
+def _retention(calls: list[ReportCall], today: date) -> tuple[Table, str]:
     past = [
-        (str(i["package_id"]), str(i["retain_until"]))
-        for i in indexes
-        if date.fromisoformat(i["retain_until"]) < today and not i.get("legal_hold")
+        (c.package_id, c.retain_until.isoformat())
+        for c in calls
+        if c.retain_until is not None and c.retain_until < today and not c.held
     ]
     table = Table("retention", "Packages kept past their date", ("package", "retain until"))
     table.rows = sorted(past)
     return table, "nothing past its date" if not past else f"{len(past)} past their date"
+
+
+def _teams(calls: list[ReportCall], teams: dict[str, list[str]]) -> Table:
+    counts: Counter[tuple[str, ...]] = Counter()
+    for call in calls:
+        named = [team for team, reps in teams.items() if call.rep in reps] or ["(no team)"]
+        for team in named:
+            counts[(team,)] += 1
+    return _counted("teams", "Calls by team", ("team",), counts)
 
 
 def _receipt_tables(receipts: list[dict[str, Any]]) -> list[Table]:
@@ -127,37 +150,29 @@ def _receipt_tables(receipts: list[dict[str, Any]]) -> list[Table]:
 
 
 def program_report(
-    store: OrgStore,
-    identity: Any,
     organisation: str,
+    today: date,
+    calls: list[ReportCall],
+    concerns: list[str],
     receipts: list[dict[str, Any]],
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    teams: dict[str, list[str]],
 ) -> ProgramReport:
-    """`receipts`: the bodies of every access receipt the service committed."""
-    today = clock().date()
-    indexes = list(store.package_indexes())
-    manifests = [
-        m
-        for i in indexes
-        if (m := _decrypt_json(store, f"{i['package_id']}/{MANIFEST}.age", identity))
-    ]
-    tables, facts = _call_tables(manifests)
-    retention, adherence = _retention(indexes, today)
+    """`concerns`: each raised concern's category; `receipts`: the bodies of every access
+    receipt the service committed; `teams`: the policy's `[access.teams]`."""
+    tables, facts = _call_tables(calls)
+    retention, adherence = _retention(calls, today)
     facts["Retention adherence"] = adherence
     facts["Access receipts"] = str(len(receipts))
-    concerns: Counter[tuple[str, ...]] = Counter()
-    for index in store.package_indexes("concern-"):
-        concern = _decrypt_json(store, f"{index['package_id']}/concern.json.age", identity)
-        if concern is not None:
-            concerns[(str(concern["category_label"]),)] += 1
+    by_category: Counter[tuple[str, ...]] = Counter((c,) for c in concerns)
     return ProgramReport(
         organisation,
         today,
         [
             *tables,
+            _teams(calls, teams),
             retention,
             *_receipt_tables(receipts),
-            _counted("concerns", "Concerns by category", ("category",), concerns),
+            _counted("concerns", "Concerns by category", ("category",), by_category),
         ],
         facts,
     )

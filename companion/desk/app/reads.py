@@ -6,19 +6,22 @@ One `ReviewerSession` per request; the JSON routes and the web pages both call i
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 
 from companion.core.access.door import CallRef, Decision, Grant, Read, authorise
 from companion.core.access.rules import role_of
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Part, Purpose, Whose
-from companion.desk.edges.models import ApprovalRow, CallRow
+from companion.desk.edges.models import ApprovalRow, CallRow, CallTagRow, PlayRow
 from companion.edges.sync.package import AUDIO, MANIFEST, MOMENTS, TRANSCRIPT_VTT, sha256_hex
 
 if TYPE_CHECKING:
@@ -32,6 +35,10 @@ ACTIONS = {
     Read.EXPORT: "export",
 }
 AUDIO_CHUNK = 64 * 1024
+# A play lasts long enough to listen to the call twice with pauses, never a whole day:
+# after it the player asks again (a new play, a new receipt).
+PLAY_SLACK = timedelta(minutes=10)
+PLAY_LONGEST = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,20 @@ class Opening:
 
 
 @dataclass(frozen=True)
+class Play:
+    """A play of a call's audio the reviewer started (its receipt is written): the token
+    its byte-range requests carry, bound to the reviewer, the holder, the call and why."""
+
+    token: str
+    call: str
+    expires_at: datetime
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
 class CallFilter:
     rep: str | None = None
     call_type: str | None = None
@@ -53,6 +74,7 @@ class CallFilter:
     offset: int = 0
     team: str | None = None  # the policy's [access.teams] entry (still only what the role sees)
     has_transcript: bool | None = None
+    tag: str | None = None  # a moment's tag (the policy's key); the door decides who may ask
 
 
 @dataclass(frozen=True)
@@ -100,10 +122,16 @@ class ReviewerSession:
         return query.where(CallRow.rep.in_(list(reps))) if reps else None
 
     def calls(self, wanted: CallFilter | None = None) -> list[DeskCall]:
-        """The calls the reviewer's role covers, newest first; others are never listed."""
+        """The calls the reviewer's role covers, newest first; others are never listed.
+        Filtering by tag needs a role that includes the moments (else AccessRefused)."""
         wanted = wanted or CallFilter()
         if not authorise(self.rules, self.reviewer, Read.LIST).allowed:
             return []
+        read = Read.TAGS if wanted.tag else Read.LIST
+        if read is Read.TAGS:  # which calls carry a tag says what their moments say
+            decision = authorise(self.rules, self.reviewer, Read.TAGS)
+            if not decision.allowed:
+                raise self.service.refuse(self.reviewer, read.value, None, decision)
         query = self._visible(select(CallRow))
         if query is None:
             return []
@@ -115,6 +143,9 @@ class ReviewerSession:
             query = query.where(CallRow.rep.in_(list(self.rules.teams.get(wanted.team, []))))
         if wanted.has_transcript is not None:
             query = query.where(CallRow.has_transcript.is_(wanted.has_transcript))
+        if wanted.tag:
+            tagged = select(CallTagRow.package_id).where(CallTagRow.tag == wanted.tag)
+            query = query.where(CallRow.package_id.in_(tagged))
         if wanted.since:
             query = query.where(CallRow.started_at >= wanted.since)
         if wanted.until:
@@ -126,8 +157,22 @@ class ReviewerSession:
         return [
             _desk_call(row)
             for row in rows
-            if authorise(self.rules, self.reviewer, Read.LIST, call_ref(row)).allowed
+            if authorise(self.rules, self.reviewer, read, call_ref(row)).allowed
         ]
+
+    def known_tags(self) -> list[str] | None:
+        """The tags of the calls this reviewer may list, for the filter's choices; None
+        for a role the door does not let filter by tag."""
+        if not authorise(self.rules, self.reviewer, Read.TAGS).allowed:
+            return None
+        query = self._visible(select(CallRow.package_id))
+        if query is None:
+            return []
+        with self.service.db() as session:
+            found = session.execute(
+                select(CallTagRow.tag).where(CallTagRow.package_id.in_(query)).distinct()
+            ).scalars()
+            return sorted(found)
 
     # -- one call ----------------------------------------------------------------------
     def find_row(self, call: str) -> CallRow | None:
@@ -147,7 +192,7 @@ class ReviewerSession:
             row.reviewer,
             Purpose(row.purpose),
             frozenset(json.loads(row.calls)),
-            _aware(row.expires_at),
+            aware(row.expires_at),
         )
 
     def decide(self, call: str, read: Read, opening: Opening) -> tuple[CallRow, Decision]:
@@ -229,11 +274,60 @@ class ReviewerSession:
 
         return chunks()
 
+    def start_play(self, call: str, opening: Opening, holder: str) -> Play:
+        """One play of the call's audio: the door, the receipt "play", then a token for
+        the player's byte-range requests. `holder` names who may use it (the web desk
+        passes its browser session's hash), so a copied token is of no use elsewhere."""
+        row = self.admit(call, Read.AUDIO, opening)
+        now = self.service.clock()
+        length = timedelta(hours=1)
+        if row.started_at and row.ended_at:
+            length = aware(row.ended_at) - aware(row.started_at)
+        expires = now + min(PLAY_SLACK + 2 * length, PLAY_LONGEST)
+        token = secrets.token_urlsafe(32)
+        with self.service.db.begin() as session:
+            session.execute(delete(PlayRow).where(PlayRow.expires_at < now))
+            session.add(
+                PlayRow(token_hash=_token_hash(token), reviewer=self.reviewer, holder=holder,
+                        call=row.package_id, part=Part.AUDIO.value, purpose=opening.purpose.value,
+                        reason=opening.reason.strip(), approval=opening.approval, started_at=now,
+                        expires_at=expires)
+            )  # fmt: skip
+        return Play(token, row.package_id, expires)
+
+    def play_audio(self, call: str, opening: Opening, token: str, holder: str) -> Iterator[bytes]:
+        """The audio again within a play already receipted (a seek, more buffering): the
+        play must be this reviewer's, this holder's, of this call, for this purpose and
+        not over; the door is asked again; no new receipt."""
+        wanted = call if call.startswith("call-") else f"call-{call}"
+        with self.service.db() as session:
+            play = session.get(PlayRow, _token_hash(token)) if token else None
+        problem = None
+        if (
+            play is None
+            or play.reviewer != self.reviewer
+            or not hmac.compare_digest(play.holder, holder)
+            or play.call != wanted
+            or play.part != Part.AUDIO.value
+        ):
+            problem = "this play is not yours; press Play on the call's page"
+        elif (play.purpose, play.approval) != (opening.purpose.value, opening.approval):
+            problem = "this play was started for another purpose; press Play again"
+        elif self.service.clock() >= aware(play.expires_at):
+            problem = "this play has ended; press Play again (the rep sees a new receipt)"
+        if problem is not None:
+            refusal = Decision(False, "desk.plays", problem)
+            raise self.service.refuse(self.reviewer, Read.AUDIO.value, wanted, refusal)
+        row, _decision = self.decide(wanted, Read.AUDIO, opening)  # the policy may have changed
+
+        def chunks() -> Iterator[bytes]:
+            yield from self.service.custodian.decrypt_stream(self._sealed(row, AUDIO), AUDIO_CHUNK)
+
+        return chunks()
+
     def admitted_export(self, call: str, opening: Opening) -> CallRow:
         return self.admit(call, Read.EXPORT, opening)
 
 
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
+def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

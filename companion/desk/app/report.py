@@ -1,5 +1,7 @@
 """The program report from the service: the door decides (a role over all calls), the
-custodian decrypts the manifests, the service's own receipts are counted."""
+numbers come from the service's own index (kept at ingest from the signed manifests),
+its standing legal holds and its receipts. Nothing is fetched from the store or decrypted.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +12,28 @@ from typing import Any
 from sqlalchemy import select
 
 from companion.core.access.door import Read, authorise
-from companion.desk.app.program_report import ProgramReport, program_report
+from companion.core.access.holds import OrgHold
+from companion.desk.app.program_report import ProgramReport, ReportCall, program_report
 from companion.desk.app.reads import ReviewerSession
-from companion.desk.edges.models import ReceiptRow
+from companion.desk.edges.models import CallRow, ConcernRow, HoldRow, ReceiptRow
+
+
+def _holds(rows: list[HoldRow]) -> list[OrgHold]:
+    holds = []
+    for row in rows:
+        scope = json.loads(row.scope)
+        holds.append(
+            OrgHold(
+                row.id,
+                row.matter,
+                row.approver,
+                tuple(scope.get("calls", [])),
+                tuple(scope.get("accounts", [])),
+                tuple(scope.get("reps", [])),
+                row.review_on.isoformat(),
+            )
+        )
+    return holds
 
 
 def make_report(session: ReviewerSession) -> ProgramReport:
@@ -21,14 +42,33 @@ def make_report(session: ReviewerSession) -> ProgramReport:
     if not decision.allowed:
         raise service.refuse(session.reviewer, Read.REPORT.value, None, decision)
     with service.db() as db:
+        rows = db.execute(select(CallRow)).scalars().all()
+        standing = _holds(
+            list(db.execute(select(HoldRow).where(HoldRow.released_at.is_(None))).scalars())
+        )
+        concerns = list(db.execute(select(ConcernRow.category_label)).scalars())
         documents = db.execute(select(ReceiptRow.document)).scalars().all()
-    receipts = [json.loads(d)["body"] for d in documents]
+    calls = [
+        ReportCall(
+            row.package_id,
+            row.rep,
+            row.call_type,
+            row.consent_status or "",
+            row.consent_reason or "",
+            row.unclear_answers or 0,
+            row.has_audio,
+            row.retain_until,
+            any(h.covers(row.package_id, row.account or "", row.rep) for h in standing),
+        )
+        for row in rows
+    ]
     return program_report(
-        service.store,
-        service.custodian.identity,
         service.policy.organisation,
-        receipts,
-        service.clock,
+        service.clock().date(),
+        calls,
+        concerns,
+        [json.loads(d)["body"] for d in documents],
+        {team: list(reps) for team, reps in session.rules.teams.items()},
     )
 
 

@@ -52,18 +52,33 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def _head_on_disk() -> str:
-    """The newest revision by file name (`NNNN_*.py`): enough to skip Alembic's import."""
-    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+def _revisions_on_disk() -> list[str]:
+    """The revisions this desk knows, by file name (`NNNN_*.py`): no Alembic import."""
+    return sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+class NewerSchema(DeskDatabaseError):
+    """The database was migrated by a newer desk: this one must not touch it."""
+
+
+def refuse_newer(current: str | None, known: list[str], head: str | None) -> None:
+    """Raise when the database's revision is one this desk's migrations do not know."""
+    if current is not None and current not in known:
+        raise NewerSchema(
+            f"the desk database is at schema {current}, newer than this desk ({head}): "
+            "upgrade the desk, do not downgrade the database"
+        )
 
 
 def _migrate(engine: Engine) -> None:
+    known = _revisions_on_disk()
     if inspect(engine).has_table("desk_alembic_version"):
         with engine.connect() as connection:
             current = connection.execute(
                 text("SELECT version_num FROM desk_alembic_version")
             ).scalar()
-        if current == _head_on_disk():
+        refuse_newer(current, known, known[-1])  # before Alembic could write anything
+        if current == known[-1]:
             return
     from alembic import command
     from alembic.config import Config
@@ -79,6 +94,9 @@ def open_database(url: str) -> sessionmaker[Session]:
     engine = make_engine(url)
     try:
         _migrate(engine)
+    except NewerSchema:
+        engine.dispose()
+        raise
     except SQLAlchemyError as error:
         engine.dispose()
         raise DeskDatabaseError(

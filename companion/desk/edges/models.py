@@ -1,5 +1,6 @@
-"""The desk service's tables: its index of calls, receipt chains, approvals, holds,
-refusals, reps' recipients, enrolled devices and the ingest cursor.
+"""The desk service's tables: its index of calls (and concerns' categories), receipt
+chains, approvals, holds, refusals, reps' recipients, enrolled devices, the ingest cursor
+and signed requests' nonces.
 
 Separate from the rep's store (`companion.edges.store`): its own metadata and migrations.
 Nothing here holds key material: the organisation's identity lives in the custodian's file.
@@ -32,11 +33,46 @@ class CallRow(DeskBase):
     files: Mapped[str] = mapped_column(Text)  # JSON: encrypted name -> {size, sha256}
     device: Mapped[str | None] = mapped_column(String(120))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Whether `call_tags` holds this call's tags; NULL for calls ingested before tags were
+    # indexed (the next ingest reads their signed manifest again and fills them in).
+    tags_read: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # What the program report counts and legal holds match, from the same manifest, so
+    # the report decrypts nothing (None: ingested before these were kept; ingest fills in).
+    account: Mapped[str | None] = mapped_column(String(200))
+    consent_status: Mapped[str | None] = mapped_column(String(40))
+    consent_reason: Mapped[str | None] = mapped_column(Text)
+    unclear_answers: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("calls_by_rep", "rep", "started_at"),
         Index("calls_by_time", "started_at"),
         Index("calls_by_type", "call_type", "started_at"),
     )
+
+
+class CallTagRow(DeskBase):
+    """A tag of one of the call's moments, from its signed, decrypted manifest."""
+
+    __tablename__ = "call_tags"
+    package_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(120), primary_key=True)
+    __table_args__ = (Index("call_tags_by_tag", "tag", "package_id"),)
+
+
+class PlayRow(DeskBase):
+    """One play of a call's audio: its receipt is written when it starts; the byte-range
+    requests of that play carry its token (only its hash is kept) and write none."""
+
+    __tablename__ = "plays"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    holder: Mapped[str] = mapped_column(String(64))  # the browser session's hash
+    call: Mapped[str] = mapped_column(String(120))
+    part: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    approval: Mapped[str | None] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class QuarantineRow(DeskBase):
@@ -128,17 +164,44 @@ class DeviceRow(DeskBase):
     rep: Mapped[str] = mapped_column(String(200))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     enrolled_by: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(80))
 
 
 class EnrolmentCodeRow(DeskBase):
+    """A one-time enrolment code an admin made for a rep: only its SHA-256 is kept."""
+
     __tablename__ = "enrolment_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     rep: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    team: Mapped[str | None] = mapped_column(String(80))
+    made_by: Mapped[str | None] = mapped_column(String(200))
+    made_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    device: Mapped[str | None] = mapped_column(String(64))  # the key it bound, once used
 
 
 class IngestState(DeskBase):
     __tablename__ = "ingest_state"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class NonceRow(DeskBase):
+    """A signed request's nonce, kept for the signing window: a second request with it
+    is a replay (`desk.edges.nonces`)."""
+
+    __tablename__ = "request_nonces"
+    signer: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ConcernRow(DeskBase):
+    """A concern a rep raised, as the program report counts it: its category, nothing of
+    its text or its rep (anonymous ones name none)."""
+
+    __tablename__ = "concerns"
+    package_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    category_label: Mapped[str] = mapped_column(String(200))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -195,3 +195,9 @@ def _run(
         return error_page(current, 403, "Not allowed", error.message, error.fix or "")
     except UserFacingError as error:
         return error_page(current, 400, "Cannot do that", error.message, error.fix or "")
+    except Exception:
+        # Answered here, not by Starlette's last-resort handler: that one re-raises after
+        # answering, and uvicorn then drops the connection under the browser's feet.
+        log.exception("page %s failed", request.url.path)
+        return error_page(current, 500, "Something went wrong",
+                          "The desk could not answer; the error is in its log.")  # fmt: skip

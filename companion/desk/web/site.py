@@ -58,7 +58,16 @@ def _home(p: Page) -> Response:
 
 
 def web_app(desk: WebDesk) -> Starlette:
-    from companion.desk.web.pages import approvals, call, calls, holds, receipts, report, signin
+    from companion.desk.web.pages import (
+        approvals,
+        call,
+        calls,
+        fleet,
+        holds,
+        receipts,
+        report,
+        signin,
+    )
 
     table: list[tuple[str, Handler, str | None, bool]] = [
         ("/", _home, "any", False),
@@ -71,14 +80,19 @@ def web_app(desk: WebDesk) -> Starlette:
         ("/calls/{call}", call.call_page, "reviewer", False),
         ("/calls/{call}/why", call.why, "reviewer", True),
         ("/calls/{call}/close", call.close, "reviewer", True),
-        ("/calls/{call}/audio", call.audio, "reviewer", False),
+        ("/calls/{call}/play", call.play, "reviewer", True),
+        ("/calls/{call}/audio/{play}", call.audio, "reviewer", False),
         ("/calls/{call}/export", call.export, "reviewer", True),
         ("/approvals/ask", approvals.ask, "reviewer", True),
+        ("/requests", approvals.mine, "reviewer", False),
         ("/approvals", approvals.inbox, "approver", False),
         ("/approvals/{approval}", approvals.decide, "approver", True),
         ("/holds", holds.holds_page, "approver", False),
+        ("/holds", holds.place, "approver", True),
+        ("/holds/{hold}/release", holds.release, "approver", True),
         ("/receipts", receipts.receipts_page, "reviewer", False),
         ("/report", report.report_page, "reviewer", False),
+        ("/fleet", fleet.fleet_page, "reviewer", False),
     ]
     routes: list[Route | Mount] = []
     for path, handler, who, post in table:

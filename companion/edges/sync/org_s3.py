@@ -79,9 +79,17 @@ class S3OrgStore:
             raise
         return True
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes, retain_until: datetime | None = None) -> None:
+        settings: dict[str, Any] = {}
+        mode = self.target.object_lock_mode()
+        if mode and retain_until is not None:  # the new version is locked like the first
+            settings = {"ObjectLockMode": mode, "ObjectLockRetainUntilDate": retain_until}
         self.target.client().put_object(
-            Bucket=self.target.bucket, Key=self._key(key), Body=data, ChecksumAlgorithm="SHA256"
+            Bucket=self.target.bucket,
+            Key=self._key(key),
+            Body=data,
+            ChecksumAlgorithm="SHA256",
+            **settings,
         )
 
     def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:

@@ -57,8 +57,8 @@ class OrgStore(Protocol):
         """Write `data` only if `key` is free; False when it was taken (a race lost)."""
         ...
 
-    def put(self, key: str, data: bytes) -> None:
-        """Write or replace `key`."""
+    def put(self, key: str, data: bytes, retain_until: datetime | None = None) -> None:
+        """Write or replace `key` (on S3 a new version; `retain_until` locks it there)."""
         ...
 
     def package_indexes(self, kind: str = "call-") -> Iterator[dict[str, Any]]:
@@ -120,7 +120,7 @@ class FolderOrgStore:
             os.close(folder)
         return True
 
-    def put(self, key: str, data: bytes) -> None:
+    def put(self, key: str, data: bytes, retain_until: datetime | None = None) -> None:
         path = self.root / key
         self._folder(path.parent)
         partial = path.with_name(path.name + ".partial")

@@ -10,9 +10,10 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QDialog
 
+from companion.app.calls.calendar import CalendarLook, CalendarPrefill
 from companion.app.calls.history import CallHistory
 from companion.app.calls.service import CallRequest, CallService
 from companion.app.messages import MessageChannel
@@ -20,6 +21,7 @@ from companion.core.calls.session import CallSession, CallState, InvalidTransiti
 from companion.core.errors import UNEXPECTED, UserFacingError
 from companion.core.policy.active import ActivePolicy
 from companion.core.policy.model import Policy
+from companion.ui.background import run_in_background
 from companion.ui.calls.blocked_dialog import BlockedDialog
 from companion.ui.calls.consent_dialog import ConsentAnswer, ConsentDialog
 from companion.ui.calls.quick_start import QuickStartDialog
@@ -37,12 +39,16 @@ class CallFlow(QObject):
         messages: MessageChannel,
         history: CallHistory | None = None,
         parent: QObject | None = None,
+        calendar: CalendarPrefill | None = None,
     ) -> None:
         super().__init__(parent)
         self._calls = calls
         self._policy = policy
         self._messages = messages
         self._history = history
+        self._calendar = calendar
+        self.pool = QThreadPool(self)  # the calendar is read here, never on the GUI thread
+        self.pool.setMaxThreadCount(1)
         self.dialog: QDialog | None = None
         self._language: str | None = None
 
@@ -54,7 +60,24 @@ class CallFlow(QObject):
             dialog.details.prefill(self._history.accounts(), last, account=False)
             dialog.account.textChanged.connect(lambda text: self._follow(dialog.details, text))
         dialog.accepted.connect(lambda: self._begin(dialog.request()))
+        self._read_calendar(dialog.details)
         return self._show(dialog)
+
+    def _read_calendar(self, details: CallDetailsForm) -> None:
+        """The meetings around now, once read; a calendar that cannot be read changes
+        nothing here (Settings and the log say why)."""
+        calendar = self._calendar
+        if calendar is None or not calendar.is_set():
+            return
+        details.reading_calendar(True)
+
+        def done(look: object) -> None:
+            assert isinstance(look, CalendarLook)
+            details.offer_calendar(look.offers)
+
+        run_in_background(
+            self.pool, calendar.look, done, lambda _e: details.reading_calendar(False), details
+        )
 
     def quick_start(self) -> QuickStartDialog:
         """From a detected call: one window, details prefilled with the last account."""

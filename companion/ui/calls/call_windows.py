@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRect
 
 from companion.app.calls.service import CallService
 from companion.app.messages import MessageChannel
@@ -44,6 +44,11 @@ class CallWindows(QObject):
             self._close()
             if session is not None:  # review right after the call, while it is fresh
                 self._open_review(session.details.call_id)
+
+    def areas(self) -> list[QRect]:
+        """Where the call bar is on screen: notifications and tooltips keep off it."""
+        bar = self.bar
+        return [bar.frameGeometry()] if bar is not None and bar.isVisible() else []
 
     def toggle(self) -> None:
         """Tray left-click: the call window comes or goes (nothing when no call runs)."""

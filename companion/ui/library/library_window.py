@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QLocale, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +33,7 @@ from companion.app.library.search import AccessView, LibraryQuery, LibraryRow
 from companion.core.policy.model import Policy
 from companion.ui.library.library_table import OUTCOMES, LibraryTable
 from companion.ui.look.export_place import documents_path
+from companion.ui.look.fit import cap_to_screen
 from companion.ui.look.text import plain_label
 from companion.ui.look.theme import SPACE_L, SPACE_M, SPACE_S
 from companion.ui.review.call_export import CallExportBar
@@ -103,6 +104,10 @@ class LibraryWindow(QWidget):
         self.find_keys.activated.connect(lambda: self.search.setFocus())
         self.rows: list[LibraryRow] = []
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        cap_to_screen(self)  # never wider or taller than the screen it opens on
 
     def _make_filters(self, policy: Policy | None) -> None:
         self.search = QLineEdit()

@@ -30,6 +30,7 @@ class CallExportBar(QWidget):
         self.transcript_button = QPushButton("Export transcript…")
         self.transcript_button.clicked.connect(self._choose_transcript)
         self.result = plain_label()
+        self.result.setWordWrap(True)  # a long message wraps: it never widens the window
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         for widget in (

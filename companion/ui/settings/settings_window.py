@@ -40,6 +40,7 @@ class SettingsWindow(QWidget):
         transcription_box: QWidget | None = None,
         managed: ManagedSettings | None = None,
         autostart: SessionAutostart | None = None,
+        calendar_box: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -98,6 +99,8 @@ class SettingsWindow(QWidget):
             form.addRow(sync_box)
         if transcription_box is not None:
             form.addRow(transcription_box)
+        if calendar_box is not None:
+            form.addRow(calendar_box)
         name_fields(self)
 
     def _fill_devices(self) -> None:

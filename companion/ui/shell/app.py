@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from companion.app.calls.recovery import RecoveryReport, recover_interrupted
@@ -30,7 +30,7 @@ from companion.ui.review.review_windows import ReviewWindows
 from companion.ui.shell.confirm import Confirmation, quit_during_call, withdrawal
 from companion.ui.shell.sync_control import SyncControl
 from companion.ui.shell.transcription_status import TranscriptionStatus
-from companion.ui.shell.tray import TrayController
+from companion.ui.shell.tray import TrayController, policy_words
 
 if TYPE_CHECKING:  # the windows load when first opened: the idle tray does without them
     from companion.ui.calls.call_window import CallWindow
@@ -57,7 +57,11 @@ class TrayApp(QObject):
         self.context = context
         self._quit_app = quit_app
         self.flow = CallFlow(
-            context.calls, context.active_policy, context.messages, context.history
+            context.calls,
+            context.active_policy,
+            context.messages,
+            context.history,
+            calendar=context.calendar(),
         )
         self.tray = TrayController(self._handlers(), icon=icon)
         self.prompt = CallPrompt(
@@ -88,6 +92,7 @@ class TrayApp(QObject):
             (self.mark_moment, self.pause_or_resume, self._end_call),
             self.tray,
         )
+        self.tray.keep_clear = self.call_windows.areas
         self.confirmation: Confirmation | None = None  # the question open, if any
         self.pool = QThreadPool(self.tray)
         self.reviews = ReviewWindows(
@@ -112,6 +117,13 @@ class TrayApp(QObject):
             lambda: self.open_window("library"),
         )
         self.sync.finished.connect(lambda _summary: self._refresh_library())
+        self.sync.finished.connect(lambda _summary: self.show_policy())  # one just installed
+        # A policy installed by anything else (companion configure, IT's tools): the
+        # tooltip follows the file, not the next sync.
+        self.policy_watch = QFileSystemWatcher(self.tray)
+        self.policy_watch.directoryChanged.connect(lambda _d: self.show_policy())
+        self.policy_watch.fileChanged.connect(lambda _f: self.show_policy())
+        self.show_policy()
         self.transcription = TranscriptionStatus(
             context.transcription, self.tray, self.reviews.visible
         )
@@ -138,8 +150,19 @@ class TrayApp(QObject):
             "quit": self.ask_to_quit,
         }
 
+    def show_policy(self) -> None:
+        """The policy in force, in the tray's tooltip; the watch on its file renewed."""
+        override = self.context.paths.policy_override
+        watched = [override.parent, override] if override.exists() else [override.parent]
+        missing = [str(p) for p in watched if str(p) not in self.policy_watch.files()]
+        missing = [p for p in missing if p not in self.policy_watch.directories()]
+        if missing:
+            self.policy_watch.addPaths(missing)
+        self.tray.set_policy(policy_words(self.context.active_policy()))
+
     def show(self) -> None:
         self.tray.icon.show()
+        self.tray.watch_tooltips()
         self.prompt.start_noticing()  # notice calls by the microphone
         if not QSystemTrayIcon.isSystemTrayAvailable():
             from companion.ui.shell.control_window import ControlWindow
@@ -268,6 +291,7 @@ class TrayApp(QObject):
     def _call_changed(self, session: CallSession | None) -> None:
         self.tray.show_state(session)
         self.call_windows.follow(session)
+        self.tray.clear_popups()  # a balloon already up when the bar appears
         self._refresh_library()
 
     def open_review(self, call_id: str) -> ReviewWindow:
@@ -351,6 +375,7 @@ class TrayApp(QObject):
 
             return PolicyWindow(active)
         from companion.edges.autostart import SessionAutostart
+        from companion.ui.settings.calendar_settings import CalendarSettings
         from companion.ui.settings.settings_window import SettingsWindow
         from companion.ui.settings.sync_settings import SyncSettings
         from companion.ui.settings.transcription_settings import TranscriptionSettings
@@ -374,6 +399,7 @@ class TrayApp(QObject):
             transcription_box=transcription_box,
             managed=context.managed,
             autostart=SessionAutostart.from_environment(),
+            calendar_box=CalendarSettings(context.settings, context.calendar().look, self.pool),
         )
 
     def ask_to_quit(self) -> None:

@@ -1,15 +1,22 @@
-"""The tray icon: its look tells the state; its menu offers what makes sense now."""
+"""The tray icon: its look tells the state; its menu offers what makes sense now.
+
+Where the tray host has no notification service (XEmbed trays such as trayer or a bare
+X session), Qt draws the notification balloon and the icon's tooltip itself, beside the
+icon, which is where the call bar sits by default: both are moved off the call bar, so
+a balloon never hides End and a tooltip never takes the click meant for Resume.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtCore import QEvent, QObject, QRect, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QHelpEvent
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QToolTip, QWidget
 
 from companion.app.messages import Level, Message
 from companion.core.calls.session import CONSENT_HELD, CallSession, CallState
+from companion.core.policy.active import ActivePolicy
 from companion.ui.look import icons
 from companion.ui.look.looks import TrayLook, icon, look_for
 from companion.ui.look.text import tooltip_text
@@ -21,6 +28,9 @@ _TRAY_ICONS = {
     Level.ERROR: QSystemTrayIcon.MessageIcon.Critical,
 }
 SHOW_MS = 6000  # each notification's turn
+CLEAR_GAP = 4  # px between a moved balloon or tooltip and what it keeps clear of
+# Qt's own windows for the balloon, the tooltip and the icon (drawn by Qt on XEmbed trays).
+BALLOON, TOOLTIP, ICON_WIDGET = "QBalloonTip", "QTipLabel", "QSystemTrayIconSys"
 RECENT_KEPT = 10
 ACTION_NAMES = (
     "start_call",
@@ -110,12 +120,43 @@ class TrayController(QObject):
         self.icon = icon if icon is not None else QSystemTrayIcon(self)
         self.icon.setParent(self)
         self.icon.setContextMenu(self.menu)
+        # Screen areas a balloon or the icon's tooltip must leave free (the call bar).
+        self.keep_clear: Callable[[], list[QRect]] = list
+        self._icon_widgets: list[QWidget] = []
         self.look = TrayLook.IDLE
         # Background work worth a glance, by kind: sync progress, transcription progress.
         self.activities: dict[str, str] = {}
+        self.policy = ""  # the policy in force, in words (see `policy_words`)
         self._paint_icons()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._scheme_changed)
         self.show_state(None)
+
+    def watch_tooltips(self) -> None:
+        """Once the icon is shown: its tooltip is placed by us (off the call bar). Again at
+        each change of state: a tray host that restarts gets a new icon widget."""
+        for widget in _top_levels(ICON_WIDGET):
+            if widget not in self._icon_widgets:
+                widget.installEventFilter(self)
+                self._icon_widgets.append(widget)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched in self._icon_widgets
+            and isinstance(watched, QWidget)
+            and event.type() is QEvent.Type.ToolTip
+            and isinstance(event, QHelpEvent)
+        ):
+            QToolTip.showText(event.globalPos(), self.icon.toolTip(), watched)
+            self.clear_popups()
+            return True
+        return super().eventFilter(watched, event)
+
+    def clear_popups(self) -> None:
+        """Move Qt's balloon and tooltip off the areas to keep clear."""
+        areas = self.keep_clear()
+        if areas:
+            for popup in _visible(BALLOON) + _visible(TOOLTIP):
+                move_clear_of(popup, areas)
 
     def _scheme_changed(self, _scheme: object) -> None:
         # After the Theme has applied the new palette (its slot may run after this one).
@@ -129,6 +170,7 @@ class TrayController(QObject):
         self.icon.setIcon(icon(self.look))
 
     def show_state(self, session: CallSession | None) -> None:
+        self.watch_tooltips()
         self.look = look_for(session)
         self.icon.setIcon(icon(self.look))
         self._show_tooltip()
@@ -160,9 +202,13 @@ class TrayController(QObject):
         self.activities[kind] = text
         self._show_tooltip()
 
+    def set_policy(self, words: str) -> None:
+        self.policy = words
+        self._show_tooltip()
+
     def _show_tooltip(self) -> None:
-        words = f"Rep Companion: {self.look.words}"
-        self.icon.setToolTip(tooltip_text(f"{words} | {self.activity}" if self.activity else words))
+        parts = [f"Rep Companion: {self.look.words}", self.policy, self.activity]
+        self.icon.setToolTip(tooltip_text(" | ".join(part for part in parts if part)))
 
     def show_message(self, message: Message) -> None:
         """Messages wait their turn: a second one never hides the first."""
@@ -186,6 +232,7 @@ class TrayController(QObject):
         message = self.queue.pop(0)
         self.shown = message  # what a click on the notification is about
         self.icon.showMessage(message.title, message.text, _TRAY_ICONS[message.level], SHOW_MS)
+        self.clear_popups()
         offers = bool(message.context.get("review"))  # its whole turn: it is to be clicked
         self.showing.start(SHOW_MS if self.queue or offers else SHOW_MS // 2)
 
@@ -197,6 +244,38 @@ class TrayController(QObject):
             item.setToolTip(tooltip_text(line))
             item.setEnabled(False)  # a record, not a command
         self.recent_menu.setEnabled(bool(self.recent))
+
+
+def policy_words(active: ActivePolicy) -> str:
+    """'policy 2026.12.1 (signed)', or why there is none: the tooltip's part about it."""
+    policy = active.policy
+    if policy is None:
+        return "policy cannot be used: notes only"
+    signed = " (signed)" if active.signed else ""
+    off = ", recording switched off" if not policy.recording_enabled else ""
+    return f"policy {policy.version}{signed}{off}"
+
+
+def _top_levels(class_name: str) -> list[QWidget]:
+    return [w for w in QApplication.topLevelWidgets() if w.metaObject().className() == class_name]
+
+
+def _visible(class_name: str) -> list[QWidget]:
+    return [w for w in _top_levels(class_name) if w.isVisible()]
+
+
+def move_clear_of(popup: QWidget, areas: list[QRect]) -> None:
+    """Below the area it covers (above, where the screen ends first); x is kept."""
+    screen = popup.screen().availableGeometry()
+    for area in areas:
+        frame = popup.frameGeometry()
+        if not frame.intersects(area):
+            continue
+        below = area.bottom() + 1 + CLEAR_GAP
+        if below + frame.height() <= screen.bottom() + 1:
+            popup.move(frame.x(), below)
+        else:
+            popup.move(frame.x(), area.top() - CLEAR_GAP - frame.height())
 
 
 def _fixable(session: CallSession | None) -> bool:

@@ -61,11 +61,16 @@ def test_a_manager_signs_in_sees_team_a_only_and_plays_after_giving_a_reason(sit
     until(lambda: driver.find_elements(By.ID, "reason"), "the purpose form")
     assert not driver.find_elements(By.ID, "player")  # nothing before a reason
     give_purpose(driver, "coaching", "objection handling")
-    until(lambda: driver.find_elements(By.ID, "player"), "the call page")
-    seek = driver.find_elements(By.CSS_SELECTOR, "button.seek[data-seek='4.0']")[0]
-    seek.send_keys(Keys.ENTER)  # "play from 0:04"
-    start = until(lambda: player_time(driver) >= 4.0 and player_time(driver), "seeked to 0:04")
+    until(lambda: driver.find_elements(By.ID, "play"), "the call page")
+    assert not driver.find_elements(By.ID, "player")  # no audio before Play: its receipt
+    seek = driver.find_elements(By.CSS_SELECTOR, "button.seek[value='4.0']")[0]
+    seek.send_keys(Keys.ENTER)  # "play from 0:04": the play starts (one receipt)
+    until(lambda: driver.find_elements(By.ID, "player"), "the player")
+    start = until(lambda: player_time(driver) >= 4.0 and player_time(driver), "started at 0:04")
     until(lambda: player_time(driver) > start + 0.3, "the audio plays on")
+    back = driver.find_elements(By.CSS_SELECTOR, "button.seek[data-seek='1.0']")[0]
+    back.send_keys(Keys.ENTER)  # a seek within the same play
+    until(lambda: 1.0 <= player_time(driver) < start, "seeked back to 0:01")
 
     # alice's companion, at its next sync, shows who opened and played her call, and why
     ingest(running.service)  # the service seals her copies (it learnt her key)
@@ -77,7 +82,8 @@ def test_a_manager_signs_in_sees_team_a_only_and_plays_after_giving_a_reason(sit
     assert seen.warnings == []
     lines = [r.describe() for r in seen.receipts if r.call == world.calls["alice"]]
     assert lines[0].startswith("Viewed by Dana Lee (manager, coaching: 'objection handling')")
-    assert any(line.startswith("Played by Dana Lee") for line in lines)
+    assert sum(line.startswith("Played by Dana Lee") for line in lines) == 1  # one play
+    assert sum(line.startswith("Viewed by Dana Lee") for line in lines) == 1  # page not reloaded
 
 
 def oidc_sign_in(driver, url: str, name: str) -> None:

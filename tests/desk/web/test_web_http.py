@@ -5,7 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from web_desk_client import WebClient
+from web_desk_client import WebClient, start_play
+from web_desk_client import open_call as _open
 from web_desk_world import MARKUP_REP, PASSWORD, SCRIPT
 
 
@@ -21,12 +22,6 @@ def dana(desk):
     assert client.sign_in("dana", PASSWORD).status_code == 303
     yield client
     client.close()
-
-
-def _open(client: WebClient, call: str, purpose: str = "coaching", reason: str = "objections"):
-    page = client.get(f"/web/calls/{call}")
-    assert page.status_code == 200, page.text
-    return client.post(f"/web/calls/{call}/why", {"purpose": purpose, "reason": reason})
 
 
 def test_a_manager_of_team_a_lists_team_a_only(desk, dana):
@@ -45,13 +40,14 @@ def test_another_teams_call_by_id_is_not_found_and_says_nothing(desk, dana):
     nothing = dana.get("/web/calls/call-does-not-exist")
     assert theirs.status_code == nothing.status_code == 404
     assert "carol" not in theirs.text and "Globex" not in theirs.text
-    for path in ("audio", "why", "export"):
+    for path in ("audio/any-token", "why", "play", "export"):
         method = (
             dana.get
-            if path == "audio"
+            if path.startswith("audio")
             else lambda p: dana.post(p, {"purpose": "coaching", "reason": "x"})
         )
-        assert method(f"/web/calls/{world.calls['carol']}/{path}").status_code == 404
+        answer = method(f"/web/calls/{world.calls['carol']}/{path}")
+        assert answer.status_code == 404 and "carol" not in answer.text
 
 
 def test_a_form_without_its_csrf_token_is_refused(desk, dana):
@@ -185,10 +181,11 @@ def test_filters_narrow_within_what_the_role_sees(desk, dana):
 def test_audio_answers_byte_ranges_after_a_reason_only(desk, dana):
     world, _running = desk
     call = world.calls["alice2"]
-    assert dana.get(f"/web/calls/{call}/audio").status_code == 403  # no reason given yet
+    assert dana.post(f"/web/calls/{call}/play", {}).status_code == 403  # no reason given yet
     _open(dana, call)
-    part = dana.get(f"/web/calls/{call}/audio", range="bytes=0-99")
+    token = start_play(dana, call)
+    part = dana.get(f"/web/calls/{call}/audio/{token}", range="bytes=0-99")
     assert part.status_code == 206 and len(part.content) == 100
     assert part.content[:4] == b"OggS" and part.headers["content-range"].startswith("bytes 0-99/")
-    whole = dana.get(f"/web/calls/{call}/audio")
+    whole = dana.get(f"/web/calls/{call}/audio/{token}")
     assert whole.status_code == 200 and whole.content[:100] == part.content

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from companion.app.sync.call_package import package_call
 from companion.core.calls.session import CallState
-from companion.desk.app.program_report import _call_tables
+from companion.desk.app.program_report import _call_tables, report_call
 from companion.edges.store import audit
 from companion.edges.store.models import CallRecord, ConsentEventRecord
 from companion.ui.calls.consent_dialog import ASK, DECLINED_PAGE, UNCLEAR_PAGE, ConsentDialog
@@ -61,7 +61,7 @@ def test_unclear_is_logged_never_records_and_is_flagged_in_the_report(qtbot, com
     manifest = package_call(context.store, call_id, policy, None, [recipient]).manifest
     assert manifest["consent"]["status"] == "unclear"
     assert manifest["consent"]["unclear_answers"] == 2
-    tables, facts = _call_tables([manifest])
+    tables, facts = _call_tables([report_call(manifest["package_id"], manifest)])
     assert facts["Consent-ambiguity flags"] == "1"
     assert facts["Consent rate (granted of asked)"] == "0%"
     flags = next(t for t in tables if t.key == "consent_ambiguity")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
-from layout_check import problems
+from layout_check import popup_problems, problems
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -26,6 +26,7 @@ from companion.core.policy.model import Policy
 from companion.core.policy.rules import decide
 from companion.ui.calls.consent_dialog import ConsentDialog
 from companion.ui.calls.quick_start import QuickStartDialog
+from companion.ui.library.library_window import LibraryWindow
 from companion.ui.look.theme import Theme
 from companion.ui.shell.app import TrayApp
 
@@ -99,10 +100,49 @@ for region in [*policy.jurisdictions, "XX"]:
     check(dialog, f"consent {region} {language}")
     dialog.close()
 
+
+def account_completer() -> None:
+    """The start dialog at the screen's right edge, the rep typing a known account: the
+    completer's list on the screen, the long account in it whole."""
+    start = companion.flow.ask_details()
+    check(start, "start call")
+    start.move(screen.right() + 1 - start.frameGeometry().width(), screen.top() + 100)
+    start.account.setFocus()
+    start.account.setText("Über")
+    completer = start.account.completer()
+    assert completer is not None
+    completer.setCompletionPrefix("Über")
+    completer.complete()
+    app.processEvents()
+    popup = completer.popup()
+    assert popup is not None
+    if not popup.isVisible():
+        found.append("start call: the account completer did not open")
+    checked.append("account completer")
+    found.extend(popup_problems(popup, screen, "account completer"))
+    popup.hide()
+    start.close()
+
+
+def library() -> None:
+    """With a call chosen and a long export message, the library stays on the screen."""
+    window = companion.open_window("library")
+    assert isinstance(window, LibraryWindow)
+    window.table.selectRow(0)
+    bar = window.call_exports
+    assert bar is not None
+    bar.result.setText(
+        f"Not exported: /home/rep/Documents/{LONG_ACCOUNT}/call-1234.ogg: No space left on "
+        "device. Free some disk space and export again."
+    )
+    check(window, "library")
+
+
 call_id = a_reviewed_call()
 check(companion.open_review(call_id), "review")
-for name in ("settings", "library"):
-    check(companion.open_window(name), name)
+check(companion.open_window("settings"), "settings")
+library()
+account_completer()
 print(json.dumps({"screen": [screen.width(), screen.height()], "checked": checked,
                   "problems": found}))  # fmt: skip
 companion.tray.icon.hide()

@@ -64,7 +64,9 @@ def test_the_tray_and_the_library_follow_each_call_as_it_syncs(qtbot, tmp_path):
     assert [cell for _, cell, _ in seen] == ["uploading…", "synced", "uploading…", "synced"]
     assert seen[0][2].endswith("| syncing call 1 of 2")
     assert seen[2][2].endswith("| syncing call 2 of 2")
-    assert app.tray.icon.toolTip() == "Rep Companion: No call | sync: 2 delivered"
+    assert (
+        app.tray.icon.toolTip() == "Rep Companion: No call | policy 2026.11.1 | sync: 2 delivered"
+    )
     _close(app)
 
 

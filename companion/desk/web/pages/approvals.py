@@ -1,6 +1,7 @@
-"""Performance use: a reviewer asks for it from the purpose form; an approver's inbox
-lists open requests and approves (for some days) or refuses, with a reason. The service
-writes a receipt on each rep's chain for every step."""
+"""Performance use: a reviewer asks for it from the purpose form and follows their own
+requests on "My requests"; an approver's inbox lists open requests and approves (for some
+days) or refuses, with a reason. The service writes a receipt on each rep's chain for
+every step."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from starlette.responses import Response
 
 from companion.core.errors import UserFacingError
 from companion.core.policy.access import Purpose
-from companion.desk.app.approvals import ApproverSession, request_approval
+from companion.desk.app.approvals import ApproverSession, my_requests, request_approval
 from companion.desk.web.desk import NotFound, Page
 from companion.desk.web.pages.call import purpose_page
 from companion.desk.web.pages.show import call_id, when
@@ -62,3 +63,17 @@ def decide(p: Page) -> Response:
         return inbox(p, 400, error=text)
     until = f" until {when(done['expires_at'])}" if done.get("expires_at") else ""
     return inbox(p, message=f"{done['id']}: {done['status']}{until}.")
+
+
+def mine(p: Page) -> Response:
+    """The signed-in reviewer's own requests and where each stands."""
+    shown = [
+        item
+        | {
+            "purpose_label": item["purpose"].replace("_", " "),
+            "until": when(item["expires_at"]),
+            "asked": when(item["requested_at"]),
+        }
+        for item in my_requests(p.reviewer())
+    ]
+    return p.render("requests.html", requests=shown)

@@ -4,7 +4,8 @@ timeline, notes, CRM fields, the transcript on request, an audio player that see
 The purpose and reason the reviewer gives are kept in their session for that call only
 (an `Opening`); every read asks the service again with it, and the service's door
 decides and writes the receipt before it decrypts: opening the page ("open"), reading the
-transcript ("read"), each audio request ("play"), the evidence export ("export").
+transcript ("read"), pressing Play ("play": one receipt per play; the player's byte-range
+requests carry that play's token and write none), the evidence export ("export").
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 from typing import Any
 
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from companion.core.access.door import Read
 from companion.core.access.rules import AccessRefused, role_of
@@ -50,15 +52,35 @@ def _label(purpose: Purpose) -> str:
     return purpose.label.capitalize().replace("Hr ", "HR ")
 
 
+def live_play(p: Page, call: str, opening: Opening) -> str | None:
+    """The token of this session's play of `call`, if it is for this opening and not over."""
+    assert p.browser is not None
+    kept = p.browser.data.get("plays", {}).get(call)
+    if not kept or kept.get("purpose") != opening.purpose.value:
+        return None
+    if kept.get("approval") != opening.approval:
+        return None
+    if datetime.fromisoformat(kept["expires"]) <= p.desk.now():
+        return None
+    return str(kept["token"])
+
+
+def _start_at(text: str | None) -> str:
+    try:
+        return f"{max(0.0, min(float(text or 0), 24 * 3600.0)):g}"
+    except ValueError:
+        return "0"
+
+
 def purpose_page(p: Page, call: str, status: int = 200, **extra: Any) -> Response:
     purposes, _parts = _role_parts(p)
     requested = p.browser.data.get("requested", {}).get(call, "") if p.browser else ""
     values: dict[str, Any] = {
         "call": call,
         "purposes": [(x.value, _label(x), x.is_performance) for x in purposes],
-        "chosen": p.form.get("purpose", ""),
+        "chosen": p.form.get("purpose", "") or p.query.get("purpose", ""),
         "reason": p.form.get("reason", ""),
-        "approval": p.form.get("approval", "") or requested,
+        "approval": p.form.get("approval", "") or p.query.get("approval", "")[:80] or requested,
         "error": "",
         "needs_approval": False,
         "requested": "",
@@ -79,6 +101,7 @@ def call_page(p: Page) -> Response:
     _purposes, parts = _role_parts(p)
     has_audio = bool(row and row.has_audio) and Part.AUDIO in parts
     has_transcript = bool(row and row.has_transcript) and Part.TRANSCRIPT in parts
+    token = live_play(p, call, opening) if has_audio else None
     lines = []
     if has_transcript and p.query.get("part") == "transcript":
         lines = lines_of(reviewer.transcript(call, opening))  # receipt "read"
@@ -101,6 +124,8 @@ def call_page(p: Page) -> Response:
         consent=(facts.get("consent") or {}).get("status", ""),
         opening=opening,
         has_audio=has_audio,
+        play=token,
+        start_at=_start_at(p.query["at"]) if "at" in p.query else None,
         has_transcript=has_transcript,
         lines=[(clock(line.start_ms), line.start_ms / 1000, line) for line in lines],
         show_transcript=p.query.get("part") == "transcript",
@@ -135,6 +160,7 @@ def why(p: Page) -> Response:
 def close(p: Page) -> Response:
     call = call_id(p.arg("call"))
     if p.browser is not None and _openings(p).pop(call, None) is not None:
+        p.browser.data.get("plays", {}).pop(call, None)
         p.desk.sessions.save_data(p.browser)
     return p.redirect("/web/calls")
 
@@ -147,11 +173,35 @@ def _needs_opening(p: Page, call: str) -> Opening:
     return opening
 
 
-def audio(p: Page) -> Response:
-    """The call's audio for the page's player; byte ranges so the player can seek."""
+def play(p: Page) -> Response:
+    """Pressing Play: the door and the receipt "play" now, once; the player then asks for
+    byte ranges with this play's token (a seek is not another play)."""
     call = call_id(p.arg("call"))
     opening = _needs_opening(p, call)
-    data = b"".join(p.reviewer().audio(call, opening))  # receipt "play" first
+    assert p.browser is not None
+    started = p.reviewer().start_play(call, opening, p.browser.holder)  # receipt "play"
+    p.browser.data.setdefault("plays", {})[call] = {
+        "token": started.token,
+        "expires": started.expires_at.isoformat(),
+        "purpose": opening.purpose.value,
+        "approval": opening.approval,
+    }
+    p.desk.sessions.save_data(p.browser)
+    at = _start_at(p.form.get("at"))
+    source = f"/web/calls/{call}/audio/{started.token}"
+    if "application/json" in p.request.headers.get("accept", ""):
+        # desk.js starts the player in place: showing the page again would be another read
+        return JSONResponse({"src": source, "at": float(at)})
+    return p.redirect(f"/web/calls/{call}?at={at}#h-listen")
+
+
+def audio(p: Page) -> Response:
+    """The call's audio for the page's player, within one play; byte ranges so it seeks."""
+    call = call_id(p.arg("call"))
+    opening = _needs_opening(p, call)
+    assert p.browser is not None
+    chunks = p.reviewer().play_audio(call, opening, p.arg("play"), p.browser.holder)
+    data = b"".join(chunks)  # no receipt here: the play's was written when it started
     headers = {"accept-ranges": "bytes", "content-type": "audio/ogg"}
     found = RANGE.match(p.request.headers.get("range", ""))
     if found is None or not data:

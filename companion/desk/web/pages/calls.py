@@ -43,9 +43,16 @@ def calls_page(p: Page) -> Response:
         offset=(number - 1) * PAGE,
         team=q.get("team") or None,
         has_transcript={"yes": True, "no": False}.get(q.get("transcript", "")),
+        tag=q.get("tag") or None,
     )
-    found = p.reviewer().calls(wanted)
+    reviewer = p.reviewer()
+    found = reviewer.calls(wanted)  # a tag filter for a role without moments: refused, 403
     policy = p.desk.service.policy
+    known = reviewer.known_tags()
+    tags = None
+    if known is not None:  # the policy's tags, and any older ones calls still carry
+        tags = {key: tag.label for key, tag in policy.tags.items()}
+        tags |= {key: key.replace("_", " ") for key in known if key not in tags}
     types = {key: kind.label for key, kind in policy.call_types.items()}
     rows = [
         {
@@ -66,6 +73,7 @@ def calls_page(p: Page) -> Response:
         reps=reps,
         teams=teams,
         types=types,
+        tags=tags,
         filters=q,
         page=number,
         more=len(found) > PAGE,

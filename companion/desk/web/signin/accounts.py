@@ -56,8 +56,13 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
-    head = ScriptDirectory.from_config(config).get_current_head()
-    if _current(engine) == head:
+    from companion.desk.edges.database import refuse_newer
+
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    current = _current(engine)
+    refuse_newer(current, [r.revision for r in script.walk_revisions()], head)
+    if current == head:
         return
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as guard:

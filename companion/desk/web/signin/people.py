@@ -21,6 +21,7 @@ class Person:
     sees_all: bool = False  # the program report needs a role over all calls
     may_approve: bool = False
     may_hold: bool = False
+    asks_approvals: bool = False  # the role has a purpose that needs an approver's yes
 
     @property
     def key(self) -> str:
@@ -38,7 +39,15 @@ def person_of(rules: AccessRules, key: str | None) -> Person | None:
         role = rules.roles.get(entry.role)
         if role is None:
             return None
-        return Person(kind, who, entry.name, entry.role, role.kind.value, role.calls is Whose.ALL)
+        return Person(
+            kind,
+            who,
+            entry.name,
+            entry.role,
+            role.kind.value,
+            role.calls is Whose.ALL,
+            asks_approvals=any(p.is_performance for p in role.purposes),
+        )
     if kind == "approver" and who in rules.approvers:
         approver = rules.approvers[who]
         return Person(

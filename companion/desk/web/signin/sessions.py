@@ -44,6 +44,11 @@ class BrowserSession:
     data: dict[str, Any] = field(default_factory=dict)
     new: bool = False  # the cookie must be (re)sent
 
+    @property
+    def holder(self) -> str:
+        """This session as the service's plays know it: the hash, never the token."""
+        return _hash(self.token)
+
     def csrf_matches(self, sent: str | None) -> bool:
         return bool(sent) and hmac.compare_digest(self.csrf, str(sent))
 
