@@ -315,7 +315,7 @@ def _run_tray(_args: argparse.Namespace) -> int:
     if no_desktop():  # before Qt, which would abort with a plugin message
         print(f"error: {NO_DESKTOP}; {NO_DESKTOP_FIX}.", file=sys.stderr)
         return 2
-    from companion.ui.shell.app import run
+    from companion.ui.shell.start import run
 
     return run(AppPaths.from_environment())
 

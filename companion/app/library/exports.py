@@ -12,9 +12,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from companion.app.calls.audio_export import export_audio
-from companion.app.library.notes_export import export_notes
-from companion.app.library.transcript_export import export_transcript
 from companion.core.policy.model import Policy
 from companion.edges.store.models import CallRecord, ConsentEventRecord, TranscriptRecord
 from companion.edges.store.recordings import kept_segments
@@ -39,15 +36,22 @@ class CallExports:
     policy: Callable[[], Policy | None]
     master_key: Callable[[], bytes]
 
+    # The exporters load at the first export: the tray holds this object from start-up.
     def notes(self, call_id: str, fmt: str, out: Path) -> None:
+        from companion.app.library.notes_export import export_notes
+
         export_notes(self.store, call_id, fmt, out, self.rep, self.policy())
 
     def audio(self, call_id: str, out: Path) -> float:
         """Seconds written; only consented, kept audio exists to export."""
+        from companion.app.calls.audio_export import export_audio
+
         return export_audio(self.store, call_id, out, self.master_key, self.rep)
 
     def transcript(self, call_id: str, fmt: str, out: Path) -> int:
         """Lines written; a call without a transcript raises ExportError."""
+        from companion.app.library.transcript_export import export_transcript
+
         return export_transcript(self.store, call_id, fmt, out, self.master_key, self.rep)
 
     def has_transcript(self, call_id: str) -> bool:

@@ -141,7 +141,6 @@ def _sync_pass(
 ) -> SyncPass:
     from companion.app.sync.policy_refresh import RefreshResult, refresh_policy
     from companion.app.sync.progress import no_progress
-    from companion.app.sync.worker import SyncWorker
 
     target = sync_target(context)
     # First the policy: a rep whose local copy is refused gets the signed current one.
@@ -159,6 +158,7 @@ def _sync_pass(
     if problem is not None or target is None:  # no call is tried, none waits on a backoff
         return SyncPass(refresh, f"sync: {problem or NO_TARGET}", not_set_up=True)
     from companion.app.sync.org_sync import OrgSync
+    from companion.app.sync.worker import SyncWorker  # not loaded while sync is not set up
 
     organisation = OrgSync.begin(context, target, active.policy)  # the rep's own recipient
     sealed = SealedCache.in_data(context.paths.data_dir)

@@ -326,6 +326,14 @@ def _shortcut_problems(policy: Policy) -> list[str]:
 
 
 @cache
+def _country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes from pycountry's own data, as strings: its Country
+    objects would stay in the tray's memory (about 0.5 MB) for a check made at policy load."""
+    data = json.loads((Path(pycountry.DATABASE_DIR) / "iso3166-1.json").read_bytes())
+    return frozenset(entry["alpha_2"] for entry in data["3166-1"])
+
+
+@cache
 def _subdivision_codes() -> frozenset[str]:
     """ISO 3166-2 codes from pycountry's own data, as strings: its Subdivision objects
     would hold ~5 MB for the life of the tray for a check made when a policy loads."""
@@ -338,7 +346,7 @@ def jurisdiction_code_problem(code: str) -> str | None:
     match = JURISDICTION_CODE.match(code)
     if not match:
         return f"unknown jurisdiction code '{code}' (use ISO 3166, e.g. 'DE' or 'US-CA')"
-    if pycountry.countries.get(alpha_2=match.group("country")) is None:
+    if match.group("country") not in _country_codes():
         return f"unknown jurisdiction code '{code}': no country '{match.group('country')}'"
     if "-" in code and code not in _subdivision_codes():
         return f"unknown jurisdiction code '{code}': no such subdivision"

@@ -8,8 +8,6 @@ as the organisation knows them, the desk's address, the device's public key, and
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +56,9 @@ def save_enrolment(config_dir: Path, enrolment: Enrolment) -> Path:
 
 def send_enrolment(desk: str, document: dict[str, Any], timeout: float = 30) -> dict[str, Any]:
     """POST the signed request to the desk; its answer (rep, team), or its refusal."""
+    import urllib.error  # here, not with the tray: every start reads the enrolment file
+    import urllib.request
+
     request = urllib.request.Request(
         desk.rstrip("/") + "/enrol",
         data=json.dumps(document).encode(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
@@ -12,7 +13,9 @@ from companion.app.library.search import access_view
 from companion.app.review.call_audio import CallAudio
 from companion.ui.calls.call_flow import CallFlow
 from companion.ui.look.a11y import name_fields
-from companion.ui.review.review_window import ReviewWindow
+
+if TYPE_CHECKING:  # loaded when the first review opens, not with the tray
+    from companion.ui.review.review_window import ReviewWindow
 
 
 class ReviewWindows:
@@ -29,6 +32,8 @@ class ReviewWindows:
         self._pool, self._report_draft, self._ready = pool, report_draft, ready
 
     def open(self, call_id: str) -> ReviewWindow:
+        from companion.ui.review.review_window import ReviewWindow
+
         context = self._context
         policy = context.active_policy().policy
         window = ReviewWindow(
@@ -52,4 +57,8 @@ class ReviewWindows:
 
     def visible(self, call_id: str) -> ReviewWindow | None:
         window = self._windows.get(f"review:{call_id}")
+        if window is None:  # none opened: the review module need not load to say so
+            return None
+        from companion.ui.review.review_window import ReviewWindow
+
         return window if isinstance(window, ReviewWindow) and window.isVisible() else None

@@ -1,16 +1,19 @@
-"""Wiring the tray app: context in, windows out. No logic of its own beyond routing."""
+"""Wiring the tray app: context in, windows out. No logic of its own beyond routing.
+
+Started by `start.run`, which shows the tray icon before this module loads.
+"""
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtCore import QFileSystemWatcher, QObject, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from companion.app.calls.recovery import RecoveryReport, recover_interrupted
-from companion.app.compose import AppContext, build_context
+from companion.app.compose import AppContext
 from companion.app.library.search import access_view
 from companion.app.sync.concerns import raise_concern
 from companion.app.sync.sync_pass import sync_problem, target_choice, test_sync_target
@@ -18,33 +21,23 @@ from companion.app.transcripts.worker import engine_words
 from companion.core.calls.session import CallSession, CallState
 from companion.core.errors import UserFacingError, shown
 from companion.core.policy.model import WithdrawalAction
-from companion.edges.autostart import SessionAutostart
-from companion.edges.paths import AppPaths
-from companion.edges.profile_lock import ProfileLock
 from companion.ui.background import run_in_background
 from companion.ui.calls.call_flow import CallFlow
 from companion.ui.calls.call_prompt import CallPrompt
-from companion.ui.calls.call_window import CallWindow
 from companion.ui.calls.call_windows import CallWindows
 from companion.ui.calls.moment_keys import MomentKeys
-from companion.ui.library.library_window import LibraryWindow
-from companion.ui.look.theme import Theme
-from companion.ui.review.concern_dialog import ConcernDialog
-from companion.ui.review.review_window import ReviewWindow
 from companion.ui.review.review_windows import ReviewWindows
-from companion.ui.settings.calendar_settings import CalendarSettings
-from companion.ui.settings.settings_window import SettingsWindow
-from companion.ui.settings.sync_settings import SyncSettings
-from companion.ui.settings.transcription_settings import TranscriptionSettings
 from companion.ui.shell.confirm import Confirmation, quit_during_call, withdrawal
-from companion.ui.shell.control_window import ControlWindow
-from companion.ui.shell.gui_garbage import GuiThreadGarbage
-from companion.ui.shell.policy_window import PolicyWindow
-from companion.ui.shell.process import end_on_signals
-from companion.ui.shell.single_instance import InstanceServer, claim_profile
 from companion.ui.shell.sync_control import SyncControl
 from companion.ui.shell.transcription_status import TranscriptionStatus
 from companion.ui.shell.tray import TrayController, policy_words
+
+if TYPE_CHECKING:  # the windows load when first opened: the idle tray does without them
+    from companion.ui.calls.call_window import CallWindow
+    from companion.ui.library.library_window import LibraryWindow
+    from companion.ui.review.concern_dialog import ConcernDialog
+    from companion.ui.review.review_window import ReviewWindow
+    from companion.ui.shell.control_window import ControlWindow
 
 log = logging.getLogger(__name__)
 UNSAVED_RETRY_MS = 5_000
@@ -53,7 +46,13 @@ UNSAVED_RETRY_MS = 5_000
 class TrayApp(QObject):
     recovery_finished = Signal()
 
-    def __init__(self, context: AppContext, quit_app: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        context: AppContext,
+        quit_app: Callable[[], None],
+        icon: QSystemTrayIcon | None = None,
+    ) -> None:
+        """`icon`: the tray icon shown while the app started (`start.run`), kept."""
         super().__init__()
         self.context = context
         self._quit_app = quit_app
@@ -64,7 +63,7 @@ class TrayApp(QObject):
             context.history,
             calendar=context.calendar(),
         )
-        self.tray = TrayController(self._handlers())
+        self.tray = TrayController(self._handlers(), icon=icon)
         self.prompt = CallPrompt(
             context.call_watch,
             context.calls,
@@ -166,6 +165,8 @@ class TrayApp(QObject):
         self.tray.watch_tooltips()
         self.prompt.start_noticing()  # notice calls by the microphone
         if not QSystemTrayIcon.isSystemTrayAvailable():
+            from companion.ui.shell.control_window import ControlWindow
+
             # No tray host (some desktops): the same actions in a small window.
             self.control = ControlWindow(self.tray.actions)
             self.tray.state_shown.connect(lambda _n: self._update_control())
@@ -265,14 +266,23 @@ class TrayApp(QObject):
             self.context.calls.unsaved.retry()
 
     def _show_sync_stage(self, call_id: str, stage: str) -> None:
-        library = self.windows.get("library")
-        if isinstance(library, LibraryWindow):
+        library = self._library()
+        if library is not None:
             library.show_sync_stage(call_id, stage)
 
     def _refresh_library(self) -> None:
-        library = self.windows.get("library")
-        if isinstance(library, LibraryWindow):
+        library = self._library()
+        if library is not None:
             library.refresh()
+
+    def _library(self) -> LibraryWindow | None:
+        """The library window if it was opened (its module loads only then)."""
+        window = self.windows.get("library")
+        if window is None:
+            return None
+        from companion.ui.library.library_window import LibraryWindow
+
+        return window if isinstance(window, LibraryWindow) else None
 
     def _update_control(self) -> None:
         if self.control is not None:
@@ -290,6 +300,8 @@ class TrayApp(QObject):
 
     def raise_concern(self, category: str | None = None, attached: str = "") -> ConcernDialog:
         """The concern dialog; a wrong draft arrives with its category and text filled in."""
+        from companion.ui.review.concern_dialog import ConcernDialog
+
         context = self.context
 
         def send(category: str, text: str, anonymous: bool) -> None:
@@ -337,8 +349,8 @@ class TrayApp(QObject):
         if window is None:
             window = self._make_window(name)
             self.windows[name] = window
-        elif isinstance(window, LibraryWindow):
-            window.refresh()
+        elif name == "library" and (library := self._library()) is not None:
+            library.refresh()
         window.show()
         window.raise_()
         return window
@@ -347,6 +359,8 @@ class TrayApp(QObject):
         context = self.context
         active = context.active_policy()
         if name == "library":
+            from companion.ui.library.library_window import LibraryWindow
+
             policy = active.policy
             return LibraryWindow(
                 context.search_calls,
@@ -357,7 +371,15 @@ class TrayApp(QObject):
                 syncs=sync_problem(context) is None,
             )
         if name == "policy":
+            from companion.ui.shell.policy_window import PolicyWindow
+
             return PolicyWindow(active)
+        from companion.edges.autostart import SessionAutostart
+        from companion.ui.settings.calendar_settings import CalendarSettings
+        from companion.ui.settings.settings_window import SettingsWindow
+        from companion.ui.settings.sync_settings import SyncSettings
+        from companion.ui.settings.transcription_settings import TranscriptionSettings
+
         sync_box = SyncSettings(
             context.settings,
             context.secrets,
@@ -409,44 +431,3 @@ class TrayApp(QObject):
         self.tray.icon.hide()
         self.pool.waitForDone(10_000)  # let a running recovery finish its rename
         self._quit_app()
-
-
-def run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None = None) -> int:
-    """The tray app on `paths`' profile; `on_started` runs once it is up (drivers, tests)."""
-    app = QApplication(sys.argv)
-    app.setApplicationName("Rep Companion")
-    app.setQuitOnLastWindowClosed(False)
-    Theme(app)  # the OS colour scheme's palette and the style sheet, live; the app owns it
-    garbage = GuiThreadGarbage(app)  # no collection on worker threads: Qt objects die here
-    lock = ProfileLock(paths.data_dir)
-    try:
-        if not claim_profile(paths.data_dir, lock):  # one app per profile: hand over to it
-            print("Rep Companion is already running on this profile; brought it forward.")
-            return 0
-        context = build_context(paths)
-    except UserFacingError as error:  # expected (locked, corrupt, newer version): no traceback
-        return _refuse_to_start(error)
-    companion = TrayApp(context, app.quit)
-    server = InstanceServer(paths.data_dir, companion.come_forward)
-    waker = end_on_signals(app, companion.quit)  # kept: its sockets must outlive exec()
-    companion.show()
-    log.info("Rep Companion is up on %s", paths.data_dir)
-    if on_started is not None:
-        on_started(companion)
-    try:
-        return app.exec()
-    finally:
-        garbage.stop()
-        server.close()
-        waker.close()
-        lock.release()
-
-
-def _refuse_to_start(error: UserFacingError) -> int:
-    log.error("cannot start: %s", error)
-    print(f"Rep Companion cannot start: {error.shown()}", file=sys.stderr)
-    refused = QMessageBox(QMessageBox.Icon.Critical, "Rep Companion cannot start", "")
-    refused.setTextFormat(Qt.TextFormat.PlainText)  # a file name is not markup
-    refused.setText(error.shown())
-    refused.exec()
-    return 2

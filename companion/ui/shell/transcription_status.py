@@ -6,12 +6,15 @@ The worker reports on its own thread; a signal hands each report to the GUI thre
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from companion.app.transcripts.worker import TranscriptionProgress, TranscriptionWorker
-from companion.ui.review.review_window import ReviewWindow
 from companion.ui.shell.tray import TrayController
+
+if TYPE_CHECKING:  # loaded when a review opens, not with the tray
+    from companion.ui.review.review_window import ReviewWindow
 
 
 def progress_words(progress: TranscriptionProgress) -> str:

@@ -75,8 +75,12 @@ class TrayController(QObject):
     state_shown = Signal(str)
 
     def __init__(
-        self, handlers: dict[str, Callable[[], object]], parent: QObject | None = None
+        self,
+        handlers: dict[str, Callable[[], object]],
+        parent: QObject | None = None,
+        icon: QSystemTrayIcon | None = None,
     ) -> None:
+        """`icon`: one already shown while the app started (it stays; no second icon)."""
         super().__init__(parent)
         self.menu = QMenu()
         self.actions: dict[str, QAction] = {}
@@ -113,7 +117,8 @@ class TrayController(QObject):
         self.recent_menu = QMenu("Recent messages")
         self.recent_menu.setEnabled(False)
         self.menu.insertMenu(self.actions["quit"], self.recent_menu)
-        self.icon = QSystemTrayIcon(self)
+        self.icon = icon if icon is not None else QSystemTrayIcon(self)
+        self.icon.setParent(self)
         self.icon.setContextMenu(self.menu)
         # Screen areas a balloon or the icon's tooltip must leave free (the call bar).
         self.keep_clear: Callable[[], list[QRect]] = list

@@ -6,7 +6,8 @@ import sys
 
 from companion.app.calls.service import CallRequest
 from companion.edges.paths import AppPaths
-from companion.ui.shell.app import TrayApp, run
+from companion.ui.shell.app import TrayApp
+from companion.ui.shell.start import run
 
 
 def started(companion: TrayApp) -> None:

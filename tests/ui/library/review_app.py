@@ -12,7 +12,8 @@ from PySide6.QtTest import QTest
 from companion.app.calls.service import CallRequest
 from companion.edges.paths import AppPaths
 from companion.ui.review.review_window import ReviewWindow
-from companion.ui.shell.app import TrayApp, run
+from companion.ui.shell.app import TrayApp
+from companion.ui.shell.start import run
 
 
 def started(companion: TrayApp) -> None:

@@ -1,4 +1,4 @@
-"""The real app (`companion.ui.shell.app.run`) with its windows open, following the OS scheme.
+"""The real app (`companion.ui.shell.start.run`) with its windows open, following the OS scheme.
 
 Run by test_os_colour_scheme.py with QT_QPA_PLATFORMTHEME=xdgdesktopportal and a portal
 peer on its session bus. Prints a JSON line at the start and after each change of
@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QWidget
 
 from companion.app.calls.service import CallRequest
 from companion.edges.paths import AppPaths
-from companion.ui.shell.app import TrayApp, run
+from companion.ui.shell.app import TrayApp
+from companion.ui.shell.start import run
 
 
 def report(companion: TrayApp, windows: dict[str, QWidget]) -> None:

@@ -27,7 +27,7 @@ RECORDING_APP = """
 import sys
 from companion.app.calls.service import CallRequest
 from companion.edges.paths import AppPaths
-from companion.ui.shell.app import run
+from companion.ui.shell.start import run
 
 def started(companion):
     calls = companion.context.calls
