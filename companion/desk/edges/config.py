@@ -1,10 +1,10 @@
 """The service's configuration file (`desk.toml`), read once at start.
 
     [service]
-    database = "/var/lib/companion-desk/desk.db"   # or postgresql://user@host/db
-    secrets = "/etc/companion-desk/secrets.json"   # the custodian's file, mode 0600
-    policy = "/etc/companion-desk/policy.toml"     # the organisation's signed policy
-    organisation_key = "/etc/companion-desk/organisation-key.pem"  # checks its signature
+    database = "/var/lib/rep-companion-desk/desk.db"   # or postgresql://user@host/db
+    secrets = "/etc/rep-companion-desk/secrets.json"   # the custodian's file, mode 0600
+    policy = "/etc/rep-companion-desk/policy.toml"     # the organisation's signed policy
+    organisation_key = "/etc/rep-companion-desk/organisation-key.pem"  # checks its signature
     listen = "127.0.0.1:8765"
     require_device_signature = true                # unsigned packages are quarantined
 
