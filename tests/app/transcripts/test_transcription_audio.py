@@ -131,12 +131,13 @@ def test_a_spoken_sentence_is_nowhere_in_plain_text_under_the_data_folder(contex
     calls.end_call()
     context.transcription.run_pending()
     transcript = context.transcripts.load(call_id)
-    assert transcript is not None and "security review" in " ".join(
-        line.text for line in transcript.lines
-    )
+    heard = " ".join(line.text for line in transcript.lines) if transcript else ""
+    assert "security" in heard.lower(), heard  # the model heard the sentence (espeak's voice:
+    # one word may come out odd, so the search below is for what was heard and stored)
     found = subprocess.run(
-        ["grep", "-r", "-i", "-l", "-a", CUSTOMER_LINES[0][3:], str(context.paths.data_dir)],
+        ["grep", "-r", "-i", "-l", "-a", "-F", "-e", heard.strip()[3:], "-e",
+         CUSTOMER_LINES[0][3:], str(context.paths.data_dir)],
         capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
     assert found.returncode == 1, found.stdout  # 1: no file holds it
