@@ -30,6 +30,24 @@ from companion.edges.paths import AppPaths
 # Qt widgets render offscreen unless a test starts its own X server (see tray_display).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the app's own modules once per run, before any worker or subprocess loads them.
+
+    Hundreds of tests start `companion` (the CLI, the tray app, the desk service, the
+    speech process). Where PYTHONDONTWRITEBYTECODE is set, as on CI machines, each start
+    would compile the app from source again; the installed app ships compiled, and uv
+    installs the dependencies compiled (`[tool.uv] compile-bytecode` in pyproject.toml).
+    """
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller has done it
+        return
+    import compileall
+
+    for folder in ("companion", "tests/peers"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+
 
 @pytest.fixture(autouse=True)
 def companion_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
