@@ -7,7 +7,9 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pyrage
 import pytest
@@ -16,6 +18,7 @@ from peers.sounds import FAR_END, MIC, play, speech
 from sqlalchemy import select
 
 from companion.app.calls.service import CallRequest
+from companion.app.compose import build_context
 from companion.app.library.search import LibraryQuery
 from companion.app.retention_sweep import sweep
 from companion.app.sync.call_package import package_call
@@ -56,12 +59,51 @@ def transcribed_call(context, spoken) -> str:
     return call_id
 
 
+@dataclass(frozen=True)
+class Recorded:
+    profile: Path  # where the call was recorded: the store keeps absolute paths
+    pristine: Path  # the profile as the call left it
+    call_id: str
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory, spoken, secret_service, pulse_testbed) -> Recorded:
+    """The card-number call, said and transcribed under the default policy once per module
+    (speech plays in real time, then the model runs): most tests here only read it."""
+    root = tmp_path_factory.mktemp("recorded")
+    profile = root / "companion-home"
+    profile.mkdir()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("COMPANION_HOME", str(profile))
+        env.setenv("COMPANION_SYSTEM_CONFIG", str(root / "system-config"))
+        context = build_context()  # the product's own recorder and transcription
+        try:
+            call_id = transcribed_call(context, spoken)
+        finally:
+            context.transcription.stop()
+            context.store.kw["bind"].dispose()  # the database is closed before it is copied
+    shutil.copytree(profile, root / "pristine")
+    return Recorded(profile, root / "pristine", call_id)
+
+
+@pytest.fixture
+def said(recorded, monkeypatch, make_context):
+    """A context on a fresh copy of the recorded profile, and the call's id: what one test
+    changes (exports, a retention sweep) the next does not see."""
+    shutil.rmtree(recorded.profile)
+    shutil.copytree(recorded.pristine, recorded.profile)
+    monkeypatch.setenv("COMPANION_HOME", str(recorded.profile))
+    context = make_context(real_audio=True)
+    yield context, recorded.call_id
+    context.transcription.stop()
+
+
 def spoken_words(transcript) -> list[str]:
     return [w.text for line in transcript.lines for w in line.words]
 
 
-def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(context, spoken, tmp_path):
-    call_id = transcribed_call(context, spoken)
+def test_digit_runs_are_masked_in_the_stored_and_synced_transcript(said, tmp_path):
+    context, call_id = said
     transcript = context.transcripts.load(call_id)
     words = spoken_words(transcript)
     assert "[number]" in words and transcript.redactions >= 1
@@ -163,8 +205,8 @@ def test_the_policy_can_silence_the_masked_number_in_the_synced_audio(context, s
     assert rms(synced[: start - 4800, 1]) > 300  # the rest of the customer's words are there
 
 
-def test_the_rep_exports_webvtt_with_voices_and_markdown(context, spoken, tmp_path):
-    call_id = transcribed_call(context, spoken)
+def test_the_rep_exports_webvtt_with_voices_and_markdown(said, tmp_path):
+    context, call_id = said
     out = tmp_path / "call.vtt"
     context.exports.transcript(call_id, "vtt", out)
     captions = webvtt.read(str(out))
@@ -179,8 +221,8 @@ def test_the_rep_exports_webvtt_with_voices_and_markdown(context, spoken, tmp_pa
         assert any(e["kind"] == "transcript.exported" for e in audit.entries(db))
 
 
-def test_the_library_finds_a_call_by_what_was_said(context, spoken):
-    call_id = transcribed_call(context, spoken)
+def test_the_library_finds_a_call_by_what_was_said(said):
+    context, call_id = said
     hits = context.search_calls(LibraryQuery(text="joining"))
     assert [row.call_id for row in hits] == [call_id]
     assert context.search_calls(LibraryQuery(text="pineapple")) == []
@@ -189,8 +231,8 @@ def test_the_library_finds_a_call_by_what_was_said(context, spoken):
         assert context.search_calls(LibraryQuery(text=number)) == [], number  # its digits not
 
 
-def test_the_rep_s_exports_hold_the_mask_not_the_number(context, spoken, tmp_path):
-    call_id = transcribed_call(context, spoken)
+def test_the_rep_s_exports_hold_the_mask_not_the_number(said, tmp_path):
+    context, call_id = said
     for kind in ("vtt", "md"):
         out = tmp_path / f"call.{kind}"
         context.exports.transcript(call_id, kind, out)
@@ -202,12 +244,12 @@ def test_the_rep_s_exports_hold_the_mask_not_the_number(context, spoken, tmp_pat
     out = tmp_path / "call.json"
     context.exports.transcript(call_id, "json", out)
     exported = json.loads(out.read_text(encoding="utf-8"))
-    said = [w[0] for line in exported["lines"] for w in line["words"]]
-    assert "[number]" in said and not any(is_number_word(w) for w in said), said
+    words = [w[0] for line in exported["lines"] for w in line["words"]]
+    assert "[number]" in words and not any(is_number_word(w) for w in words), words
 
 
-def test_retention_deletes_the_transcript_with_the_audio(context, spoken):
-    call_id = transcribed_call(context, spoken)
+def test_retention_deletes_the_transcript_with_the_audio(said):
+    context, call_id = said
     sealed = context.transcripts.path_for(call_id)
     assert sealed.exists()
     with context.store.begin() as db:
