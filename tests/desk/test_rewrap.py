@@ -39,13 +39,19 @@ def rotated(world: ServiceWorld) -> pyrage.x25519.Identity:
     return old
 
 
+COPY = "index.json#sealed_manifest"  # the index's copy of manifest.json.age
+
+
 def sealed_files(store: OrgStore) -> dict[str, bytes]:
+    """Every sealed thing in the packages: each file, and the index's copy of the manifest."""
     found = {}
     for kind in KINDS:
         for package_id in complete_packages(store, kind).ids:
             index = json.loads(store.get(f"{package_id}/index.json") or b"{}")
             for name in index["files"]:
                 found[f"{package_id}/{name}"] = store.get(f"{package_id}/{name}") or b""
+            if "sealed_manifest" in index:
+                found[f"{package_id}/{COPY}"] = base64.b64decode(index["sealed_manifest"])
     return found
 
 
@@ -86,6 +92,7 @@ def test_after_a_rewrap_the_new_identity_reads_every_call_and_the_old_one_none(w
     old = rotated(world)
     plain = readable_by(old, before)
     assert set(plain) == set(before) and readable_by(world.org.age, before) == {}
+    assert f"{calls[0]}/{COPY}" in plain  # the index's copy too, until the re-wrap drops it
 
     dry = rewrap(world, "--dry-run")
     assert dry.returncode == 0, dry.stderr
@@ -105,7 +112,9 @@ def test_after_a_rewrap_the_new_identity_reads_every_call_and_the_old_one_none(w
     assert "re-wrapped 5 file(s) in 2 package(s)" in done.stdout
     after = sealed_files(store)
     assert readable_by(old, after) == {}  # the old identity reads none of the new objects
-    assert readable_by(world.org.age, after) == plain  # the new one reads every file, intact
+    files = {key: data for key, data in plain.items() if not key.endswith(COPY)}
+    assert readable_by(world.org.age, after) == files  # the new one reads every file, intact
+    assert not any(key.endswith(COPY) for key in after)  # no index keeps its copy
 
     again = rewrap(world)
     assert "re-wrapped 0 file(s) in 0 package(s); 2 done before" in again.stdout
@@ -126,6 +135,26 @@ def test_after_a_rewrap_the_new_identity_reads_every_call_and_the_old_one_none(w
     fresh.db = open_database(str(world.root / "rebuilt.db"))
     report = ingest(fresh)
     assert report.listed == 2 and report.quarantined == {}
+
+
+def test_a_rewrap_stopped_before_the_index_drops_the_copy_on_the_next_run(world):
+    package_id = world.deliver("alice", call_id(1), seconds=1.0)
+    old = rotated(world)
+    # the record and all three files written, then the disk fails before index.json
+    service = world.service(CutStore(world.store_dir, puts=4))
+    job = Rewrap(service.store, service.db, service.custodian, old,
+                 service.ledger.recipients(None), service.clock)  # fmt: skip
+    assert list(job.run([package_id]).problems.values()) == ["OSError: the disk went away"]
+    store = FolderOrgStore(world.store_dir)
+    assert set(readable_by(old, sealed_files(store))) == {f"{package_id}/{COPY}"}
+
+    again = rewrap(world)
+    assert "re-wrapped 0 file(s) in 0 package(s); 1 done before" in again.stdout
+    assert readable_by(old, sealed_files(store)) == {}  # the old key reads nothing left
+    index = json.loads((world.store_dir / package_id / "index.json").read_bytes())
+    assert "sealed_manifest" not in index and "device" in index
+    report = ingest(world.service())  # the device's signature still holds without the copy
+    assert report.listed == 1 and report.quarantined == {}
 
 
 def test_a_policy_still_naming_the_old_key_stops_the_rewrap(world):

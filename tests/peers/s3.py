@@ -1,6 +1,7 @@
 """A real S3 endpoint on loopback: moto's server, driven by boto3 over HTTP.
 
-The S3 tests run against it and against SeaweedFS (tests/peers/seaweedfs.py, whose
+The S3 tests run against it (in a thread: `running_s3`; the benches start it as a
+process of its own: `running_s3_process`) and against SeaweedFS (tests/peers/seaweedfs.py, whose
 peer shares this class and lists where it differs).
 
 moto (5.2.x) differs from real S3 in ways the tests must not lean on (see the
@@ -22,12 +23,17 @@ and checks keys against IAM users made on the same server.
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 import boto3
 from botocore.config import Config
@@ -109,3 +115,41 @@ def running_s3() -> Iterator[S3Peer]:
         yield S3Peer(host, port)
     finally:
         server.stop()
+
+
+@contextmanager
+def running_s3_process() -> Iterator[S3Peer]:
+    """moto's server as a process of its own, for timings: a store is another machine, and
+    in a thread of this process moto would share the measured code's GIL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    # its log in a file, not a pipe: a line per request would fill a pipe and stall moto
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            _wait_for_port(port, process, log)
+            yield S3Peer("127.0.0.1", port)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 60  # a loaded 2-core machine starts Python slowly
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(log.read().decode(errors="replace")) from None
+            if time.monotonic() > deadline:
+                raise RuntimeError("moto's server did not start in 60 s") from None
+            time.sleep(0.1)

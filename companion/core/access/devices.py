@@ -3,13 +3,19 @@
 `index.json` carries
 
     "device": {"key": "<base64 Ed25519 public key>",
-               "index_signature": "<over canonical(index without 'device')>",
+               "index_signature": "<over canonical(index without 'device' and
+                                    'sealed_manifest')>",
                "manifest_signature": "<over the manifest's plaintext bytes>"}
 
 The desk service accepts a package only when the key is enrolled for the rep that the
 signed manifest names (the policy's `[access.devices]`, or an enrolment with the
 service), and both signatures hold. The plain index cannot relabel a call: the service
 takes rep, call type and times from the manifest, and the index must agree with it.
+
+The index's copy of the sealed manifest (`sealed_manifest`, `edges.sync.package`) is left
+out of the signature, so that a re-wrap after a key rotation can drop the old key's copy
+without breaking it. That opens nothing: the copy is used only when its SHA-256 is the
+signed one of `manifest.json.age`, and the manifest signature covers its plaintext.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from companion.core.access import signed
 from companion.core.errors import UserFacingError
 
 DEVICE = "device"
+# Not signed: the signature itself, and the manifest's copy (its checksum is signed).
+UNSIGNED = (DEVICE, "sealed_manifest")
 
 
 class DeviceProblem(UserFacingError):
@@ -32,7 +40,7 @@ class DeviceProblem(UserFacingError):
 
 
 def _unsigned(index: dict[str, Any]) -> bytes:
-    return signed.canonical({k: v for k, v in index.items() if k != DEVICE})
+    return signed.canonical({k: v for k, v in index.items() if k not in UNSIGNED})
 
 
 def sign_package(index: dict[str, Any], manifest: bytes, key: Ed25519PrivateKey) -> dict[str, Any]:

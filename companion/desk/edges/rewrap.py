@@ -14,13 +14,19 @@ Per package, in this order, so a run stopped anywhere is finished by the next:
 2. write the record (it names the new checksums before the files exist);
 3. write each file (on S3 a new version of the same key: Object Lock keeps the old
    version until its retain-until date), read it back and check its checksum;
-4. point the service's index at the new checksums.
+4. rewrite `index.json` without its copy of the sealed manifest (`sealed_manifest`) if
+   the old identity reads that copy: the device signature leaves the copy out, so it
+   still holds, and on a folder store the old identity then reads nothing in the package
+   (ingest would not use the copy anyway: its checksum is no longer the record's);
+5. point the service's index at the new checksums.
 A file whose bytes match the record is done and not touched again; a file the old
-identity cannot decrypt (written after the rotation) is left as it is.
+identity cannot decrypt (written after the rotation) is left as it is. A run stopped
+before step 4 drops the copy on the next run, which finds the files done.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +42,13 @@ from companion.core.errors import UserFacingError
 from companion.desk.edges.custodian import Custodian
 from companion.desk.edges.models import CallRow
 from companion.edges.sync.org_store import OrgStore
-from companion.edges.sync.package import INDEX, encrypt_for, sha256_hex
+from companion.edges.sync.package import (
+    INDEX,
+    SEALED_MANIFEST,
+    canonical_json,
+    encrypt_for,
+    sha256_hex,
+)
 
 RECORD = "rewrap.json"
 KINDS = ("call-", "concern-")  # the packages in the store: calls and concerns
@@ -186,9 +198,11 @@ class Rewrap:
                 raise RewrapError(f"{package_id}/{name}: the old key still reads the new copy.")
             fresh[name] = new
             record[name] = {"size": len(new), "sha256": sha256_hex(new), "was": digest}
+        stale_copy = self._old_copy(index)
         if not fresh:
             if record:
                 summary.done_before += 1
+                self._drop_copy(package_id, index, stale_copy)
                 self._point_index(package_id, index_files, record)
             else:
                 summary.not_old += 1
@@ -211,7 +225,28 @@ class Rewrap:
             back = self.store.get(f"{package_id}/{name}")
             if back is None or sha256_hex(back) != record[name]["sha256"]:
                 raise RewrapError(f"{package_id}/{name} did not read back as written.")
+        self._drop_copy(package_id, index, stale_copy)
         self._point_index(package_id, index_files, record)
+
+    def _old_copy(self, index: dict[str, Any]) -> bool:
+        """Whether the index carries a copy of the sealed manifest that the old key reads."""
+        copy = index.get(SEALED_MANIFEST)
+        if not isinstance(copy, str):
+            return False
+        try:
+            data = base64.b64decode(copy, validate=True)
+        except ValueError:  # binascii.Error: not a copy anyone reads; left as it is
+            return False
+        return _decrypts(data, self.old) is not None
+
+    def _drop_copy(self, package_id: str, index: dict[str, Any], stale: bool) -> None:
+        """Rewrite `index.json` without the old key's copy; after the files, so that a run
+        stopped before leaves the copy to the next, which finds the files done."""
+        if not stale or self.dry_run:
+            return
+        kept = {k: v for k, v in index.items() if k != SEALED_MANIFEST}
+        keep = _retain_until(index, self.clock())
+        self.store.put(f"{package_id}/{INDEX}", canonical_json(kept), keep)
 
     def _point_index(
         self,

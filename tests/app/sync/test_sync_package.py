@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -126,6 +127,9 @@ def test_the_index_is_plain_and_names_only_ciphertext(context, org):
     assert index["retain_until"] == package.manifest["retention"]["organisation_until"]
     assert set(index["files"]) == set(package.files)
     assert b"Acme" not in package.index_bytes
+    # the desk's one-GET ingest: a copy of the manifest's ciphertext, byte for byte
+    copy = base64.b64decode(index["sealed_manifest"])
+    assert copy == package.files[MANIFEST + ".age"]
     for data in package.files.values():
         assert data.startswith(b"age-encryption.org/v1\n")
         assert b"Acme" not in data and b"Budget" not in data
