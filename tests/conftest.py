@@ -27,6 +27,9 @@ from companion.core.calls.recorder import NullRecorder, Recorder
 from companion.core.calls.session import CallState
 from companion.edges.paths import AppPaths
 
+# The longest test files go to the workers first (tests/longest_first.py).
+pytest_plugins = ["longest_first"]
+
 # Qt widgets render offscreen unless a test starts its own X server (see tray_display).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
