@@ -162,9 +162,9 @@ def _run(paths: AppPaths, on_started: Callable[[TrayApp], object] | None) -> int
         return refuse_to_start(error)
     icon = QSystemTrayIcon(state_icon("idle", current_palette()))
     icon.setToolTip("Rep Companion: starting")
-    icon.show()
     start = Start(paths, app, icon, on_started)
     waker = end_on_signals(app, start.quit)  # kept: its sockets must outlive exec()
+    icon.show()  # after the handlers: an app a rep (or a session's end) can see, quits cleanly
     QTimer.singleShot(BUILD_DELAY_MS, start.begin)
     try:
         code = app.exec()
