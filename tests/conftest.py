@@ -36,6 +36,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than there are cores. Much of a run waits rather than
+    computes (speech played in real time, programs starting, servers answering), so on 2
+    cores a third worker took a clean run from 656 s to 559 s."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Compile the app's own modules once per run, before any worker or subprocess loads them.
 
