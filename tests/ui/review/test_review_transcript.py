@@ -27,7 +27,7 @@ def recorded_call(app, folder) -> str:
     calls.start_call(CallRequest("Acme", "demo", "US"))
     calls.mark_consent()
     play(MIC, speech(folder, "thanks for joining the call today"))
-    play(FAR_END, speech(folder, "we need a security review before we sign"))
+    play(FAR_END, speech(folder, "honestly this is too expensive for us"))
     play(MIC, speech(folder, "i will send you the proposal on friday"))
     call_id = calls.current.details.call_id
     calls.end_call()
@@ -53,7 +53,7 @@ def test_the_transcript_arrives_in_the_open_review_with_drafts_to_decide(qtbot, 
     assert "<v Customer>" in out.read_text(encoding="utf-8")
 
     moments = [review.moments.item(i).text() for i in range(review.moments.count())]
-    assert any("DRAFT" in m and "Objection" in m for m in moments), moments
+    assert any("DRAFT" in m and "Objection" in m for m in moments), (moments, shown)
     drafted = [r for r in review.crm_fields.rows.values() if r.confirm.isVisibleTo(review)]
     assert drafted and all(r.box.toPlainText().startswith("- ") for r in drafted)
 
