@@ -280,7 +280,9 @@ def _save(service: DeskService, batch: list[CallRow | CallTagRow | QuarantineRow
         for table in (CallRow, CallTagRow, QuarantineRow):
             rows = [_values(r) for r in batch if isinstance(r, table)]
             if rows:  # another service may have ingested some meanwhile: theirs stand
-                session.execute(insert_ignoring(session, table).values(rows))
+                # One statement, many parameter sets: `.values(rows)` compiled a bind
+                # parameter per value, which took a third of an ingest pass.
+                session.execute(insert_ignoring(session, table.__table__), rows)
         state = session.get(IngestState, "calls")
         stamp = json.dumps({"at": service.clock().isoformat()})
         if state is None:
