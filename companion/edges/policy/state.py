@@ -13,6 +13,8 @@ whole profile starts over as a new laptop, which only a root-owned trust anchor 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -39,9 +41,17 @@ class PolicyState:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        partial.replace(path)
+        # A file of its own per write: the tray's policy watch and another thread may
+        # record at once, and one must not rename the other's file away (it crashed so).
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
+        partial = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(json.dumps(asdict(self), indent=2))
+            partial.replace(path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
 
     def seen(self, version: str | None, key_given: bool) -> PolicyState:
         """With `version` in force (signed) and whether a key was in use."""
